@@ -1,0 +1,1 @@
+"""Sub-commands of ``gradproof`` that use the symbolic side."""

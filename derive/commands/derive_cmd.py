@@ -1,0 +1,111 @@
+"""``gradproof derive [PROBLEM|all] [--latex | --json]``: print and machine-check the derivations."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+__all__ = ["configure", "run", "derive_report"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``gradproof derive``."""
+    from derive.problems import PROBLEMS
+
+    parser.add_argument("problem", nargs="?", default="all", metavar="PROBLEM",
+                        help=f"one of: {', '.join(PROBLEMS)}, or all (default)")
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--latex", action="store_true", help="print each step as LaTeX")
+    fmt.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random data used by exact checks")
+
+
+def derive_report(keys: list[str], seed: int = 0) -> list[dict[str, Any]]:
+    """Verify the derivations ``keys``; return one JSON-able dict per problem."""
+    import numpy as np
+
+    from derive.latex import to_latex
+    from derive.problems import PROBLEMS, get_derivation
+
+    out = []
+    for key in keys:
+        t0 = time.perf_counter()
+        d = get_derivation(key)
+        results = d.verify(np.random.default_rng(seed))
+        kw = {"notation": d.notation}
+        out.append({
+            "problem": key,
+            "title": PROBLEMS[key][1],
+            "verified": all(r.ok for r in results),
+            "seconds": round(time.perf_counter() - t0, 3),
+            "steps": [
+                {
+                    "n": r.index + 1,
+                    "text": r.step.text,
+                    "why": r.step.why,
+                    "label": r.step.label,
+                    "latex": f"{to_latex(r.step.lhs, **kw)} = {to_latex(r.step.rhs, **kw)}",
+                    "check": r.step.check,
+                    "verified": r.ok,
+                    "method": r.method,
+                    "detail": r.detail,
+                    "seconds": round(r.seconds, 3),
+                    "_step": r.step,
+                }
+                for r in results
+            ],
+            "results": [s.label for s in d.result_steps()],
+        })
+    return out
+
+
+def _print_text(report: list[dict[str, Any]]) -> None:
+    import sympy as sp
+
+    for prob in report:
+        print(f"== {prob['problem']}: {prob['title']} ==")
+        for s in prob["steps"]:
+            mark = "ok" if s["verified"] else "FAILED"
+            why = f" [{s['why']}]" if s["why"] else ""
+            print(f"{s['n']:>2}. {s['text']}{why}")
+            eq = sp.pretty(sp.Eq(s["_step"].lhs, s["_step"].rhs, evaluate=False), use_unicode=True, wrap_line=False) \
+                if not isinstance(s["_step"].rhs, sp.MatrixBase) else sp.pretty(s["_step"].rhs, use_unicode=True)
+            for line in eq.splitlines():
+                print(f"      {line}")
+            print(f"      -> {mark}: {s['method']} ({s['detail']}, {s['seconds']:.2f} s)")
+        status = "all steps verified" if prob["verified"] else "VERIFICATION FAILED"
+        print(f"   {status} in {prob['seconds']:.2f} s\n")
+
+
+def _print_latex(report: list[dict[str, Any]]) -> None:
+    for prob in report:
+        print(f"% {prob['problem']}: {prob['title']}")
+        for s in prob["steps"]:
+            print(f"% step {s['n']}: {s['text']} ({'verified' if s['verified'] else 'FAILED'}: {s['method']})")
+            print(s["latex"])
+        print()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gradproof derive``; exit 0 if every step verified, 1 if not, 2 on an unknown problem."""
+    from derive.problems import PROBLEMS
+
+    problem = args.problem
+    if problem != "all" and problem not in PROBLEMS:
+        print(f"gradproof derive: unknown problem {problem!r}; known problems: {', '.join(PROBLEMS)}, all",
+              file=sys.stderr)
+        return 2
+    keys = list(PROBLEMS) if problem == "all" else [problem]
+    report = derive_report(keys, seed=args.seed)
+    if args.json:
+        clean = [{**p, "steps": [{k: v for k, v in s.items() if not k.startswith("_")} for s in p["steps"]]}
+                 for p in report]
+        print(json.dumps(clean, indent=2))
+    elif args.latex:
+        _print_latex(report)
+    else:
+        _print_text(report)
+    return 0 if all(p["verified"] for p in report) else 1

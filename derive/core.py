@@ -1,0 +1,244 @@
+r"""Derivations as machine-checked chains of equations.
+
+A :class:`Derivation` is an ordered list of :class:`Step` s.  Each step states an
+equation ``lhs = rhs`` and a short sentence; it follows from an earlier step
+(by default the previous one) either by rewriting (``rule=None``: the new right-hand
+side must equal the old one) or by applying an operation such as a derivative or an
+expectation (``rule``: the new right-hand side must equal ``rule(old)``).
+
+Each step is checked one of two ways, and says which:
+
+* ``"symbolic"``: the difference reduces to zero under SymPy
+  (see :func:`derive.zero.symbolic_zero`);
+* ``"exact"``: where SymPy cannot decide for symbolic sizes, the difference is
+  evaluated exactly (rational arithmetic, or 60 significant digits where
+  transcendental functions remain) at the concrete sizes the step lists, with
+  random rational data.
+
+A step that is a definition (the first step, or a restatement that introduces a
+name) is marked ``"definition"`` and is not checked.
+
+Examples
+--------
+>>> import sympy as sp
+>>> x = sp.Symbol("x")
+>>> d = Derivation("demo", "A square", [
+...     Step("Definition.", sp.Symbol("f"), (x + 1) ** 2, check="definition"),
+...     Step("Expand the square.", sp.Symbol("f"), x**2 + 2*x + 1),
+... ])
+>>> [r.ok for r in d.verify()]
+[True, True]
+>>> bad = d.replace_step(1, Step("Expand (wrongly).", sp.Symbol("f"), x**2 + 1))
+>>> [r.ok for r in bad.verify()]
+[True, False]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derive.zero import exact_zero, symbolic_zero
+
+__all__ = ["Step", "StepResult", "Derivation", "DerivationError", "CHECKS"]
+
+#: The ways a step can be checked.
+CHECKS = ("definition", "symbolic", "exact")
+
+
+class DerivationError(RuntimeError):
+    """A derivation step failed its machine check."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a derivation.
+
+    Parameters
+    ----------
+    text : str
+        A short sentence saying what the step does.
+    lhs, rhs : sympy expression
+        The step's equation ``lhs = rhs``.
+    why : str, optional
+        The justification (e.g. ``"E[δ] = 0 and E[δδᵀ] = σ²I"``), shown to readers.
+    rule : callable, optional
+        An operation applied to the right-hand side of the step this one follows
+        (e.g. ``lambda e: sp.diff(e, W[i, p])``).  ``None`` means a rewrite.
+    check : {"symbolic", "exact", "definition"}
+        How the step is machine-checked.
+    sizes : sequence of mappings
+        For ``check="exact"``: concrete values of the size and free index symbols
+        (e.g. ``[{d: 2, N: 3}, {d: 3, N: 2}]``).
+    follows : str or None
+        ``label`` of the step this one follows; ``None`` means the previous step.
+    label : str, optional
+        A name other steps (and the renderers) can refer to.
+    assume : mapping, optional
+        Index ranges ``{symbol: (low, high)}`` the check may assume (used to drop
+        the range guards SymPy puts on Kronecker-delta sums).
+    simplify : callable, optional
+        A problem-specific normaliser applied to the difference before the generic
+        pipeline (e.g. collapsing sums of Kronecker deltas).
+    """
+
+    text: str
+    lhs: Any
+    rhs: Any
+    why: str = ""
+    rule: Callable[[Any], Any] | None = None
+    check: str = "symbolic"
+    sizes: Sequence[Mapping[sp.Symbol, int]] = ()
+    follows: str | None = None
+    label: str | None = None
+    assume: Mapping[sp.Symbol, tuple[Any, Any]] = field(default_factory=dict)
+    simplify: Callable[[Any], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.check not in CHECKS:
+            raise ValueError(f"Step.check: expected one of {CHECKS}, got {self.check!r}")
+        if self.check == "exact" and not self.sizes:
+            raise ValueError(f"Step {self.text!r}: check='exact' needs at least one concrete size in `sizes`")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The outcome of checking one step."""
+
+    index: int
+    step: Step
+    ok: bool
+    method: str  # "definition", "symbolic", "exact", "exact (60 digits)"
+    detail: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """An ordered, machine-checkable list of steps ending in a result.
+
+    Parameters
+    ----------
+    key : str
+        Short identifier used on the command line (``"noisy"``, ``"softmax"``, ...).
+    title : str
+        Human-readable title.
+    steps : list of Step
+    symbols : mapping, optional
+        ``{name: description}`` of the symbols, with shapes, for readers.
+    results : tuple of str
+        Labels of the steps that are the derivation's results (default: the last).
+    notation : mapping, optional
+        Overrides of :data:`derive.notation.DEFAULT_NOTATION` for rendering.
+    """
+
+    key: str
+    title: str
+    steps: Sequence[Step]
+    symbols: Mapping[str, str] = field(default_factory=dict)
+    results: tuple[str, ...] = ()
+    notation: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        labels = [s.label for s in self.steps if s.label]
+        if len(labels) != len(set(labels)):
+            raise ValueError(f"Derivation {self.key!r}: duplicate step labels {labels}")
+        known = set(labels)
+        for s in self.steps:
+            if s.follows is not None and s.follows not in known:
+                raise ValueError(f"Derivation {self.key!r}: step {s.text!r} follows unknown label {s.follows!r}")
+
+    # -- access -----------------------------------------------------------------
+    def step(self, label: str) -> Step:
+        """Return the step with ``label``."""
+        for s in self.steps:
+            if s.label == label:
+                return s
+        raise KeyError(f"{self.key}: no step labelled {label!r}; labels: {[s.label for s in self.steps if s.label]}")
+
+    @property
+    def result(self) -> Step:
+        """The final result (the last step, or the first of ``results``)."""
+        return self.step(self.results[0]) if self.results else self.steps[-1]
+
+    def result_steps(self) -> list[Step]:
+        """Every step named as a result (default: the last step)."""
+        return [self.step(r) for r in self.results] if self.results else [self.steps[-1]]
+
+    def replace_step(self, index: int, new: Step) -> Derivation:
+        """Return a copy with step ``index`` replaced (used to test that checking can fail)."""
+        steps = list(self.steps)
+        steps[index] = new
+        return replace(self, steps=steps)
+
+    def _premise(self, index: int) -> Step | None:
+        s = self.steps[index]
+        if s.follows is not None:
+            return self.step(s.follows)
+        return self.steps[index - 1] if index > 0 else None
+
+    # -- checking ---------------------------------------------------------------
+    def check_step(self, index: int, rng: np.random.Generator | None = None) -> StepResult:
+        """Check step ``index`` against the step it follows."""
+        s = self.steps[index]
+        t0 = time.perf_counter()
+        if s.check == "definition":
+            return StepResult(index, s, True, "definition", "definition (not checked)", time.perf_counter() - t0)
+        premise = self._premise(index)
+        if premise is None:
+            return StepResult(index, s, False, s.check, "a checked step needs a premise", time.perf_counter() - t0)
+        try:
+            target = s.rule(premise.rhs) if s.rule is not None else premise.rhs
+        except Exception as exc:  # a rule that cannot be applied is a failed step
+            return StepResult(index, s, False, s.check, f"rule failed: {exc!r}", time.perf_counter() - t0)
+        diff = _difference(target, s.rhs)
+        if s.check == "symbolic":
+            verdict = symbolic_zero(diff, assume=s.assume, normalise=s.simplify)
+            ok = verdict is True
+            detail = "difference reduces to 0" if ok else (
+                "difference is provably non-zero" if verdict is False else "SymPy could not reduce the difference to 0")
+            method = "symbolic"
+        else:
+            rng = rng if rng is not None else np.random.default_rng(0)
+            ok, method, detail = exact_zero(diff, s.sizes, rng=rng, normalise=s.simplify)
+        return StepResult(index, s, ok, method, detail, time.perf_counter() - t0)
+
+    def verify(self, rng: np.random.Generator | None = None) -> list[StepResult]:
+        """Check every step; return one :class:`StepResult` per step."""
+        rng = rng if rng is not None else np.random.default_rng(0)
+        return [self.check_step(i, rng) for i in range(len(self.steps))]
+
+    def verify_or_raise(self, rng: np.random.Generator | None = None) -> list[StepResult]:
+        """Like :meth:`verify` but raise :class:`DerivationError` on the first failure."""
+        results = self.verify(rng)
+        for r in results:
+            if not r.ok:
+                raise DerivationError(f"{self.key}: step {r.index + 1} ({r.step.text!r}) failed: {r.detail}")
+        return results
+
+    # -- presentation -------------------------------------------------------------
+    def to_latex(self) -> str:
+        """The steps as a LaTeX ``align*`` block in the homework's notation."""
+        from derive.latex import derivation_latex
+
+        return derivation_latex(self)
+
+    def _repr_latex_(self) -> str:  # Jupyter
+        return self.to_latex()
+
+    def _repr_markdown_(self) -> str:  # Jupyter (markdown + MathJax)
+        from derive.latex import derivation_markdown
+
+        return derivation_markdown(self)
+
+
+def _difference(a: Any, b: Any) -> Any:
+    """``a - b`` for scalars and matrices alike."""
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        return sp.Matrix(a) - sp.Matrix(b)
+    return a - b

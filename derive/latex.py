@@ -1,0 +1,246 @@
+r"""LaTeX in the homework's notation, through a printer of ours.
+
+SymPy's default printer writes ``X_{j,k}``, ``\delta_{i k}`` and ``\theta^{T}``;
+the homework writes :math:`x^{(j)}_k`, :math:`\mathbb{1}\{y^{(j)} = i\}` and
+:math:`\theta^\top`.  :class:`HomeworkPrinter` prints the homework's way:
+
+* indexed samples as :math:`x^{(j)}_k`, parameters as :math:`w_{i,k}`;
+* sums with 0-based indices shown 1-based (:math:`\sum_{j=1}^{N}`);
+* a sum of two indexed vectors over their last index as a dot product
+  (:math:`w_i^\top x^{(j)}`), of a squared one as :math:`\|\theta\|_2^2`;
+* Kronecker deltas as indicators :math:`\mathbb{1}\{y^{(j)} = i\}` and
+  Heaviside steps as :math:`\mathbb{1}\{\cdot\}`;
+* transposes as :math:`^\top`, expectations as :math:`\mathbb{E}_\delta[\cdot]`.
+
+Examples
+--------
+>>> import sympy as sp
+>>> from derive.notation import X, THETA, Y
+>>> j, k = sp.symbols("j k", integer=True)
+>>> d, N = sp.symbols("d N", integer=True, positive=True)
+>>> to_latex(sp.Sum(THETA[k] ** 2, (k, 0, d - 1)))
+'\\|\\theta\\|_2^2'
+>>> to_latex(sp.Sum((Y[j] - sp.Sum(X[j, k] * THETA[k], (k, 0, d - 1))) ** 2, (j, 0, N - 1)))
+'\\sum_{j=1}^{N} \\left(y^{(j)} - x^{(j)\\top} \\theta\\right)^{2}'
+>>> i = sp.Symbol("i", integer=True)
+>>> to_latex(sp.KroneckerDelta(i, Y[j]))
+'\\mathbb{1}\\{y^{(j)} = i\\}'
+>>> to_latex(sp.Transpose(sp.MatrixSymbol("X", N, d)))
+'X^\\top'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from derive.notation import DEFAULT_NOTATION
+
+if TYPE_CHECKING:
+    from derive.core import Derivation, StepResult
+
+__all__ = ["HomeworkPrinter", "to_latex", "derivation_latex", "derivation_markdown"]
+
+#: parameters written after the sample in a dot product (x^{(j)T} theta), as the homework does.
+_DOT_LAST = {"theta"}
+
+#: symbol name -> LaTeX, for names SymPy would print poorly.
+DEFAULT_SYMBOLS: dict[str, str] = {
+    "L": "L(\\theta)",
+    "Ltilde": "\\tilde{L}(\\theta)",
+    "LL": "\\mathcal{L}",
+    "R": "R",
+    "sigma": "\\sigma",
+    "lambda": "\\lambda",
+}
+
+
+class HomeworkPrinter(LatexPrinter):
+    """A SymPy LaTeX printer that writes the homework's notation.
+
+    Parameters
+    ----------
+    notation : mapping, optional
+        ``{indexed base name: (latex name, style)}`` overriding
+        :data:`derive.notation.DEFAULT_NOTATION`.
+    symbols : mapping, optional
+        ``{symbol name: latex}`` overriding :data:`DEFAULT_SYMBOLS`.
+    """
+
+    printmethod = "_homework_latex"
+
+    def __init__(self, notation: Mapping[str, tuple[str, str]] | None = None,
+                 symbols: Mapping[str, str] | None = None, **settings: Any) -> None:
+        super().__init__(settings)
+        self.notation = {**DEFAULT_NOTATION, **(notation or {})}
+        self.symbol_names = {**DEFAULT_SYMBOLS, **(symbols or {})}
+
+    # -- names ---------------------------------------------------------------
+    def _base(self, base: sp.IndexedBase) -> tuple[str, str]:
+        name = str(base.label)
+        return self.notation.get(name, (self._print(base.label), "param"))
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        if expr.name in self.symbol_names:
+            return self.symbol_names[expr.name]
+        return super()._print_Symbol(expr)
+
+    def _print_Indexed(self, expr: sp.Indexed) -> str:
+        name, style = self._base(expr.base)
+        idx = [self._print(i) for i in expr.indices]
+        if style == "sample":
+            sup = f"^{{({idx[0]})}}"
+            return f"{name}{sup}" + (f"_{{{','.join(idx[1:])}}}" if len(idx) > 1 else "")
+        return f"{name}_{{{','.join(idx)}}}"
+
+    def _vector(self, x: sp.Indexed, transposed: bool) -> str:
+        """Name of the vector an indexed element belongs to (all indices but the last)."""
+        name, style = self._base(x.base)
+        rest = [self._print(i) for i in x.indices[:-1]]
+        t = "\\top" if transposed else ""
+        if style == "sample" and rest:
+            return f"{name}^{{({rest[0]}){t}}}" + (f"_{{{','.join(rest[1:])}}}" if len(rest) > 1 else "")
+        sub = f"_{{{','.join(rest)}}}" if rest else ""
+        return f"{name}{sub}" + (f"^{t}" if t else "")
+
+    # -- operators -----------------------------------------------------------
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        base, exp = expr.args
+        if isinstance(base, sp.Indexed) and exp.is_Integer and exp > 0 and self._base(base.base)[1] == "sample":
+            return f"\\left({self._print(base)}\\right)^{{{self._print(exp)}}}"
+        return super()._print_Pow(expr)
+
+    def _dot(self, expr: sp.Sum) -> str | None:
+        """Print ``Sum(a[..., l] * b[..., l])`` over a full range as a dot product."""
+        if len(expr.limits) != 1:
+            return None
+        var, lo, _hi = expr.limits[0]
+        if lo != 0:
+            return None
+        f = expr.function
+        if isinstance(f, sp.Pow) and f.exp == 2 and isinstance(f.base, sp.Indexed) and f.base.indices[-1] == var \
+                and not any(var in i.free_symbols for i in f.base.indices[:-1]):
+            return f"\\|{self._vector(f.base, False)}\\|_2^2"
+        if isinstance(f, sp.Mul) and len(f.args) == 2 and all(isinstance(a, sp.Indexed) for a in f.args):
+            a, b = f.args
+            if a.indices[-1] == var and b.indices[-1] == var and not any(
+                    var in i.free_symbols for x in (a, b) for i in x.indices[:-1]):
+                first, second = (a, b) if self._order_key(a) <= self._order_key(b) else (b, a)
+                return f"{self._vector(first, True)} {self._vector(second, False)}"
+        return None
+
+    def _order_key(self, x: sp.Indexed) -> int:
+        name = str(x.base.label)
+        style = self._base(x.base)[1]
+        if name in _DOT_LAST:
+            return 2
+        return 0 if style == "param" else 1
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        dot = self._dot(expr)
+        if dot is not None:
+            return dot
+        heads = []
+        for var, lo, hi in expr.limits:
+            if lo == 0:
+                heads.append(f"\\sum_{{{self._print(var)}=1}}^{{{self._print(hi + 1)}}}")
+            else:
+                heads.append(f"\\sum_{{{self._print(var)}={self._print(lo)}}}^{{{self._print(hi)}}}")
+        body = self._print(expr.function)
+        if isinstance(expr.function, sp.Add):
+            body = f"\\left({body}\\right)"
+        return " ".join(heads) + " " + body
+
+    def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: Any = None) -> str:
+        a, b = expr.args
+        if isinstance(a, sp.Indexed) and not isinstance(b, sp.Indexed):
+            a, b = b, a
+        tex = f"\\mathbb{{1}}\\{{{self._print(b)} = {self._print(a)}\\}}"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_Heaviside(self, expr: sp.Heaviside, exp: Any = None) -> str:
+        arg = expr.args[0]
+        h0 = expr.args[1] if len(expr.args) > 1 else sp.Rational(1, 2)
+        # Heaviside(c - p) is 1{p < c} (1{p <= c} when the kink value is 1).
+        const, rest = arg.as_coeff_Add()
+        if const != 0 and rest.could_extract_minus_sign():
+            lhs, rhs = self._print(-rest), self._print(const)
+            op = {0: "<", 1: "\\le"}.get(h0)
+        else:
+            lhs, rhs = self._print(arg), "0"
+            op = {0: ">", 1: "\\ge"}.get(h0)
+        if op is None:
+            tex = f"H_{{{self._print(h0)}}}\\left({self._print(arg)}\\right)"
+        else:
+            tex = f"\\mathbb{{1}}\\{{{lhs} {op} {rhs}\\}}"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_Transpose(self, expr: sp.Transpose) -> str:
+        arg = expr.arg
+        inner = self._print(arg)
+        if not isinstance(arg, sp.MatrixSymbol):
+            inner = f"\\left({inner}\\right)"
+        return f"{inner}^\\top"
+
+    def _print_Expect(self, expr: Any) -> str:
+        body, over = expr.args
+        sub = self._print(over.label) if isinstance(over, sp.IndexedBase) else self._print(over)
+        name = self.notation.get(sub, (sub, ""))[0]
+        return f"\\mathbb{{E}}_{{{name}}}\\left[{self._print(body)}\\right]"
+
+    def _print_Grad(self, expr: Any) -> str:
+        body, wrt = expr.args
+        return f"\\nabla_{{{self._print(wrt)}}} {self._print(body)}"
+
+    def _print_OneMatrix(self, expr: Any) -> str:
+        return "\\mathbf{1}"
+
+    def _print_Identity(self, expr: Any) -> str:
+        return "I"
+
+
+def to_latex(expr: Any, **kwargs: Any) -> str:
+    """Render ``expr`` in the homework's notation (keyword arguments go to :class:`HomeworkPrinter`)."""
+    if isinstance(expr, sp.Equality):
+        return f"{to_latex(expr.lhs, **kwargs)} = {to_latex(expr.rhs, **kwargs)}"
+    return HomeworkPrinter(**kwargs).doprint(expr)
+
+
+def _escape_text(s: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("_", r"\_"), ("$", r"\$")):
+        s = s.replace(a, b)
+    return s
+
+
+def derivation_latex(d: Derivation, results: list[StepResult] | None = None) -> str:
+    """The derivation as LaTeX: one numbered paragraph and one display per step."""
+    kw = {"notation": getattr(d, "notation", None)}
+    lines = [f"% derivation: {d.key}", "\\begin{enumerate}"]
+    for n, s in enumerate(d.steps):
+        why = f" \\emph{{({_escape_text(s.why)})}}" if s.why else ""
+        status = ""
+        if results is not None:
+            r = results[n]
+            status = f" \\hfill{{\\small [{'checked' if r.ok else 'FAILED'}: {_escape_text(r.method)}]}}"
+        lines.append(f"\\item {_escape_text(s.text)}{why}{status}")
+        lines.append("\\begin{dmath*}")
+        lines.append(f"{to_latex(s.lhs, **kw)} = {to_latex(s.rhs, **kw)}")
+        lines.append("\\end{dmath*}")
+    lines.append("\\end{enumerate}")
+    return "\n".join(lines)
+
+
+def derivation_markdown(d: Derivation) -> str:
+    """The derivation as Markdown with MathJax displays (for Jupyter)."""
+    kw = {"notation": getattr(d, "notation", None)}
+    out = [f"**{d.title}**", ""]
+    for n, s in enumerate(d.steps, 1):
+        why = f" *({s.why})*" if s.why else ""
+        out.append(f"{n}. {s.text}{why} — checked: {s.check}")
+        out.append("")
+        out.append(f"$$ {to_latex(s.lhs, **kw)} = {to_latex(s.rhs, **kw)} $$")
+        out.append("")
+    return "\n".join(out)
