@@ -238,7 +238,16 @@ class Derivation:
 
 
 def _difference(a: Any, b: Any) -> Any:
-    """``a - b`` for scalars and matrices alike."""
+    """``a - b`` for scalars and matrices; for two parametrised sets, the difference of the parametrisations.
+
+    Two ``ImageSet`` s over the same base set are equal when their maps are equal
+    (sound, if conservative: different maps may still give one set).
+    """
+    if isinstance(a, sp.ImageSet) or isinstance(b, sp.ImageSet):
+        if not (isinstance(a, sp.ImageSet) and isinstance(b, sp.ImageSet)) or a.base_sets != b.base_sets:
+            return sp.Integer(1)  # not comparable as parametrised sets: report non-zero
+        va, vb = a.lamda.variables, b.lamda.variables
+        return a.lamda.expr - b.lamda.expr.xreplace(dict(zip(vb, va)))
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
         return sp.Matrix(a) - sp.Matrix(b)
     return a - b

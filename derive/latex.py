@@ -106,6 +106,51 @@ class HomeworkPrinter(LatexPrinter):
         sub = f"_{{{','.join(rest)}}}" if rest else ""
         return f"{name}{sub}" + (f"^{t}" if t else "")
 
+    # -- arithmetic layout -----------------------------------------------------
+    def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
+        if isinstance(expr, (sp.Heaviside, sp.KroneckerDelta, sp.Indexed)):
+            return False  # printed as 1{...} or x^{(j)}_k: self-delimiting
+        if isinstance(expr, sp.Sum) and self._dot(expr) is not None:
+            return False  # a dot product, not a big operator
+        return super()._needs_mul_brackets(expr, first=first, last=last)
+
+    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
+        # Constants first, as the homework writes them: 1 - p, not -p + 1.
+        terms = list(self._as_ordered_terms(expr, order=order))
+        consts = [t for t in terms if t.is_Number and t > 0]
+        if consts and len(terms) > 1:
+            rest = [t for t in terms if t not in consts]
+            tex = self._print(consts[0])
+            for t in consts[1:] + rest:
+                if t.could_extract_minus_sign():
+                    tex += " - "
+                    t = -t
+                else:
+                    tex += " + "
+                tt = self._print(t)
+                tex += f"\\left({tt}\\right)" if self._needs_add_brackets(t) else tt
+            return tex
+        return super()._print_Add(expr, order=order)
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # (1/K) * Sum(...) prints as \frac{1}{K} \sum ..., not \frac{\sum ...}{K}.
+        factors = sp.Mul.make_args(expr)
+        if any(isinstance(f, sp.Sum) for f in factors):
+            num, den = sp.fraction(sp.Mul(*[f for f in factors if not isinstance(f, sp.Sum)]))
+            if den != 1:
+                sums = [f for f in factors if isinstance(f, sp.Sum)]
+                sign = ""
+                if num.could_extract_minus_sign():
+                    sign, num = "- ", -num
+                rest = sp.Mul(*sums, evaluate=False) if num == 1 else sp.Mul(num, *sums, evaluate=False)
+                return f"{sign}\\frac{{1}}{{{self._print(den)}}} {self._print(rest)}"
+        # y^{(i)} (w^T x^{(i)} + b): labels before the bracket, as the homework writes the margin.
+        if all(isinstance(f, (sp.Indexed, sp.Add)) for f in factors) and any(isinstance(f, sp.Add) for f in factors):
+            idx = [self._print(f) for f in factors if isinstance(f, sp.Indexed)]
+            adds = [f"\\left({self._print(f)}\\right)" for f in factors if isinstance(f, sp.Add)]
+            return " ".join(idx + adds)
+        return super()._print_Mul(expr)
+
     # -- operators -----------------------------------------------------------
     def _print_Pow(self, expr: sp.Pow) -> str:
         base, exp = expr.args
