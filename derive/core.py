@@ -196,16 +196,21 @@ class Derivation:
             target = s.rule(premise.rhs) if s.rule is not None else premise.rhs
         except Exception as exc:  # a rule that cannot be applied is a failed step
             return StepResult(index, s, False, s.check, f"rule failed: {exc!r}", time.perf_counter() - t0)
-        diff = _difference(target, s.rhs)
-        if s.check == "symbolic":
-            verdict = symbolic_zero(diff, assume=s.assume, normalise=s.simplify)
-            ok = verdict is True
-            detail = "difference reduces to 0" if ok else (
-                "difference is provably non-zero" if verdict is False else "SymPy could not reduce the difference to 0")
-            method = "symbolic"
-        else:
-            rng = rng if rng is not None else np.random.default_rng(0)
-            ok, method, detail = exact_zero(diff, s.sizes, rng=rng, normalise=s.simplify)
+        try:
+            diff = _difference(target, s.rhs)
+            if s.check == "symbolic":
+                verdict = symbolic_zero(diff, assume=s.assume, normalise=s.simplify)
+                ok = verdict is True
+                detail = "difference reduces to 0" if ok else (
+                    "difference is provably non-zero" if verdict is False
+                    else "SymPy could not reduce the difference to 0")
+                method = "symbolic"
+            else:
+                rng = rng if rng is not None else np.random.default_rng(0)
+                ok, method, detail = exact_zero(diff, s.sizes, rng=rng, normalise=s.simplify)
+        except Exception as exc:  # e.g. a ShapeError from a transposed claim: a failed step, not a crash
+            return StepResult(index, s, False, s.check, f"check failed: {type(exc).__name__}: {exc}",
+                              time.perf_counter() - t0)
         return StepResult(index, s, ok, method, detail, time.perf_counter() - t0)
 
     def verify(self, rng: np.random.Generator | None = None) -> list[StepResult]:

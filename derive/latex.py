@@ -42,7 +42,7 @@ from derive.notation import DEFAULT_NOTATION
 if TYPE_CHECKING:
     from derive.core import Derivation, StepResult
 
-__all__ = ["HomeworkPrinter", "to_latex", "derivation_latex", "derivation_markdown"]
+__all__ = ["HomeworkPrinter", "to_latex", "derivation_latex", "derivation_markdown", "escape_text"]
 
 #: parameters written after the sample in a dot product (x^{(j)T} theta), as the homework does.
 _DOT_LAST = {"theta"}
@@ -254,10 +254,20 @@ def to_latex(expr: Any, **kwargs: Any) -> str:
     return HomeworkPrinter(**kwargs).doprint(expr)
 
 
-def _escape_text(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"), ("_", r"\_"), ("$", r"\$")):
-        s = s.replace(a, b)
-    return s
+_TEXT_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$",
+    "{": r"\{", "}": r"\}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+
+
+def escape_text(s: str) -> str:
+    r"""Escape LaTeX's special characters in running text (one pass, so replacements are not re-escaped).
+
+    >>> escape_text("1{p < 1} & 50% of x_i^2")
+    '1\\{p \\textless{} 1\\} \\& 50\\% of x\\_i\\textasciicircum{}2'
+    """
+    return "".join(_TEXT_SPECIALS.get(ch, ch) for ch in s)
 
 
 def derivation_latex(d: Derivation, results: list[StepResult] | None = None) -> str:
@@ -265,12 +275,12 @@ def derivation_latex(d: Derivation, results: list[StepResult] | None = None) -> 
     kw = {"notation": getattr(d, "notation", None)}
     lines = [f"% derivation: {d.key}", "\\begin{enumerate}"]
     for n, s in enumerate(d.steps):
-        why = f" \\emph{{({_escape_text(s.why)})}}" if s.why else ""
+        why = f" \\emph{{({escape_text(s.why)})}}" if s.why else ""
         status = ""
         if results is not None:
             r = results[n]
-            status = f" \\hfill{{\\small [{'checked' if r.ok else 'FAILED'}: {_escape_text(r.method)}]}}"
-        lines.append(f"\\item {_escape_text(s.text)}{why}{status}")
+            status = f" \\hfill{{\\small [{'checked' if r.ok else 'FAILED'}: {escape_text(r.method)}]}}"
+        lines.append(f"\\item {escape_text(s.text)}{why}{status}")
         lines.append("\\begin{dmath*}")
         lines.append(f"{to_latex(s.lhs, **kw)} = {to_latex(s.rhs, **kw)}")
         lines.append("\\end{dmath*}")

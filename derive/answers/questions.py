@@ -1,0 +1,165 @@
+r"""What a question is: its symbols and shapes, its reference, and its random instances.
+
+A :class:`Question` knows everything needed to check an answer: the names an
+answer may use (with shapes, for ``--list`` and for the parsers), the expected
+shape of the result, how to draw random instances (sizes from small ranges,
+data from a seeded :class:`numpy.random.Generator`), the reference — a call of
+the numpy function lambdified from the derivation in :mod:`derive` — and, for the
+diagnosis, the reference's terms and some known wrong answers.
+
+The questions themselves are in :mod:`derive.answers.catalogue`.
+
+Examples
+--------
+>>> from derive.answers.catalogue import get_question
+>>> q = get_question("noisy.ridge_gradient")
+>>> q.expected_shape({"N": 3, "d": 2})
+(2,)
+>>> [s.describe() for s in q.symbols][:2]
+['X: (N, d) inputs, one sample per row', 'y: (N,) targets']
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from derive.answers.parser import Vocabulary
+
+__all__ = ["SymbolSpec", "Term", "Variant", "Question", "Instance", "SYNTAXES"]
+
+#: the three answer syntaxes (keys of :attr:`Question.examples`).
+SYNTAXES = ("numpy", "index", "latex")
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """A name an answer may use.
+
+    ``kind`` is "input" (data or parameter), "derived" (computed from the inputs,
+    e.g. the softmax probabilities P), "size", "index" (a given index such as the
+    class i), "bound" (summed over: j) or "stacked" (a free index whose values
+    make up the result's axes).
+    """
+
+    name: str
+    shape: tuple[str, ...]
+    description: str
+    kind: str = "input"
+
+    def describe(self) -> str:
+        """``name: shape description`` as ``--list`` shows it."""
+        if self.kind in ("size", "index", "bound", "stacked"):
+            return f"{self.name}: {self.description}"
+        shape = "scalar" if not self.shape else "(" + ", ".join(self.shape) + ("," if len(self.shape) == 1 else "") + ")"
+        return f"{self.name}: {shape} {self.description}"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One additive term of the reference, written in the numpy-like syntax.
+
+    ``coefficient`` is its coefficient in the reference (0 for a term that should
+    *not* be there, e.g. the data loss in R); ``sigma_power`` the power of σ in it.
+    """
+
+    name: str
+    expression: str
+    coefficient: float = 1.0
+    sigma_power: int = 0
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A known wrong answer, written in the numpy-like syntax, and the mistake it shows."""
+
+    mistake: str
+    code: str
+    expression: str
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """One random instance: its sizes and the values of every name."""
+
+    sizes: dict[str, int]
+    env: dict[str, Any]
+    shown: dict[str, Any]  # the inputs shown in a counterexample
+
+
+@dataclass(frozen=True)
+class Question:
+    """A derived result an answer is checked against (see the module docstring)."""
+
+    id: str
+    prompt: str
+    symbols: tuple[SymbolSpec, ...]
+    shape: tuple[str, ...]
+    examples: Mapping[str, str]
+    sizes: Mapping[str, tuple[int, int]]
+    make_data: Callable[[dict[str, int], np.random.Generator], dict[str, Any]]
+    reference: Callable[[dict[str, Any]], Any]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    terms: tuple[Term, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    sigma_power: int | None = None  # power of σ in the whole reference (for σ-power diagnosis)
+    symbolic: Callable[[dict[str, Any]], Any] | None = None  # SymPy reference on symbolic values
+    symbolic_sizes: tuple[Mapping[str, int], ...] = ()  # concrete sizes for the symbolic check
+
+    # -- names ------------------------------------------------------------------------
+    @property
+    def ranges(self) -> dict[str, str]:
+        """Summation index -> the size it runs over."""
+        return {s.name: s.shape[0] for s in self.symbols if s.kind == "bound"}
+
+    @property
+    def stacked(self) -> tuple[tuple[str, str], ...]:
+        """Free indices (name, size) whose values make up the result's axes, in order."""
+        return tuple((s.name, s.shape[0]) for s in self.symbols if s.kind == "stacked")
+
+    def vocabulary(self) -> Vocabulary:
+        """The names an answer to this question may use."""
+        ndims = {s.name: len(s.shape) for s in self.symbols if s.kind in ("input", "derived")}
+        ndims.update({s.name: 0 for s in self.symbols if s.kind in ("size", "index")})
+        indices = frozenset(s.name for s in self.symbols if s.kind in ("index", "bound", "stacked"))
+        return Vocabulary(ndims, indices, dict(self.aliases), self.ranges)
+
+    def expected_shape(self, sizes: Mapping[str, int]) -> tuple[int, ...]:
+        """The result's shape at concrete ``sizes``."""
+        return tuple(int(sizes[s]) for s in self.shape)
+
+    def shape_text(self) -> str:
+        """The expected shape in size names, e.g. ``(d,)`` or ``scalar``."""
+        if not self.shape:
+            return "scalar"
+        return "(" + ", ".join(self.shape) + ("," if len(self.shape) == 1 else "") + ")"
+
+    # -- instances ------------------------------------------------------------------------
+    def size_grid(self, count: int, rng: np.random.Generator, smallest: int = 8) -> list[dict[str, int]]:
+        """``count`` size combinations: the ``smallest`` ones first, then random ones."""
+        names = list(self.sizes)
+        grid = [dict(zip(names, combo)) for combo in itertools.product(
+            *(range(lo, hi + 1) for lo, hi in self.sizes.values()))]
+        grid.sort(key=lambda s: (sum(s.values()), tuple(s.values())))
+        head = grid[:smallest]
+        rest = [grid[int(k)] for k in rng.integers(0, len(grid), size=max(0, count - len(head)))]
+        return (head + rest)[:count]
+
+    def instances(self, count: int, rng: np.random.Generator) -> list[Instance]:
+        """``count`` random instances, smallest sizes first."""
+        out = []
+        for sizes in self.size_grid(count, rng):
+            data = self.make_data(dict(sizes), rng)
+            kinds = ("input", "index", "derived")
+            shown = {k: v for k, v in data.items() if k != "I" and k in {s.name for s in self.symbols if s.kind in kinds}}
+            out.append(Instance(dict(sizes), {**sizes, **data}, shown))
+        return out
+
+    def reference_value(self, instance: Instance) -> NDArray[np.float64]:
+        """The derived reference on ``instance`` (float64)."""
+        return np.asarray(self.reference(instance.env), dtype=np.float64)

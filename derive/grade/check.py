@@ -1,0 +1,138 @@
+"""What a grader check is: a probe to run in the sandbox and a judge that reads the evidence.
+
+A :class:`Check` belongs to one method of one class.  Its ``probe(rng)`` builds the
+steps the child runs (see :mod:`derive.grade.child`), the arrays they use and a
+parent-only ``context`` (the reference values); its ``judge(evidence)`` returns a
+:class:`~derive.grade.diagnose.Verdict`.  Static checks have no probe: their
+judge reads the source through ``evidence.location``.
+
+The small step builders (:func:`new`, :func:`call`, :func:`get`, :func:`put`,
+:func:`npy`) keep the check modules readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from derive.grade.diagnose import Verdict, fmt
+from derive.grade.sandbox import TaskOutcome, Value
+
+__all__ = ["Check", "Probe", "Evidence", "new", "call", "get", "put", "npy", "array_output", "task_failure"]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Steps for the child, the arrays they name, and reference data kept in the parent."""
+
+    steps: list[dict[str, Any]]
+    arrays: dict[str, NDArray[Any]]
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything a judge may look at.
+
+    Attributes
+    ----------
+    outcome : TaskOutcome or None
+        The child's report of the probe (None for static checks).
+    context : dict
+        The probe's reference data.
+    location : dict or None
+        ``{"file": ..., "line": ...}`` of the method, as the child found it.
+    folders : tuple of Path
+        The submission's folders (a static check reads source only from there).
+    """
+
+    outcome: TaskOutcome | None
+    context: dict[str, Any]
+    location: dict[str, Any] | None = None
+    folders: tuple[Path, ...] = ()
+
+    def value(self, key: str) -> Value | None:
+        """The value saved under ``key`` (None when the child saved nothing)."""
+        return None if self.outcome is None else self.outcome.outputs.get(key)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded check: ``<cls>.<method>: <name>`` worth ``points``."""
+
+    cls: str
+    method: str
+    name: str
+    points: float
+    probe: Callable[[np.random.Generator], Probe] | None
+    judge: Callable[[Evidence], Verdict]
+
+    @property
+    def title(self) -> str:
+        """The Gradescope test name."""
+        return f"{self.cls}.{self.method}: {self.name}"
+
+
+def npy(name: str) -> dict[str, str]:
+    """An argument read from the array ``name`` of the probe."""
+    return {"npy": name}
+
+
+def new(cls: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Step: ``obj = cls(*args, **kwargs)``."""
+    return {"op": "new", "cls": cls, "args": list(args), "kwargs": kwargs}
+
+
+def call(method: str, *args: Any, save: str | None = None, unpack: int | None = None, repeat: int = 1, **kwargs: Any) -> dict[str, Any]:
+    """Step: ``obj.method(*args, **kwargs)``, saved under ``save``, the best of ``repeat`` runs timed."""
+    step: dict[str, Any] = {"op": "call", "method": method, "args": list(args), "kwargs": kwargs, "repeat": repeat}
+    if save is not None:
+        step["save"] = save
+    if unpack is not None:
+        step["unpack"] = unpack
+    return step
+
+
+def get(name: str, save: str) -> dict[str, Any]:
+    """Step: save ``obj.name``."""
+    return {"op": "get", "name": name, "save": save}
+
+
+def put(name: str, value: Any) -> dict[str, Any]:
+    """Step: ``obj.name = value``."""
+    return {"op": "set", "name": name, "args": [value]}
+
+
+def task_failure(ev: Evidence) -> Verdict | None:
+    """A failing verdict when the probe did not run to the end (error, timeout, crash), else None."""
+    out = ev.outcome
+    if out is None or out.ok:
+        return None
+    msg = out.error or "failed"
+    if out.stdout.strip():
+        msg += f"\nprinted:\n{out.stdout.strip()[-800:]}"
+    return Verdict(False, msg)
+
+
+def array_output(ev: Evidence, key: str, what: str) -> tuple[NDArray[Any] | None, str | None]:
+    """(the array saved under ``key``, None) or (None, why it is not a usable array)."""
+    v = ev.value(key)
+    if v is None:
+        return None, f"{what}: nothing was returned"
+    if v.kind == "array":
+        return np.asarray(v.value), None
+    if v.kind == "scalar":
+        return np.asarray(v.value), None
+    if v.kind == "none":
+        return None, f"{what}: returned None; expected an array (did you forget `return`?)"
+    return None, f"{what}: returned {v.value} of type {v.type}; expected a numeric array"
+
+
+def example(**arrays: Any) -> str:
+    """A minimal failing example, one ``name = value`` per line."""
+    return "\n".join(f"  {k} = {fmt(v)}" for k, v in arrays.items())

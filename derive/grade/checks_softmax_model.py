@@ -1,0 +1,162 @@
+r"""Checks of the rest of the homework's ``Softmax`` class: initial weights, the sparse
+gradient check, SGD training and prediction.
+
+Notes
+-----
+``train`` must learn an easy problem (three well-separated blobs) with
+:math:`W \leftarrow W - \eta \nabla_W L_{batch}`; ``predict`` is
+:math:`\arg\max_k (X W^\top)_{jk}` over the *class* axis (``axis=1``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from numpy.typing import NDArray
+
+from derive.grade.check import Check, Evidence, Probe, array_output, call, example, get, new, npy, put, task_failure
+from derive.grade.diagnose import Verdict, fmt
+from numerics.softmax import softmax_loss_and_grad
+
+__all__ = ["MODEL_CHECKS"]
+
+CLS = "Softmax"
+
+
+def _init_probe(rng: np.random.Generator) -> Probe:
+    steps = [new(CLS, [4, 7]), get("W", "W0"), call("init_weights", [3, 5]), get("W", "W1")]
+    return Probe(steps, {})
+
+
+def _init_judge(ev: Evidence) -> Verdict:
+    failed = task_failure(ev)
+    if failed is not None:
+        return failed
+    for key, shape, how in (("W0", (4, 7), "Softmax([4, 7])"), ("W1", (3, 5), "init_weights([3, 5])")):
+        W, why = array_output(ev, key, f"W after {how}")
+        if why or W is None:
+            return Verdict(False, why or "no W")
+        if W.shape != shape:
+            return Verdict(False, f"W after {how}: expected shape (C, D) = {shape}, got {W.shape}")
+        std = float(np.std(W)) if np.isfinite(W).all() else float("nan")
+        if not 1e-5 <= std <= 1e-3:
+            return Verdict(False, f"W after {how}: expected N(0, 1)·1e-4 entries (std ≈ 1e-4), got std {fmt(std)}")
+    return Verdict(True, "W has shape (C, D) and N(0, 1)·1e-4 entries")
+
+
+def _gradcheck_probe(rng: np.random.Generator) -> Probe:
+    W, X, y = rng.standard_normal((4, 8)) * 0.1, rng.standard_normal((20, 8)), rng.integers(0, 4, size=20)
+    G = softmax_loss_and_grad(W, X, y)[1]
+    arrays = {"W": W, "X": X, "y": y, "G": G, "Gbad": G * 1.05}
+    steps = [new(CLS, [4, 8]), put("W", npy("W")),
+             call("grad_check_sparse", npy("X"), npy("y"), npy("G"), save="right"), get("W", "W_after"),
+             call("grad_check_sparse", npy("X"), npy("y"), npy("Gbad"), save="wrong")]
+    return Probe(steps, arrays, {"W": W})
+
+
+_REL = re.compile(r"rel(?:ative)?[ _]?err(?:or)?\s*[:=]?\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)", re.IGNORECASE)
+
+
+def _gradcheck_judge(ev: Evidence) -> Verdict:
+    failed = task_failure(ev)
+    if failed is not None:
+        return failed
+    W_after, _ = array_output(ev, "W_after", "W")
+    if W_after is None or W_after.shape != ev.context["W"].shape or not np.allclose(W_after, ev.context["W"], rtol=0, atol=1e-12):
+        return Verdict(False, "grad_check_sparse changed self.W: restore every entry after the finite difference")
+    right = ev.value("right")
+    if right is not None and right.kind in ("scalar", "array"):
+        errors = np.atleast_1d(np.asarray(right.value, dtype=np.float64))
+        source = "returned"
+    else:  # printed, as in the original assignment
+        stdout = ev.outcome.stdout if ev.outcome else ""
+        errors = np.array([float(m) for m in _REL.findall(stdout.split("\n[...")[0])])
+        source = "printed"
+    if errors.size == 0:
+        return Verdict(True, "ran; returned no relative errors and printed none recognisable, so they were not checked")
+    worst = float(np.max(np.abs(errors))) if np.isfinite(errors).all() else float("nan")
+    if not worst <= 1e-5:
+        return Verdict(False, f"for the correct gradient it {source} relative errors up to {fmt(worst)}; expected ≲ 1e-7 (at most 1e-5)")
+    wrong = ev.value("wrong")
+    if source == "returned" and wrong is not None and wrong.kind in ("scalar", "array"):
+        worst_bad = float(np.max(np.abs(np.asarray(wrong.value, dtype=np.float64))))
+        if not worst_bad > 1e-3:
+            return Verdict(False, f"a gradient 5 % off gave relative errors of only {fmt(worst_bad)}: the check cannot fail")
+    return Verdict(True, f"{source} relative errors ≤ {fmt(worst, 2)} for the correct gradient")
+
+
+def _blobs(rng: np.random.Generator) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    centres = np.array([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]])
+    y = np.repeat(np.arange(3), 50)
+    X = centres[y] + 0.5 * rng.standard_normal((150, 2))
+    return np.hstack([X, np.ones((150, 1))]), y.astype(np.int64)
+
+
+TRAIN_ARGS = {"learning_rate": 0.5, "num_iters": 60, "batch_size": 50}
+
+
+def _train_probe(rng: np.random.Generator) -> Probe:
+    X, y = _blobs(rng)
+    steps = [new(CLS, [3, 3]), call("train", npy("X"), npy("y"), save="losses", **TRAIN_ARGS), get("W", "W")]
+    return Probe(steps, {"X": X, "y": y}, {"X": X, "y": y})
+
+
+def _train_judge(ev: Evidence) -> Verdict:
+    failed = task_failure(ev)
+    if failed is not None:
+        return failed
+    losses, why = array_output(ev, "losses", "train")
+    n = TRAIN_ARGS["num_iters"]
+    if why or losses is None:
+        return Verdict(False, why or "no losses")
+    if losses.shape != (n,):
+        return Verdict(False, f"train(..., num_iters={n}) must return a list of {n} losses, got shape {losses.shape}")
+    if not np.isfinite(losses).all():
+        return Verdict(False, "the loss history contains NaN or inf")
+    first, last = float(losses[:10].mean()), float(losses[-10:].mean())
+    if not last < 0.5 * first:
+        return Verdict(False, f"the loss does not decrease on an easy separable problem: mean of the first 10 {fmt(first)}, of the last 10 {fmt(last)}")
+    W, why = array_output(ev, "W", "W after train")
+    X, y = ev.context["X"], ev.context["y"]
+    if why or W is None or W.shape != (3, 3):
+        return Verdict(False, why or f"W after train: expected shape (3, 3), got {None if W is None else W.shape}")
+    acc = float(np.mean(np.argmax(X @ W.T, axis=1) == y))
+    if acc < 0.9:
+        return Verdict(False, f"after training, the learned W classifies only {acc:.0%} of an easy separable problem")
+    return Verdict(True, f"loss {fmt(first, 2)} → {fmt(last, 2)} over {n} iterations; training accuracy {acc:.0%}")
+
+
+def _predict_probe(rng: np.random.Generator) -> Probe:
+    W, X = np.round(rng.standard_normal((3, 2)), 1), np.round(rng.standard_normal((5, 2)), 1)
+    return Probe([new(CLS, [3, 2]), put("W", npy("W")), call("predict", npy("X"), save="pred")], {"W": W, "X": X}, {"W": W, "X": X})
+
+
+def _predict_judge(ev: Evidence) -> Verdict:
+    failed = task_failure(ev)
+    if failed is not None:
+        return failed
+    W, X = ev.context["W"], ev.context["X"]
+    S = X @ W.T
+    ref = np.argmax(S, axis=1)
+    got, why = array_output(ev, "pred", "predict")
+    if why or got is None:
+        return Verdict(False, why or "nothing returned")
+    if got.shape != ref.shape or not np.array_equal(got, ref):
+        msg = f"expected {fmt(ref)} (shape {ref.shape}), got {fmt(got)} (shape {got.shape})"
+        if np.array_equal(got, np.argmax(S, axis=0)):
+            msg += "\ndiagnosis: argmax over the wrong axis: axis=0 picks, for each class, the sample with the largest score; use argmax(X @ W.T, axis=1)"
+        elif got.shape == () and int(got) == int(np.argmax(S)):
+            msg += "\ndiagnosis: argmax over the flattened scores (no axis): use argmax(X @ W.T, axis=1)"
+        return Verdict(False, msg + "\nminimal failing example:\n" + example(W=W, X=X))
+    if got.dtype.kind not in "iu":
+        return Verdict(False, f"the labels are right but of dtype {got.dtype}; expected integers")
+    return Verdict(True, "(N,) integer labels equal to argmax(X Wᵀ, axis=1)")
+
+
+MODEL_CHECKS: list[Check] = [
+    Check(CLS, "__init__", "W shape and scale", 2, _init_probe, _init_judge),
+    Check(CLS, "grad_check_sparse", "small errors for the right gradient", 4, _gradcheck_probe, _gradcheck_judge),
+    Check(CLS, "train", "learns", 5, _train_probe, _train_judge),
+    Check(CLS, "predict", "output", 4, _predict_probe, _predict_judge),
+]

@@ -1,0 +1,75 @@
+"""``gradproof grade``: the reference gets full marks; the Gradescope JSON; exit statuses."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from derive.cli import main
+from derive.grade import CHECKS
+
+SUBMISSIONS = Path(__file__).parent / "submissions"
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, dict]:
+    """Grade a folder holding a copy of the reference submission, through the CLI."""
+    folder = tmp_path_factory.mktemp("submission")
+    shutil.copy(SUBMISSIONS / "reference.py", folder / "homework.py")
+    results = folder.parent / "results.json"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["grade", str(folder), "--results-json", str(results), "--timeout", "10", "--memory-mb", "1024", "--seed", "3"])
+    return code, out.getvalue(), json.loads(results.read_text())
+
+
+def test_the_reference_gets_full_marks(reference_run: tuple[int, str, dict]) -> None:
+    code, text, results = reference_run
+    assert code == 0
+    assert "Total: 100 / 100" in text and "✗" not in text
+    assert results["score"] == 100
+
+
+def test_results_json_is_gradescope_format(reference_run: tuple[int, str, dict]) -> None:
+    _, _, results = reference_run
+    assert set(results) == {"score", "tests", "output"}
+    assert [t["name"] for t in results["tests"]] == [c.title for c in CHECKS]
+    for t in results["tests"]:
+        assert set(t) == {"name", "status", "score", "max_score", "output"}
+        assert t["status"] == "passed" and t["score"] == t["max_score"] > 0
+    assert sum(t["max_score"] for t in results["tests"]) == 100
+    assert "KNN: 50 / 50" in results["output"] and "Total: 100 / 100" in results["output"]
+
+
+def test_terminal_report_lists_class_method_and_check(reference_run: tuple[int, str, dict]) -> None:
+    _, text, _ = reference_run
+    assert "KNN (found in homework.py)  50 / 50" in text
+    assert "  compute_L2_distances_vectorized\n" in text
+    assert "✓ no loops" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["no/such/file.py"], "does not exist"),
+        ([str(SUBMISSIONS / "conftest.py")], "found neither name"),
+        ([str(Path(__file__).parent.parent / "pyproject.toml")], "expected a .py file, got .toml"),
+        ([str(SUBMISSIONS / "reference.py"), "--timeout", "0"], "timeout: expected a positive"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], phrase: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["grade", *args]) == 2
+    assert phrase in capsys.readouterr().err
+
+
+def test_a_failing_submission_still_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = tmp_path / "r.json"
+    assert main(["grade", str(SUBMISSIONS / "crash_import.py"), "--results-json", str(results)]) == 0
+    data = json.loads(results.read_text())
+    assert data["score"] == 0 and all(t["status"] == "failed" for t in data["tests"])
+    assert "✗" not in capsys.readouterr().out  # classes not graded are one line each, not a list of ✗
