@@ -78,6 +78,13 @@ class HomeworkPrinter(LatexPrinter):
         self.notation = {**DEFAULT_NOTATION, **(notation or {})}
         self.symbol_names = {**DEFAULT_SYMBOLS, **(symbols or {})}
 
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        # Our printmethod replaces SymPy's ``_latex``; keep the objects that print
+        # themselves that way (oo, -oo, zoo, nan, ...) unless they define ours.
+        if not isinstance(expr, type) and not hasattr(expr, self.printmethod) and hasattr(expr, "_latex"):
+            return expr._latex(self, **kwargs)
+        return super()._print(expr, **kwargs)
+
     # -- names ---------------------------------------------------------------
     def _base(self, base: sp.IndexedBase) -> tuple[str, str]:
         name = str(base.label)

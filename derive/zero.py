@@ -154,9 +154,15 @@ def symbolic_zero(
             return True
         return False if any(v is False for v in verdicts) else None
     if isinstance(diff, sp.MatrixExpr):
+        if normalise is not None:
+            diff = normalise(diff)
+        for transform in (lambda e: e.doit(), lambda e: sp.expand(e).doit()):
+            try:
+                if isinstance(transform(diff), sp.ZeroMatrix):
+                    return True
+            except (TypeError, ValueError, NotImplementedError, AttributeError):
+                continue
         reduced = diff.doit()
-        if isinstance(reduced, sp.ZeroMatrix):
-            return True
         try:
             explicit = reduced.as_explicit()
         except (ValueError, TypeError, AttributeError):  # symbolic shape
@@ -244,7 +250,7 @@ def exact_zero(
         base = diff.subs(ints) if not isinstance(diff, sp.MatrixBase) else sp.Matrix(diff).subs(ints)
         if normalise is not None:
             base = normalise(base)
-        base = base.doit()
+        base = _explicit_constants(base.doit())
         for _ in range(trials):
             value = _substitute_data(base, spec, rng)
             entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
@@ -260,6 +266,15 @@ def exact_zero(
                     continue
                 return False, method, f"non-zero at {_fmt(size)}: difference {sp.N(v, 8)}"
     return True, method, f"zero at {len(sizes)} size(s) × {trials} random rational data set(s)"
+
+
+def _explicit_constants(e: Any) -> Any:
+    """Concrete-size ``Identity`` / ``ZeroMatrix`` / ``OneMatrix`` as explicit matrices (they do not mix with ``Matrix``)."""
+    if not hasattr(e, "atoms"):
+        return e
+    consts = {c: c.as_explicit() for c in e.atoms(sp.Identity, sp.ZeroMatrix, sp.OneMatrix)
+              if all(getattr(x, "is_Integer", False) for x in c.shape)}
+    return e.xreplace(consts).doit() if consts else e
 
 
 def _fmt(size: Mapping[Any, Any]) -> str:
