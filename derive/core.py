@@ -233,8 +233,10 @@ class Derivation:
 
         return derivation_latex(self)
 
-    def _repr_latex_(self) -> str:  # Jupyter
-        return self.to_latex()
+    def _repr_latex_(self) -> str:  # Jupyter: one MathJax display, an aligned row per step
+        from derive.latex import derivation_display
+
+        return derivation_display(self)
 
     def _repr_markdown_(self) -> str:  # Jupyter (markdown + MathJax)
         from derive.latex import derivation_markdown

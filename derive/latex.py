@@ -42,7 +42,7 @@ from derive.notation import DEFAULT_NOTATION
 if TYPE_CHECKING:
     from derive.core import Derivation, StepResult
 
-__all__ = ["HomeworkPrinter", "to_latex", "derivation_latex", "derivation_markdown", "escape_text"]
+__all__ = ["HomeworkPrinter", "to_latex", "derivation_latex", "derivation_markdown", "derivation_display", "escape_text"]
 
 #: parameters written after the sample in a dot product (x^{(j)T} theta), as the homework does.
 _DOT_LAST = {"theta"}
@@ -149,8 +149,11 @@ class HomeworkPrinter(LatexPrinter):
                 sign = ""
                 if num.could_extract_minus_sign():
                     sign, num = "- ", -num
-                rest = sp.Mul(*sums, evaluate=False) if num == 1 else sp.Mul(num, *sums, evaluate=False)
-                return f"{sign}\\frac{{1}}{{{self._print(den)}}} {self._print(rest)}"
+                if num.is_Number:  # (2/N) * Sum prints as \frac{2}{N} \sum ...
+                    head, rest = self._print(num), sp.Mul(*sums, evaluate=False)
+                else:
+                    head, rest = "1", sp.Mul(num, *sums, evaluate=False)
+                return f"{sign}\\frac{{{head}}}{{{self._print(den)}}} {self._print(rest)}"
         # y^{(i)} (w^T x^{(i)} + b): labels before the bracket, as the homework writes the margin.
         if all(isinstance(f, (sp.Indexed, sp.Add)) for f in factors) and any(isinstance(f, sp.Add) for f in factors):
             idx = [self._print(f) for f in factors if isinstance(f, sp.Indexed)]
@@ -295,10 +298,24 @@ def derivation_latex(d: Derivation, results: list[StepResult] | None = None) -> 
     return "\n".join(lines)
 
 
+def _mathjax_text(s: str) -> str:
+    return s.replace("\\", "").replace("{", "(").replace("}", ")").replace("$", "")
+
+
+def derivation_display(d: Derivation) -> str:
+    """The derivation as one ``aligned`` display that MathJax renders (Jupyter's ``text/latex``)."""
+    kw = {"notation": getattr(d, "notation", None)}
+    rows = [f"{to_latex(s.lhs, **kw)} &= {to_latex(s.rhs, **kw)} && \\text{{{n}. {_mathjax_text(s.text)} [{s.check}]}}"
+            for n, s in enumerate(d.steps, 1)]
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
+
+
 def derivation_markdown(d: Derivation) -> str:
     """The derivation as Markdown with MathJax displays (for Jupyter)."""
     kw = {"notation": getattr(d, "notation", None)}
     out = [f"**{d.title}**", ""]
+    if d.symbols:
+        out += [f"- `{name}`: {desc}" for name, desc in d.symbols.items()] + [""]
     for n, s in enumerate(d.steps, 1):
         why = f" *({s.why})*" if s.why else ""
         out.append(f"{n}. {s.text}{why} — checked: {s.check}")

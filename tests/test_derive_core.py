@@ -180,6 +180,8 @@ def test_homework_notation(name: str) -> None:
 def test_derivation_renders_for_jupyter() -> None:
     der = _chain(*RIGHT_SYMBOLIC["expand square"])
     assert "\\begin{enumerate}" in der.to_latex()
-    assert der._repr_latex_() == der.to_latex()
+    display = der._repr_latex_()
+    assert display.startswith("$$\\begin{aligned}") and display.endswith("\\end{aligned}$$")
+    assert display.count("&=") == len(der.steps) and "enumerate" not in display
     md = der._repr_markdown_()
     assert md.startswith("**test**") and "$$" in md

@@ -58,6 +58,7 @@ def derive_report(keys: list[str], seed: int = 0) -> list[dict[str, Any]]:
                 for r in results
             ],
             "results": [s.label for s in d.result_steps()],
+            "symbols": dict(d.symbols),
         })
     return out
 
@@ -67,6 +68,8 @@ def _print_text(report: list[dict[str, Any]]) -> None:
 
     for prob in report:
         print(f"== {prob['problem']}: {prob['title']} ==")
+        for name, desc in prob["symbols"].items():
+            print(f"   {name}: {desc}")
         for s in prob["steps"]:
             mark = "ok" if s["verified"] else "FAILED"
             why = f" [{s['why']}]" if s["why"] else ""

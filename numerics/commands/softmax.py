@@ -28,13 +28,15 @@ __all__ = ["DEFAULT_LEARNING_RATE", "DEFAULT_SIZES", "DEFAULT_SWEEP", "FIGURES",
 DEFAULT_SIZES: dict[str, tuple[int, int, int, int]] = {
     "cifar10": (49000, 1000, 1000, 500),
     "digits": (1200, 300, 297, 200),
+    "cifar10-subset": (3500, 500, 1000, 200),  # 4000 real training images: train + validation
 }
 #: learning rate of the first SGD run
-DEFAULT_LEARNING_RATE: dict[str, float] = {"cifar10": 1e-7, "digits": 1e-3}
+DEFAULT_LEARNING_RATE: dict[str, float] = {"cifar10": 1e-7, "digits": 1e-3, "cifar10-subset": 1e-7}
 #: learning rates of the sweep
 DEFAULT_SWEEP: dict[str, tuple[float, ...]] = {
     "cifar10": (1e-5, 5e-5, 1e-4, 5e-4, 1e-3),
     "digits": (1e-4, 5e-4, 1e-3, 5e-3, 1e-2),
+    "cifar10-subset": (1e-8, 5e-8, 1e-7, 5e-7, 1e-6),  # raw pixel scale, few images: smaller steps
 }
 FIGURES: tuple[str, ...] = ("softmax_loss_curve.png", "softmax_lr_sweep.png")
 _SGD_CHUNK = 100  # iterations per progress-bar step (chunked training is identical to one call)
@@ -42,7 +44,7 @@ _SGD_CHUNK = 100  # iterations per progress-bar step (chunked training is identi
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``softmax`` arguments to ``parser``."""
-    parser.add_argument("--dataset", choices=("digits", "cifar10"), default="digits",
+    parser.add_argument("--dataset", choices=("digits", "cifar10", "cifar10-subset"), default="digits",
                         help="digits (offline, bundled with scikit-learn) or cifar10 (default: digits)")
     parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help="where CIFAR-10 is (or is downloaded to); default: the per-user cache")

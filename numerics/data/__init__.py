@@ -6,7 +6,7 @@ r"""Datasets for the homework: CIFAR-10 (official files) and scikit-learn's digi
 >>> load_dataset("mnist")
 Traceback (most recent call last):
 ...
-ValueError: name: expected one of ('cifar10', 'digits'), got 'mnist'
+ValueError: name: expected one of ('cifar10', 'digits', 'cifar10-subset'), got 'mnist'
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 #: Names :func:`load_dataset` knows.
-DATASETS = ("cifar10", "digits")
+DATASETS = ("cifar10", "digits", "cifar10-subset")
 
 
 def load_dataset(name: str, data_dir: str | Path | None = None, *, download: bool = False) -> ImageDataset:
@@ -30,8 +30,10 @@ def load_dataset(name: str, data_dir: str | Path | None = None, *, download: boo
 
     Parameters
     ----------
-    name : {"cifar10", "digits"}
+    name : {"cifar10", "digits", "cifar10-subset"}
         ``"digits"`` is scikit-learn's bundled set (offline; ``data_dir`` unused).
+        ``"cifar10-subset"`` is a partial CIFAR-10 folder (see
+        :mod:`numerics.data.subset`; ``data_dir`` or ``$GRADPROOF_CIFAR_SUBSET_DIR``).
         ``"cifar10"`` is read from ``data_dir``: the folder holding
         ``cifar-10-batches-py`` (python version, preferred) or
         ``cifar-10-batches-bin`` (binary version), or that folder itself.
@@ -54,6 +56,10 @@ def load_dataset(name: str, data_dir: str | Path | None = None, *, download: boo
         from numerics.data.digits import load_digits
 
         return load_digits()
+    if name == "cifar10-subset":
+        from numerics.data.subset import load_cifar10_subset
+
+        return load_cifar10_subset(data_dir)
     from numerics.data.cifar import find_cifar10, load_cifar10
     from numerics.data.download import download_cifar10, manual_instructions
 
