@@ -16,9 +16,9 @@ Examples
 >>> from numerics.data.official_format import write_meta, write_python_batch
 >>> root = tempfile.mkdtemp()
 >>> rng = np.random.default_rng(0)
->>> write_python_batch(f"{root}/data_batch_1_first30", rng.integers(0, 256, (30, 3072), dtype=np.uint8), rng.integers(0, 10, 30))
->>> write_python_batch(f"{root}/test_batch_first10", rng.integers(0, 256, (10, 3072), dtype=np.uint8), rng.integers(0, 10, 10))
->>> write_meta(f"{root}/batches.meta")
+>>> _ = write_python_batch(f"{root}/data_batch_1_first30", rng.integers(0, 256, (30, 3072), dtype=np.uint8), rng.integers(0, 10, 30))
+>>> _ = write_python_batch(f"{root}/test_batch_first10", rng.integers(0, 256, (10, 3072), dtype=np.uint8), rng.integers(0, 10, 10))
+>>> _ = write_meta(f"{root}/batches.meta")
 >>> ds = load_cifar10_subset(root)
 >>> ds.name, ds.X_train.shape, ds.X_test.shape
 ('cifar10-subset', (30, 3072), (10, 3072))
