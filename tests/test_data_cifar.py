@@ -322,7 +322,7 @@ def test_image_dataset_validates_and_is_read_only() -> None:
 
 
 def test_load_dataset_cifar10(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ValueError, match=r"name: expected one of \('cifar10', 'digits'\), got 'cifar100'"):
+    with pytest.raises(ValueError, match=r"name: expected one of \('cifar10', 'digits', 'cifar10-subset'\), got 'cifar100'"):
         load_dataset("cifar100")
     with pytest.raises(DataNotFoundError, match=rf"CIFAR-10 not found in {tmp_path}.*download=True.*cifar-10-python\.tar\.gz.*{tmp_path}"):
         load_dataset("cifar10", tmp_path)
