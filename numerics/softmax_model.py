@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from threadpoolctl import threadpool_limits
 
 from numerics.gradcheck import check_gradient
 from numerics.softmax import _loss_and_grad, _shifted_exp, _validate, softmax_loss_and_grad, softmax_loss_and_grad_loop, softmax_loss_loop
@@ -167,17 +168,18 @@ class Softmax:
         Xb = np.empty((batch_size, d), dtype=X_.dtype)  # reused batch buffers: no allocation per step
         yb = np.empty(batch_size, dtype=np.int64)
         losses: list[float] = []
-        for it in range(num_iters):
-            idx = self.rng.integers(0, X_.shape[0], size=batch_size)
-            # indices are in range by construction; mode="clip" lets take write straight into
-            # the buffer (mode="raise" with out= goes through a temporary copy, 3x slower)
-            np.take(X_, idx, axis=0, out=Xb, mode="clip")
-            np.take(y_, idx, out=yb, mode="clip")
-            loss, dW = _loss_and_grad(W, Xb, yb, self.reg)
-            W -= lr * dW
-            losses.append(loss)
-            if verbose and it % 100 == 0:
-                print(f"iteration {it} / {num_iters}: loss {loss:.6f}")
+        with threadpool_limits(limits=1, user_api="blas"):  # batch-sized GEMMs: a second thread costs more than it saves
+            for it in range(num_iters):
+                idx = self.rng.integers(0, X_.shape[0], size=batch_size)
+                # indices are in range by construction; mode="clip" lets take write straight into
+                # the buffer (mode="raise" with out= goes through a temporary copy, 3x slower)
+                np.take(X_, idx, axis=0, out=Xb, mode="clip")
+                np.take(y_, idx, out=yb, mode="clip")
+                loss, dW = _loss_and_grad(W, Xb, yb, self.reg)
+                W -= lr * dW
+                losses.append(loss)
+                if verbose and it % 100 == 0:
+                    print(f"iteration {it} / {num_iters}: loss {loss:.6f}")
         self.W = W
         return losses
 

@@ -72,7 +72,8 @@ def test_distances_once_per_fold_and_norm_one_partial_sort(data, monkeypatch: py
     X, y = data
     dist_calls: list[str] = []
     sort_calls: list[int] = []
-    real_dist, real_sort = cv_mod.compute_distances, cv_mod.nearest_indices
+    gram_calls: list[int] = []
+    real_dist, real_sort, real_gram = cv_mod.compute_distances, cv_mod.nearest_indices, cv_mod.gram
 
     def spy_dist(a, b, norm):
         dist_calls.append(norm)
@@ -82,13 +83,35 @@ def test_distances_once_per_fold_and_norm_one_partial_sort(data, monkeypatch: py
         sort_calls.append(k_max)
         return real_sort(d, k_max)
 
+    def spy_gram(a, b):
+        gram_calls.append(a.data.shape[0])
+        return real_gram(a, b)
+
     monkeypatch.setattr(cv_mod, "compute_distances", spy_dist)
     monkeypatch.setattr(cv_mod, "nearest_indices", spy_sort)
-    result = cross_validate(X, y, ks=(1, 3, 5, 7, 10, 15), norms=("l1", "l2"), n_folds=3)
-    assert sorted(dist_calls) == ["l1"] * 3 + ["l2"] * 3  # not 6 ks x 2 norms x 3 folds = 36
+    monkeypatch.setattr(cv_mod, "gram", spy_gram)
+    ks = (1, 3, 5, 7, 10, 15)
+    result = cross_validate(X, y, ks=ks, norms=("l1", "l2"), n_folds=3)
+    # L1 once per fold; L2 of uint8 data: one shared Gram matrix of all 90 samples, sliced per fold
+    assert sorted(dist_calls) == ["l1"] * 3  # not 6 ks x 2 norms x 3 folds = 36
+    assert gram_calls == [90]
     assert sort_calls == [15] * 6  # one partial sort with k_max per (fold, norm)
+    dist_calls.clear()
+    gram_calls.clear()
+    float_result = cross_validate(X + 0.25, y, ks=ks, norms=("l2",), n_folds=3)  # float data: fold by fold
+    assert dist_calls == ["l2"] * 3 and gram_calls == []
     monkeypatch.undo()
-    np.testing.assert_array_equal(result.errors, cross_validate(X, y, ks=(1, 3, 5, 7, 10, 15), norms=("l1", "l2"), n_folds=3).errors)
+    np.testing.assert_array_equal(result.errors, cross_validate(X, y, ks=ks, norms=("l1", "l2"), n_folds=3).errors)
+    np.testing.assert_array_equal(result.errors[1], float_result.errors[0])  # a shift changes no distance
+
+
+def test_shared_gram_equals_fold_by_fold(data, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared-Gram route gives exactly the errors of the fold-by-fold one (and is the one taken)."""
+    X, y = data
+    shared = cross_validate(X, y, norms=("l2",), rng=np.random.default_rng(1))
+    monkeypatch.setattr(cv_mod, "GRAM_MAX_BYTES", 0)
+    monkeypatch.setattr(cv_mod, "gram", lambda a, b: pytest.fail("the Gram route was taken"))
+    np.testing.assert_array_equal(shared.errors, cross_validate(X, y, norms=("l2",), rng=np.random.default_rng(1)).errors)
 
 
 def test_progress_bar(data, capsys: pytest.CaptureFixture[str]) -> None:

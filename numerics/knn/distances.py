@@ -6,12 +6,14 @@ Three ways to fill the ``(n_test, n_train)`` matrix :math:`D_{ij} = \lVert x_i -
   slow, obviously correct, kept as the reference the fast paths are tested against;
 * :func:`l2_distances` -- the expansion
   :math:`\lVert x - z \rVert^2 = \lVert x \rVert^2 + \lVert z \rVert^2 - 2 x^\top z`
-  with one float64 matrix product;
-* :func:`l1_distances`, :func:`linf_distances` -- broadcasting, blocked so that the
-  scratch memory is bounded by a byte budget, never ``n_test * n_train * n_features``.
+  with one Gram matrix: float64 GEMM for float data, exact chunked float32 GEMMs for
+  integer data (:mod:`numerics.knn.gram`);
+* :func:`l1_distances`, :func:`linf_distances` -- integer kernels for pixel-range
+  integer data (exact), float64 kernels otherwise; numba when installed, else numpy
+  blocked so that the scratch memory is bounded by a byte budget, never
+  ``n_test * n_train * n_features`` (:mod:`numerics.accel`).
 
-Every function converts integer input (uint8 pixels above all) to float64 before
-subtracting, so ``0 - 1`` is ``-1`` and not ``255``.
+No function subtracts uint8 values in uint8: ``0 - 1`` is ``-1`` and not ``255``.
 
 Examples
 --------
@@ -36,6 +38,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from numerics import accel
+from numerics.knn.gram import exact_plan, gram, prepare
 from numerics.validation import as_float, check_int, check_matrix
 
 __all__ = [
@@ -57,15 +61,20 @@ DEFAULT_BLOCK_BYTES: int = 1 << 20
 NormFn = Callable[[NDArray[np.float64]], float]
 
 
-def _check_pair(X_test: ArrayLike, X_train: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Validate both matrices (same number of columns) and return them as float64."""
+def _check_raw_pair(X_test: ArrayLike, X_train: ArrayLike) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Validate both matrices (same number of columns); return them unconverted."""
     Xt = check_matrix(X_test, "X_test")
     Xr = check_matrix(X_train, "X_train")
     if Xt.shape[1] != Xr.shape[1]:
         raise ValueError(
             f"X_test: expected {Xr.shape[1]} columns (as many as X_train), got shape {Xt.shape}"
         )
-    # as_float first: uint8 arithmetic would wrap around; float32 is widened for accuracy
+    return Xt, Xr
+
+
+def _check_pair(X_test: ArrayLike, X_train: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Validate both matrices and return them as float64 (no uint8 wrap-around; float32 widened)."""
+    Xt, Xr = _check_raw_pair(X_test, X_train)
     return np.asarray(as_float(Xt), dtype=np.float64), np.asarray(as_float(Xr), dtype=np.float64)
 
 
@@ -114,7 +123,7 @@ def naive_distances(X_test: ArrayLike, X_train: ArrayLike, norm: NormFn) -> NDAr
 
 
 def l2_distances(X_test: ArrayLike, X_train: ArrayLike, *, squared: bool = False) -> NDArray[np.float64]:
-    r"""Euclidean distances with one float64 matrix product and no Python loop.
+    r"""Euclidean distances from one Gram matrix and no Python loop.
 
     Parameters
     ----------
@@ -134,57 +143,57 @@ def l2_distances(X_test: ArrayLike, X_train: ArrayLike, *, squared: bool = False
         D_{ij}^2 = \lVert x_i \rVert^2 + \lVert z_j \rVert^2 - 2\, x_i^\top z_j,
         \qquad D_{ij} = \sqrt{\max(D_{ij}^2, 0)}
 
-    The Gram matrix :math:`X_{test} X_{train}^\top` is one float64 GEMM. Rounding can make
-    the expansion slightly negative for (near-)duplicate rows, hence the clamp at 0
-    before the square root. For integer data (pixels) every intermediate is an integer
-    below :math:`2^{53}`, so the result is *exact*: bit-identical to the naive loop with
-    ``np.linalg.norm``. For general float data the error of the squared distance is
+    The Gram matrix :math:`X_{test} X_{train}^\top` is one float64 GEMM for float data.
+    For integer data of a small range (pixels) it is a few float32 GEMMs over feature
+    chunks of shifted data, each exact (:mod:`numerics.knn.gram`), at about half the
+    cost. Rounding can make the expansion slightly negative for (near-)duplicate float
+    rows, hence the clamp at 0 before the square root. For integer data every
+    intermediate is an integer below :math:`2^{53}`, so the result is *exact*:
+    bit-identical to the naive loop with ``np.linalg.norm``. For general float data the error of the squared distance is
     bounded by about :math:`n_{features}\,\varepsilon\,(\lVert x \rVert^2 + \lVert z \rVert^2)`
     (cancellation), so :math:`|\hat D - D| \le \sqrt{|\hat D^2 - D^2|}`.
     """
-    Xt, Xr = _check_pair(X_test, X_train)
-    sq_test = np.einsum("ij,ij->i", Xt, Xt)
-    sq_train = np.einsum("ij,ij->i", Xr, Xr)
-    d2 = Xt @ Xr.T  # the one GEMM
+    Xt, Xr = _check_raw_pair(X_test, X_train)
+    plan = exact_plan(Xt, Xr)
+    Pt = prepare(Xt, plan)
+    Pr = Pt if X_train is X_test else prepare(Xr, plan)
+    d2 = gram(Pt, Pr)  # the one GEMM (float64, or exact float32 chunks for integer data)
     d2 *= -2.0
-    d2 += sq_test[:, None]
-    d2 += sq_train[None, :]
+    d2 += Pt.sq[:, None]
+    d2 += Pr.sq[None, :]
     np.maximum(d2, 0.0, out=d2)  # tiny negatives from cancellation -> 0, never sqrt(<0) = NaN
     if not squared:
         np.sqrt(d2, out=d2)
     return d2
 
 
-def _blocked(Xt: NDArray[np.float64], Xr: NDArray[np.float64], kind: str, max_block_bytes: int) -> NDArray[np.float64]:
-    """Accumulate |x_ik - z_jk| feature by feature over blocks of test rows.
+def _as_u8_pair(Xt: NDArray[Any], Xr: NDArray[Any]) -> tuple[NDArray[np.uint8], NDArray[np.uint8]] | None:
+    """Integer data spanning at most 256 values, shifted to uint8 (distances do not change); else None."""
+    if Xt.dtype == np.uint8 and Xr.dtype == np.uint8:
+        return Xt, Xr
+    if not all(np.issubdtype(a.dtype, np.integer) or a.dtype == np.bool_ for a in (Xt, Xr)):
+        return None
+    lo = min(int(Xt.min()), int(Xr.min()))
+    if max(int(Xt.max()), int(Xr.max())) - lo > 255:
+        return None
+    return (Xt.astype(np.int64) - lo).astype(np.uint8), (Xr.astype(np.int64) - lo).astype(np.uint8)
 
-    The scratch array has ``rows * n_train`` float64 entries with ``rows`` chosen so
-    that it fits ``max_block_bytes`` (at least one row): memory is the output plus a
-    bounded block, whatever ``n_features`` is.
-    """
-    n_test, n_features = Xt.shape
-    n_train = Xr.shape[0]
-    rows = int(min(n_test, max(1, max_block_bytes // (8 * n_train))))
-    XrT = np.ascontiguousarray(Xr.T)  # (n_features, n_train): each feature a contiguous row
-    out = np.zeros((n_test, n_train), dtype=np.float64)
-    scratch = np.empty((rows, n_train), dtype=np.float64)
-    for t0 in range(0, n_test, rows):
-        t1 = min(n_test, t0 + rows)
-        acc, tmp = out[t0:t1], scratch[: t1 - t0]
-        for f in range(n_features):
-            np.subtract(Xt[t0:t1, f, None], XrT[f][None, :], out=tmp)
-            np.abs(tmp, out=tmp)
-            if kind == "l1":
-                acc += tmp  # sum_k |x_k - z_k|
-            else:
-                np.maximum(acc, tmp, out=acc)  # max_k |x_k - z_k|
-    return out
+
+def _pairwise(X_test: ArrayLike, X_train: ArrayLike, kind: str, max_block_bytes: int) -> NDArray[np.float64]:
+    """Validate, then run the integer kernel on pixel-range data and the float64 kernel otherwise."""
+    block = check_int(max_block_bytes, "max_block_bytes", low=1)
+    Xt, Xr = _check_raw_pair(X_test, X_train)
+    pair = _as_u8_pair(Xt, Xr)
+    if pair is not None:
+        return accel.pairwise_u8(*pair, kind, max_block_bytes=block)
+    Xt64, Xr64 = (np.asarray(as_float(a), dtype=np.float64) for a in (Xt, Xr))
+    return accel.pairwise_f64(Xt64, Xr64, kind, max_block_bytes=block)
 
 
 def l1_distances(
     X_test: ArrayLike, X_train: ArrayLike, *, max_block_bytes: int = DEFAULT_BLOCK_BYTES
 ) -> NDArray[np.float64]:
-    r"""Manhattan distances, vectorised and blocked.
+    r"""Manhattan distances, vectorised (integer kernels for pixel data).
 
     Parameters
     ----------
@@ -201,12 +210,14 @@ def l1_distances(
     -----
     .. math:: D_{ij} = \sum_k |x_{ik} - z_{jk}|
 
-    accumulated one feature at a time over blocks of test rows, so no
-    ``(n_test, n_train, n_features)`` array is ever formed. Exact for integer data.
+    Integer data spanning at most 256 values (uint8 pixels) is shifted to uint8 and
+    summed in integer arithmetic (:func:`numerics.accel.pairwise_u8`): exact. Other
+    data is summed in float64 in feature order (:func:`numerics.accel.pairwise_f64`).
+    The numba kernels need no scratch; the numpy ones accumulate one feature at a
+    time over blocks of test rows, so no ``(n_test, n_train, n_features)`` array is
+    ever formed. Exact for integer data.
     """
-    block = check_int(max_block_bytes, "max_block_bytes", low=1)
-    Xt, Xr = _check_pair(X_test, X_train)
-    return _blocked(Xt, Xr, "l1", block)
+    return _pairwise(X_test, X_train, "l1", max_block_bytes)
 
 
 def linf_distances(
@@ -229,12 +240,10 @@ def linf_distances(
     -----
     .. math:: D_{ij} = \max_k |x_{ik} - z_{jk}|
 
-    a running maximum over features, blocked like :func:`l1_distances`. Always exact
+    a running maximum over features, with the kernels of :func:`l1_distances`. Always exact
     (bit-identical to the naive loop): a maximum involves no rounding.
     """
-    block = check_int(max_block_bytes, "max_block_bytes", low=1)
-    Xt, Xr = _check_pair(X_test, X_train)
-    return _blocked(Xt, Xr, "linf", block)
+    return _pairwise(X_test, X_train, "linf", max_block_bytes)
 
 
 _VECTORISED: dict[str, Callable[..., NDArray[np.float64]]] = {

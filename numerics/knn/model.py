@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from numerics import accel
 from numerics.knn.distances import compute_distances, l2_distances, naive_distances
+from numerics.knn.gram import chunk_grams, exact_plan, prepare
 from numerics.knn.predict import _check_dists, _nearest, _vote, check_k
 from numerics.validation import check_int, check_labels, check_matrix
 
@@ -160,13 +162,45 @@ class KNN:
         -------
         ndarray of shape (n_test,), int64
             The same as ``predict_labels(compute_distances(X, norm), k)``.
+
+        Notes
+        -----
+        For ``norm="l2"`` and integer data of a small range (pixels) the distances are
+        never formed: exact float32 Gram products feed a top-k directly
+        (:meth:`_predict_l2_exact`), so ``max_block_bytes`` bounds the products of
+        ``rows = max_block_bytes // (8 * n_train)`` test rows at a time.
         """
         Xq, Xr, y = self._fitted(X)
         k = check_k(k, Xr.shape[0])
         block = check_int(max_block_bytes, "max_block_bytes", low=1)
         rows = max(1, block // (8 * Xr.shape[0]))
+        plan = exact_plan(Xq, Xr) if isinstance(norm, str) and norm == "l2" else None
+        if plan is not None:
+            return self._predict_l2_exact(Xq, Xr, y, k, plan, rows)
         out = np.empty(Xq.shape[0], dtype=np.int64)
         for t0 in range(0, Xq.shape[0], rows):
             D = compute_distances(Xq[t0 : t0 + rows], Xr, norm)
             out[t0 : t0 + rows] = _vote(y[_nearest(D, k)], k, self.n_classes_)
+        return out
+
+    def _predict_l2_exact(
+        self, Xq: NDArray[Any], Xr: NDArray[Any], y: NDArray[np.int64], k: int, plan: tuple[int, int], rows: int
+    ) -> NDArray[np.int64]:
+        r"""L2 predictions of integer data without forming distances.
+
+        The training rows are converted once (:func:`numerics.knn.gram.prepare`); per
+        block of test rows, the exact float32 chunk products go straight into a top-k
+        on the keys :math:`\lVert z_j \rVert^2 - 2 x_i^\top z_j`, which rank the
+        training rows exactly as the distances do (the same ties, the same order).
+        Extra memory: the float32 training copy, plus ``n_chunks * 4 * rows * n_train``
+        bytes of products.
+        """
+        Pr = prepare(Xr, plan)
+        n_chunks = len(Pr.slices)
+        rows = min(rows, Xq.shape[0])
+        buf = np.empty(n_chunks * rows * Xr.shape[0], dtype=np.float32)
+        out = np.empty(Xq.shape[0], dtype=np.int64)
+        for t0 in range(0, Xq.shape[0], rows):
+            G = chunk_grams(prepare(Xq[t0 : t0 + rows], plan), Pr, out=buf)
+            out[t0 : t0 + rows] = _vote(y[accel.l2_nearest_chunks(G, Pr.sq, k)], k, self.n_classes_)
         return out

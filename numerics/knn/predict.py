@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from numerics import accel
 from numerics.validation import check_int, check_labels, check_matrix
 
 __all__ = ["check_k", "nearest_indices", "predict_labels", "predict_from_neighbours"]
@@ -57,20 +58,7 @@ def _check_dists(dists: ArrayLike) -> NDArray[Any]:
 
 def _nearest(D: NDArray[Any], k: int) -> NDArray[np.int64]:
     """Stable k smallest per row of a validated ``D`` (see :func:`nearest_indices`)."""
-    n_train = D.shape[1]
-    if k == n_train:
-        return np.argsort(D, axis=1, kind="stable").astype(np.int64, copy=False)
-    # partial sort: the k smallest per row in some order, O(n_train) per row
-    part = np.argpartition(D, k - 1, axis=1)[:, :k]
-    kth = np.take_along_axis(D, part, axis=1).max(axis=1)
-    # a tie straddling the boundary (more entries <= the k-th value than k) may have
-    # picked a higher index over a lower one: redo those rows with a stable sort
-    straddles = np.flatnonzero(np.count_nonzero(D <= kth[:, None], axis=1) > k)
-    if straddles.size:
-        part[straddles] = np.argsort(D[straddles], axis=1, kind="stable")[:, :k]
-    # order the k chosen by (distance, training index)
-    order = np.lexsort((part, np.take_along_axis(D, part, axis=1)), axis=1)
-    return np.take_along_axis(part, order, axis=1).astype(np.int64, copy=False)
+    return accel.nearest_k(D, k)
 
 
 def nearest_indices(dists: ArrayLike, k_max: int) -> NDArray[np.int64]:
@@ -92,10 +80,12 @@ def nearest_indices(dists: ArrayLike, k_max: int) -> NDArray[np.int64]:
 
     Notes
     -----
-    One ``argpartition`` per row (:math:`O(n_{train})`), then a sort of the ``k_max``
-    chosen by the key :math:`(D_{ij}, j)`. Rows where a run of equal distances
-    straddles the ``k_max``-th place are redone with a stable full sort, so the result
-    always equals ``np.argsort(dists, kind="stable")[:, :k_max]``.
+    :func:`numerics.accel.nearest_k`. numpy: one ``argpartition`` per row
+    (:math:`O(n_{train})`), then a sort of the ``k_max`` chosen by the key
+    :math:`(D_{ij}, j)`; rows where a run of equal distances straddles the
+    ``k_max``-th place are redone with a stable full sort. numba: one pass per row
+    keeping the ``k_max`` smallest (value, index) pairs. Either way the result
+    equals ``np.argsort(dists, kind="stable")[:, :k_max]``.
     """
     D = _check_dists(dists)
     return _nearest(D, check_k(k_max, D.shape[1], "k_max"))

@@ -1,0 +1,244 @@
+r"""Optional numba kernels for the CIFAR-scale kNN paths, with a pure-numpy fallback.
+
+Every kernel here has two implementations that return **identical** results:
+
+* ``"numpy"`` -- always available, and the default when numba is not installed;
+* ``"numba"`` -- compiled, parallel over both cores; used by default when numba is
+  importable (``pip install 'gradproof[fast]'``) and the call is not tiny
+  (:data:`NUMBA_MIN_WORK`).
+
+Set the environment variable ``GRADPROOF_ACCEL=numpy`` to force the numpy path, or
+pass ``backend="numpy"`` / ``backend="numba"`` to a kernel. The callers
+(:mod:`numerics.knn`) validate their input; these kernels only check the dtype and
+layout they need.
+
+Examples
+--------
+>>> import numpy as np
+>>> A = np.array([[0, 255]], dtype=np.uint8)
+>>> B = np.array([[255, 0], [1, 250]], dtype=np.uint8)
+>>> pairwise_u8(A, B, "l1", backend="numpy")      # no uint8 wrap-around
+array([[510.,   6.]])
+>>> pairwise_u8(A, B, "linf", backend="numpy")
+array([[255.,   5.]])
+>>> nearest_k(np.array([[3.0, 1.0, 1.0, 0.5]]), 3, backend="numpy")  # ties keep index order
+array([[3, 1, 2]])
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from numerics.accel import _np
+
+try:  # the optional extra
+    from numerics.accel import _nb
+except ImportError:  # pragma: no cover - depends on the environment
+    _nb = None  # type: ignore[assignment]
+
+__all__ = [
+    "HAVE_NUMBA",
+    "BACKENDS",
+    "resolve_backend",
+    "pairwise_u8",
+    "pairwise_f64",
+    "nearest_k",
+    "l2_nearest_chunks",
+    "NUMBA_MAX_K",
+    "NUMBA_MIN_WORK",
+]
+
+#: whether the numba kernels can be used in this environment
+HAVE_NUMBA: bool = _nb is not None
+
+#: the backend names a kernel accepts
+BACKENDS: tuple[str, ...] = ("numpy", "numba")
+
+#: above this k the one-pass insertion top-k of numba loses to numpy's partial sort
+NUMBA_MAX_K: int = 64
+
+#: below this much work (output entries x features, or entries for a top-k) the default
+#: backend is numpy: starting the numba threads costs more than the kernel saves
+NUMBA_MIN_WORK: int = 1 << 20
+
+_KINDS = ("l1", "linf")
+
+
+def _pick(backend: str | None, work: int) -> str:
+    """The backend for a call of ``work`` units: small default calls stay on numpy."""
+    chosen = resolve_backend(backend)
+    return "numpy" if backend is None and work < NUMBA_MIN_WORK else chosen
+
+
+def resolve_backend(backend: str | None = None) -> str:
+    """The backend a kernel will run: ``backend`` if given, else the default.
+
+    The default is ``"numba"`` when numba is importable and the environment variable
+    ``GRADPROOF_ACCEL`` is not ``"numpy"``; otherwise ``"numpy"``.
+
+    >>> resolve_backend("numpy")
+    'numpy'
+    >>> resolve_backend("cuda")
+    Traceback (most recent call last):
+    ...
+    ValueError: backend: expected one of ('numpy', 'numba') or None, got 'cuda'
+    """
+    if backend is None:
+        wanted = os.environ.get("GRADPROOF_ACCEL", "").strip().lower()
+        return "numba" if HAVE_NUMBA and wanted != "numpy" else "numpy"
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: expected one of {BACKENDS} or None, got {backend!r}")
+    if backend == "numba" and not HAVE_NUMBA:
+        raise ValueError("backend: expected an installed backend, got 'numba' (pip install 'gradproof[fast]')")
+    return backend
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in _KINDS:
+        raise ValueError(f"kind: expected one of {_KINDS}, got {kind!r}")
+
+
+def _check_pair(A: NDArray[Any], B: NDArray[Any], dtype: Any) -> tuple[NDArray[Any], NDArray[Any]]:
+    for name, M in (("A", A), ("B", B)):
+        if not isinstance(M, np.ndarray) or M.ndim != 2 or M.dtype != dtype:
+            got = f"dtype {M.dtype}, shape {M.shape}" if isinstance(M, np.ndarray) else type(M).__name__
+            raise ValueError(f"{name}: expected a 2-D {np.dtype(dtype)} array, got {got}")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"B: expected {A.shape[1]} columns (as many as A), got shape {B.shape}")
+    return np.ascontiguousarray(A), np.ascontiguousarray(B)
+
+
+def pairwise_u8(
+    A: NDArray[np.uint8], B: NDArray[np.uint8], kind: str, *, backend: str | None = None, max_block_bytes: int = 1 << 20
+) -> NDArray[np.float64]:
+    r"""L1 or L-infinity distances between the rows of two uint8 matrices, exactly.
+
+    Parameters
+    ----------
+    A : ndarray of shape (m, n_features), uint8
+    B : ndarray of shape (n, n_features), uint8
+    kind : {"l1", "linf"}
+    backend : {"numpy", "numba"}, optional
+        Default: :func:`resolve_backend`.
+    max_block_bytes : int, default 1 MiB
+        Scratch budget of the numpy kernel (the numba kernel needs no scratch).
+
+    Returns
+    -------
+    ndarray of shape (m, n), float64
+
+    Notes
+    -----
+    .. math:: D^{(1)}_{ij} = \sum_k |a_{ik} - b_{jk}|, \qquad D^{(\infty)}_{ij} = \max_k |a_{ik} - b_{jk}|
+
+    in integer arithmetic (:math:`|a - b| = \max(a,b) - \min(a,b) \le 255`; sums in
+    int32 while :math:`255\,n_{features} < 2^{31}`), so both backends are exact.
+    """
+    _check_kind(kind)
+    A, B = _check_pair(A, B, np.uint8)
+    if _pick(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba" and 255 * A.shape[1] < 2**31:
+        out = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
+        (_nb.l1_u8 if kind == "l1" else _nb.linf_u8)(A, B, out)
+        return out
+    return _np.pairwise_u8(A, B, kind, max_block_bytes)
+
+
+def pairwise_f64(
+    A: NDArray[np.float64], B: NDArray[np.float64], kind: str, *, backend: str | None = None, max_block_bytes: int = 1 << 20
+) -> NDArray[np.float64]:
+    r"""L1 or L-infinity distances between the rows of two float64 matrices.
+
+    Parameters
+    ----------
+    A : ndarray of shape (m, n_features), float64
+    B : ndarray of shape (n, n_features), float64
+    kind : {"l1", "linf"}
+    backend : {"numpy", "numba"}, optional
+    max_block_bytes : int, default 1 MiB
+        Scratch budget of the numpy kernel.
+
+    Returns
+    -------
+    ndarray of shape (m, n), float64
+
+    Notes
+    -----
+    .. math:: D^{(1)}_{ij} = \Bigl(\bigl((0 + |d_{ij1}|) + |d_{ij2}|\bigr) + \dots\Bigr), \quad d_{ijk} = a_{ik} - b_{jk}
+
+    summed in feature order by both backends, so they agree bit for bit.
+    """
+    _check_kind(kind)
+    A, B = _check_pair(A, B, np.float64)
+    if _pick(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba":
+        out = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
+        (_nb.l1_f64 if kind == "l1" else _nb.linf_f64)(A, np.ascontiguousarray(B.T), out)
+        return out
+    return _np.pairwise_f64(A, B, kind, max_block_bytes)
+
+
+def _check_k(k: int, n: int) -> None:
+    if not 1 <= k <= n:
+        raise ValueError(f"k: expected 1 <= k <= {n}, got {k}")
+
+
+def nearest_k(D: NDArray[Any], k: int, *, backend: str | None = None) -> NDArray[np.int64]:
+    """Indices of the ``k`` smallest entries of every row, in order; ties by index.
+
+    Parameters
+    ----------
+    D : ndarray of shape (m, n), real, finite
+    k : int, ``1 <= k <= n``
+    backend : {"numpy", "numba"}, optional
+        numba is used for float64 input and ``k <= NUMBA_MAX_K`` only.
+
+    Returns
+    -------
+    ndarray of shape (m, k), int64
+        Equal to ``np.argsort(D, axis=1, kind="stable")[:, :k]``.
+    """
+    _check_k(k, D.shape[1])
+    if _pick(backend, D.size) == "numba" and D.dtype == np.float64 and k <= NUMBA_MAX_K:
+        out = np.empty((D.shape[0], k), dtype=np.int64)
+        _nb.nearest_k(np.ascontiguousarray(D), k, out)
+        return out
+    return _np.nearest_k(D, k)
+
+
+def l2_nearest_chunks(
+    G: NDArray[np.float32], sq: NDArray[np.float64], k: int, *, backend: str | None = None
+) -> NDArray[np.int64]:
+    r"""The ``k`` nearest by the exact keys :math:`\lVert z_j \rVert^2 - 2 \sum_c G_{cij}`.
+
+    Parameters
+    ----------
+    G : ndarray of shape (n_chunks, m, n), float32
+        Partial Gram matrices :math:`X_{test}^{(c)} X_{train}^{(c)\top}` over feature chunks,
+        each an exact integer (see :mod:`numerics.knn.gram`).
+    sq : ndarray of shape (n,), float64
+        Squared norms of the training rows.
+    k : int
+    backend : {"numpy", "numba"}, optional
+
+    Returns
+    -------
+    ndarray of shape (m, k), int64
+
+    Notes
+    -----
+    .. math:: \lVert x_i - z_j \rVert^2 = \lVert x_i \rVert^2 + \Bigl(\lVert z_j \rVert^2 - 2 \sum_c G_{cij}\Bigr)
+
+    The first term is constant along a row, so the keys rank the training rows as the
+    distances do; with exact integer keys the order, ties included, is the same.
+    """
+    if G.ndim != 3 or G.dtype != np.float32 or sq.shape != (G.shape[2],):
+        raise ValueError(f"G, sq: expected shapes (c, m, n) float32 and (n,), got {G.shape} {G.dtype} and {sq.shape}")
+    _check_k(k, G.shape[2])
+    if _pick(backend, G.size) == "numba" and k <= NUMBA_MAX_K:
+        out = np.empty((G.shape[1], k), dtype=np.int64)
+        _nb.l2_nearest_chunks(np.ascontiguousarray(G), np.ascontiguousarray(sq, dtype=np.float64), k, out)
+        return out
+    return _np.l2_nearest_chunks(G, sq, k)

@@ -1,0 +1,99 @@
+r"""Pure-numpy kernels: the reference every numba kernel is tested equal to, and the default without numba.
+
+Inputs are already validated and converted by the caller (:mod:`numerics.accel`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["pairwise_u8", "pairwise_f64", "nearest_k", "l2_nearest_chunks"]
+
+
+def _rows_per_block(n_train: int, itemsize: int, max_block_bytes: int) -> int:
+    return max(1, max_block_bytes // (itemsize * n_train))
+
+
+def pairwise_u8(A: NDArray[np.uint8], B: NDArray[np.uint8], kind: str, max_block_bytes: int) -> NDArray[np.float64]:
+    """L1 or L-infinity distances of uint8 rows with integer arithmetic, blocked over rows of ``A``.
+
+    Differences are int16 (no wrap-around), L1 sums int32 (int64 when
+    ``255 * n_features`` could overflow), maxima int16; the result is exact.
+    """
+    m, n_features = A.shape
+    n = B.shape[0]
+    acc_dtype: Any = np.int16 if kind == "linf" else (np.int32 if 255 * n_features < 2**31 else np.int64)
+    A16 = A.astype(np.int16)
+    BT16 = np.ascontiguousarray(B.T, dtype=np.int16)  # (n_features, n): one feature is a contiguous row
+    rows = min(m, _rows_per_block(n, 2, max_block_bytes))
+    out = np.empty((m, n), dtype=np.float64)
+    tmp_all = np.empty((rows, n), dtype=np.int16)
+    acc_all = np.empty((rows, n), dtype=acc_dtype)
+    for t0 in range(0, m, rows):
+        t1 = min(m, t0 + rows)
+        tmp, acc = tmp_all[: t1 - t0], acc_all[: t1 - t0]
+        acc.fill(0)
+        for f in range(n_features):
+            np.subtract(A16[t0:t1, f, None], BT16[f][None, :], out=tmp)
+            np.abs(tmp, out=tmp)  # |x - z| <= 255 fits int16
+            if kind == "l1":
+                np.add(acc, tmp, out=acc)
+            else:
+                np.maximum(acc, tmp, out=acc)
+        out[t0:t1] = acc
+    return out
+
+
+def pairwise_f64(A: NDArray[np.float64], B: NDArray[np.float64], kind: str, max_block_bytes: int) -> NDArray[np.float64]:
+    """L1 or L-infinity distances of float64 rows, accumulated feature by feature (in feature order)."""
+    m, n_features = A.shape
+    n = B.shape[0]
+    rows = min(m, _rows_per_block(n, 8, max_block_bytes))
+    BT = np.ascontiguousarray(B.T)  # (n_features, n)
+    out = np.zeros((m, n), dtype=np.float64)
+    scratch = np.empty((rows, n), dtype=np.float64)
+    for t0 in range(0, m, rows):
+        t1 = min(m, t0 + rows)
+        acc, tmp = out[t0:t1], scratch[: t1 - t0]
+        for f in range(n_features):
+            np.subtract(A[t0:t1, f, None], BT[f][None, :], out=tmp)
+            np.abs(tmp, out=tmp)
+            if kind == "l1":
+                acc += tmp  # ((0 + |d_0|) + |d_1|) + ...: the order the numba kernel keeps
+            else:
+                np.maximum(acc, tmp, out=acc)
+    return out
+
+
+def nearest_k(D: NDArray[Any], k: int) -> NDArray[np.int64]:
+    """First ``k`` columns of a stable argsort of every row, by a partial sort."""
+    n = D.shape[1]
+    if k == n:
+        return np.argsort(D, axis=1, kind="stable").astype(np.int64, copy=False)
+    part = np.argpartition(D, k - 1, axis=1)[:, :k]
+    kth = np.take_along_axis(D, part, axis=1).max(axis=1)
+    # a run of equal values straddling the k-th place may have picked a higher index
+    # over a lower one: redo those rows with a stable sort
+    straddles = np.flatnonzero(np.count_nonzero(D <= kth[:, None], axis=1) > k)
+    if straddles.size:
+        part[straddles] = np.argsort(D[straddles], axis=1, kind="stable")[:, :k]
+    order = np.lexsort((part, np.take_along_axis(D, part, axis=1)), axis=1)  # key (value, index)
+    return np.take_along_axis(part, order, axis=1).astype(np.int64, copy=False)
+
+
+def l2_keys(G: NDArray[np.float32], sq: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``sq[j] - 2 * sum_c G[c, i, j]`` in float64, shape (m, n)."""
+    acc = G[0].astype(np.float64)
+    for c in range(1, G.shape[0]):
+        acc += G[c]
+    acc *= -2.0
+    acc += sq[None, :]
+    return acc
+
+
+def l2_nearest_chunks(G: NDArray[np.float32], sq: NDArray[np.float64], k: int) -> NDArray[np.int64]:
+    """Stable k smallest of the keys ``sq[j] - 2 * sum_c G[c, i, j]`` per row ``i``."""
+    return nearest_k(l2_keys(G, sq), k)

@@ -1,0 +1,115 @@
+"""``gradproof bench`` runs end to end on tiny sizes and reports every workload and peer (no timing asserted)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from numerics import accel
+from numerics.bench import report, workloads
+from numerics.bench.peers import cv_peers, distance_peers, installed_peers
+from numerics.bench.timing import LoadMonitor, Timing, measure
+from numerics.commands import bench as bench_cmd
+from numerics.knn import compute_distances, cross_validate
+
+
+def _run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    bench_cmd.configure(parser)
+    return bench_cmd.run(parser.parse_args(argv))
+
+
+@pytest.fixture(scope="module")
+def tiny_json() -> dict:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert _run(["--tiny", "--json", "--repeats", "1"]) == 0
+    return json.loads(buf.getvalue())
+
+
+def test_every_workload_and_peer_is_reported(tiny_json: dict) -> None:
+    rows = tiny_json["rows"]
+    names = {r["workload"].split()[0] for r in rows}
+    assert names == {"distances", "cv", "predict", "softmax"}
+    dist_impls = {r["implementation"] for r in rows if r["workload"].startswith("distances l1")}
+    expected = {f"gradproof ({accel.resolve_backend()})", "scikit-learn", "scipy"}
+    expected |= {p for p in ("torch", "faiss") if installed_peers()[p]}
+    if accel.resolve_backend() == "numba":
+        expected.add("gradproof (numpy path)")
+    assert dist_impls == expected
+    for r in rows:
+        assert r["median_s"] >= r["best_s"] > 0 and len(r["samples_s"]) >= 1
+    l2 = next(r for r in rows if r["workload"].startswith("distances l2") and r["target"])
+    assert l2["reference"] == "float64 GEMM" and l2["vs_reference"] > 0
+    assert tiny_json["size"] == "tiny" and tiny_json["machine"]["gemm64_gflops"] > 0
+
+
+def test_gradproof_paths_agree_in_the_bench(tiny_json: dict) -> None:
+    for r in tiny_json["rows"]:
+        if r["workload"].startswith("distances") and r["implementation"].startswith("gradproof"):
+            assert "exact, both paths equal" in r["notes"]
+
+
+def test_text_report_and_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["--tiny", "--only", "distances", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| workload | implementation | median s |" in out and "GEMM float64" in out
+    assert "softmax" not in out.split("\n\n", 1)[1]
+
+
+def test_bad_repeats(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["--tiny", "--repeats", "0"]) == 2
+    assert "--repeats: expected an integer >= 1, got 0" in capsys.readouterr().err
+
+
+def test_peers_compute_the_same_distances() -> None:
+    rng = np.random.default_rng(0)
+    A, B = rng.integers(0, 256, (3, 8), dtype=np.uint8), rng.integers(0, 256, (5, 8), dtype=np.uint8)
+    for norm in ("l1", "l2", "linf"):
+        ours = compute_distances(A, B, norm)
+        for name, fn in distance_peers(A, B, norm).items():
+            np.testing.assert_allclose(fn(), ours, rtol=1e-5, err_msg=f"{name} {norm}")
+
+
+def test_cv_peers_agree_with_gradproof_without_ties() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 5)).astype(np.float64) * 50 + 128  # no equal distances
+    y = rng.integers(0, 3, 40)
+    ours = cross_validate(X, y, ks=(1, 3), norms=("l2", "l1"), n_folds=4).errors
+    for name, fn in cv_peers(X, y, (1, 3), ("l2", "l1"), 4).items():
+        np.testing.assert_array_equal(fn(), ours, err_msg=name)
+
+
+def test_measure_budget_and_samples() -> None:
+    calls: list[int] = []
+    t = measure(lambda: calls.append(1), repeats=4)
+    assert len(t.samples) == 4 and len(calls) == 5  # one warm-up
+    t = measure(lambda: calls.append(1), repeats=4, warmup=False, budget=0.0)
+    assert len(t.samples) == 1  # over budget after the first run
+    assert Timing((3.0, 1.0, 2.0)).median == 2.0 and Timing((3.0, 1.0)).best == 1.0
+
+
+def test_load_monitor() -> None:
+    with pytest.raises(ValueError, match="expected start"):
+        LoadMonitor().stop()
+    load = LoadMonitor().start().stop()
+    assert load["wall_s"] > 0 and (load["others_cores"] is None or load["others_cores"] >= 0)
+
+
+def test_numpy_path_context_restores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GRADPROOF_ACCEL", raising=False)
+    with workloads.numpy_path():
+        assert accel.resolve_backend() == "numpy"
+    assert accel.resolve_backend() == ("numba" if accel.HAVE_NUMBA else "numpy")
+
+
+def test_report_row_marks() -> None:
+    rows = [workloads.Row("w", "x", Timing((1.0,)), "ref", 0.5, "t", False), workloads.Row("w", "y", Timing((1.0,)))]
+    table = report.markdown_table(rows)
+    assert "| 2.00x ref | t | NO |" in table and table.count("\n") == 3
