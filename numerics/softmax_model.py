@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from threadpoolctl import threadpool_limits
 
+from numerics import accel
+from numerics.accel.pace import FasterOfTwo
 from numerics.gradcheck import check_gradient
 from numerics.softmax import _loss_and_grad, _shifted_exp, _validate, softmax_loss_and_grad, softmax_loss_and_grad_loop, softmax_loss_loop
 from numerics.validation import as_float, check_int, check_labels, check_matrix, check_positive_float
@@ -165,18 +168,33 @@ class Softmax:
         num_iters = check_int(num_iters, "num_iters", low=0)
         batch_size = check_int(batch_size, "batch_size", low=1)
         W = np.array(self.W, dtype=np.result_type(X_, np.float64))  # never update an array the user handed us
-        Xb = np.empty((batch_size, d), dtype=X_.dtype)  # reused batch buffers: no allocation per step
+        fused = accel.softmax_backend(W, X_, batch_size) == "numba"
+        scratch = accel.softmax_scratch(W.shape) if fused else None
+        pace = FasterOfTwo(window=25, probe_every=16)  # parallel or serial fused kernel: the same numbers, whichever is faster now
+        Xb = np.empty((0 if fused else batch_size, d), dtype=X_.dtype)  # reused batch buffers: no allocation per step
         yb = np.empty(batch_size, dtype=np.int64)
         losses: list[float] = []
         with threadpool_limits(limits=1, user_api="blas"):  # batch-sized GEMMs: a second thread costs more than it saves
             for it in range(num_iters):
                 idx = self.rng.integers(0, X_.shape[0], size=batch_size)
-                # indices are in range by construction; mode="clip" lets take write straight into
-                # the buffer (mode="raise" with out= goes through a temporary copy, 3x slower)
-                np.take(X_, idx, axis=0, out=Xb, mode="clip")
-                np.take(y_, idx, out=yb, mode="clip")
-                loss, dW = _loss_and_grad(W, Xb, yb, self.reg)
-                W -= lr * dW
+                if fused:  # one pass over the sampled rows where they lie in X: no copy of the batch
+                    serial = pace.choice(it)
+                    t0 = time.perf_counter()
+                    loss, dW = accel.softmax_loss_grad(W, X_, y_, idx, backend="numba", scratch=scratch, serial=bool(serial))
+                    pace.record(serial, time.perf_counter() - t0)
+                    if not np.isfinite(loss):
+                        loss, dW = _loss_and_grad(W, X_[idx], y_[idx], self.reg)  # reports the overflow
+                    elif self.reg:
+                        loss += self.reg * float(np.sum(W * W))
+                        dW += (2.0 * self.reg) * W
+                else:
+                    # indices are in range by construction; mode="clip" lets take write straight into
+                    # the buffer (mode="raise" with out= goes through a temporary copy, 3x slower)
+                    np.take(X_, idx, axis=0, out=Xb, mode="clip")
+                    np.take(y_, idx, out=yb, mode="clip")
+                    loss, dW = _loss_and_grad(W, Xb, yb, self.reg)
+                dW *= lr
+                W -= dW
                 losses.append(loss)
                 if verbose and it % 100 == 0:
                     print(f"iteration {it} / {num_iters}: loss {loss:.6f}")

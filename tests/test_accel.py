@@ -212,3 +212,102 @@ def test_numpy_kernels_do_not_wrap_uint8() -> None:
     assert _np.pairwise_u8(A, B, "l1", 1 << 20)[0, 0] == 1
     with np.errstate(over="ignore"):
         assert int((A - B)[0, 0]) == 255  # what a naive uint8 kernel would have returned
+
+
+# --------------------------------------------------------------------------- softmax: fused numba == blocked numpy
+
+@st.composite
+def softmax_cases(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Shapes around the kernel's edges: fewer than 8 rows, tails, one chunk or more (D > 256)."""
+    c = draw(st.integers(1, 12), label="C")
+    d = draw(st.sampled_from([1, 3, 255, 256, 257, 600]), label="D")
+    n = draw(st.integers(1, 40), label="N")
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    scale = draw(st.sampled_from([1e-3, 1.0, 30.0]), label="W scale")  # 30: P underflows to 0 in places
+    W, X = rng.standard_normal((c, d)) * scale / np.sqrt(d), rng.standard_normal((n, d))
+    y = rng.integers(0, c, size=n)
+    rows = None if draw(st.booleans(), label="all rows") else rng.integers(0, n, size=draw(st.integers(1, 30)))
+    return W, X, y, rows
+
+
+def _reference_softmax(W, X, y, rows):
+    Xs, ys = (X, y) if rows is None else (X[rows], y[rows])
+    S = Xs @ W.T
+    S = S - S.max(axis=1, keepdims=True)
+    log_p = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+    P = np.exp(log_p)
+    P[np.arange(len(ys)), ys] -= 1.0
+    return -log_p[np.arange(len(ys)), ys].mean(), P.T @ Xs / len(ys)
+
+
+@needs_numba
+@given(case=softmax_cases())
+def test_softmax_numba_equals_numpy_to_rounding(case) -> None:
+    W, X, y, rows = case
+    loss_ref, grad_ref = _reference_softmax(W, X, y, rows)
+    tol = 1e-12 * max(1.0, np.abs(grad_ref).max())
+    for backend in ("numpy", "numba"):
+        loss, grad = accel.softmax_loss_grad(W, X, y, rows, backend=backend)
+        assert loss == pytest.approx(loss_ref, rel=1e-12, abs=1e-14)
+        np.testing.assert_allclose(grad, grad_ref, rtol=1e-11, atol=tol)
+    fast = accel.softmax_loss_grad(W, X, y, rows, backend="numba")
+    serial = accel.softmax_loss_grad(W, X, y, rows, backend="numba", serial=True)
+    assert fast[0] == serial[0] and np.array_equal(fast[1], serial[1])  # one thread or two: the same numbers
+
+
+@needs_numba
+def test_softmax_check_can_fail_and_rows_are_used() -> None:
+    rng = np.random.default_rng(3)
+    W, X, y = rng.standard_normal((4, 300)) * 0.1, rng.standard_normal((20, 300)), rng.integers(0, 4, 20)
+    rows = np.array([3, 3, 7, 19, 0, 5, 5, 5, 11])
+    loss, grad = accel.softmax_loss_grad(W, X, y, rows, backend="numba")
+    loss_all, grad_all = accel.softmax_loss_grad(W, X, y, backend="numba")
+    assert loss != pytest.approx(loss_all, rel=1e-6)  # the rows are not ignored
+    wrong = _reference_softmax(W, X, (y + 1) % 4, rows)  # off-by-one labels: caught
+    assert not np.allclose(grad, wrong[1], rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(grad, _reference_softmax(W, X, y, rows)[1], rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("backend", ["numpy", pytest.param("numba", marks=needs_numba)])
+def test_softmax_non_finite_scores_give_nan(backend: str) -> None:
+    W, X, y = np.full((2, 2), 1e200), np.full((3, 2), 1e200), np.zeros(3, np.int64)
+    assert np.isnan(accel.softmax_loss_grad(W, X, y, backend=backend)[0])
+    X2 = np.ones((3, 2))
+    X2[1, 0] = np.nan
+    assert np.isnan(accel.softmax_loss_grad(np.ones((2, 2)), X2, y, backend=backend)[0])
+
+
+def test_softmax_backend_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    W, X = np.zeros((3, 4)), np.zeros((5, 4))
+    assert accel.softmax_backend(W, X, 5, backend="numpy") == "numpy"
+    assert accel.softmax_backend(W, X, 5) == "numpy"  # tiny: below NUMBA_MIN_WORK
+    assert accel.softmax_backend(W, X.astype(np.float32), 5, backend=None) == "numpy"
+    if accel.HAVE_NUMBA:
+        assert accel.softmax_backend(W, X, 5, backend="numba") == "numba"
+        assert accel.softmax_backend(W, np.asfortranarray(X), 5, backend="numba") == "numpy"  # rows not contiguous
+        monkeypatch.setattr(accel, "NUMBA_MIN_WORK", 0)
+        assert accel.softmax_backend(W, X, 5) == "numba"
+        monkeypatch.setenv("GRADPROOF_ACCEL", "numpy")
+        assert accel.softmax_backend(W, X, 5) == "numpy"
+    with pytest.raises(ValueError, match="rows: expected at least one row"):
+        accel.softmax_loss_grad(W, X, np.zeros(5, np.int64), np.zeros(0, np.int64))
+
+
+def test_faster_of_two_follows_the_load() -> None:
+    from numerics.accel.pace import FasterOfTwo
+
+    pace = FasterOfTwo(window=3, probe_every=4)
+    cost = {0: 1.0, 1: 9.0}
+    picks = []
+    for step in range(60):
+        if step == 30:
+            cost = {0: 9.0, 1: 1.0}  # the machine got busy: the other option is faster now
+        use = pace.choice(step)
+        picks.append(use)
+        pace.record(use, cost[use])
+    assert picks[:3] == [0, 0, 0] and picks[3:6] == [1, 1, 1]  # each option once
+    assert picks[6:12] == [0] * 6 and picks[12:15] == [1, 1, 1]  # the faster, then a probe of the other
+    assert picks[-6:] == [1] * 6  # after the change, the new faster one
+    with pytest.raises(ValueError, match="expected >= 1 and >= 2"):
+        FasterOfTwo(window=0)

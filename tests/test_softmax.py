@@ -358,3 +358,58 @@ def test_model_error_paths():
     for call, match in cases:
         with pytest.raises(ValueError, match=match):
             call()
+
+
+# ---------------------------------------------------------------- fused numba path == numpy path
+
+from numerics import accel  # noqa: E402
+
+needs_numba = pytest.mark.skipif(not accel.HAVE_NUMBA, reason="numba is not installed (pip install '.[fast]')")
+
+
+def _pixels_problem(seed: int, n: int = 500, d: int = 301):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 256, size=(n, d)).astype(np.float64) - 127.5
+    X[:, -1] = 1.0
+    return X, rng.integers(0, 10, size=n)
+
+
+def _history(monkeypatch: pytest.MonkeyPatch, backend: str, X, y, seed: int = 1, reg: float = 0.0):
+    monkeypatch.setenv("GRADPROOF_ACCEL", backend)
+    model = Softmax((10, X.shape[1]), rng=np.random.default_rng(seed), reg=reg)
+    losses = model.train(X, y, learning_rate=1e-6, num_iters=60, batch_size=37)  # 37: tail groups of the kernel
+    return np.array(losses), model.W
+
+
+@needs_numba
+@pytest.mark.parametrize("reg", [0.0, 0.5])
+def test_sgd_numba_and_numpy_histories_agree(monkeypatch: pytest.MonkeyPatch, reg: float):
+    monkeypatch.setattr(accel, "NUMBA_MIN_WORK", 0)  # the fused kernel even at this size
+    X, y = _pixels_problem(0)
+    fast, W_fast = _history(monkeypatch, "numba", X, y, reg=reg)
+    slow, W_slow = _history(monkeypatch, "numpy", X, y, reg=reg)
+    np.testing.assert_allclose(fast, slow, rtol=1e-10)
+    np.testing.assert_allclose(W_fast, W_slow, rtol=1e-9, atol=1e-12)
+    other, _ = _history(monkeypatch, "numba", X, y, seed=2, reg=reg)  # the comparison can fail: other draws
+    assert not np.allclose(fast, other, rtol=1e-10)
+
+
+@needs_numba
+def test_full_batch_numba_equals_reference_and_reports_overflow(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(accel, "NUMBA_MIN_WORK", 0)
+    X, y = _pixels_problem(1, n=203)
+    W = np.random.default_rng(2).standard_normal((10, X.shape[1])) * 1e-3
+    loss, grad = softmax_loss_and_grad(W, X, y, 0.1)
+    ref_loss, ref_grad = _reference(W, X, y, 0.1)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-10, atol=1e-13 * np.abs(ref_grad).max())
+    with pytest.raises(ValueError, match="expected finite scores, got overflow"):
+        softmax_loss_and_grad(np.full((2, 2), 1e200), np.full((3, 2), 1e200), np.zeros(3, int))
+    bad = X.copy()
+    bad[5, 3] = np.nan
+    with pytest.raises(ValueError, match="X: expected finite values"):
+        softmax_loss_and_grad(W, bad, y)
+    model = Softmax((2, 2), rng=np.random.default_rng(0))
+    model.W = np.full((2, 2), 1e200)
+    with pytest.raises(ValueError, match="expected finite scores, got overflow"):
+        model.train(np.full((3, 2), 1e200), np.zeros(3, int), num_iters=1, batch_size=2)

@@ -1,6 +1,6 @@
 """The child process of the sandbox: how it is started, limited, read from and killed.
 
-* a sanitised environment: no user site, no bytecode writing, one BLAS thread,
+* a sanitised environment: no user site, no bytecode writing, one BLAS (and numba) thread,
   ``PYTHONPATH`` only for :mod:`derive.grade.child`;
 * its own session (process group), a fresh working folder, ``stdin`` closed,
   ``stdout``/``stderr`` to a file of which only the tail is ever read;
@@ -56,6 +56,7 @@ def _environment(home: Path) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        "NUMBA_NUM_THREADS": "1",  # numerics' numba kernels too: one thread, so timings do not stall on a busy core
         "MPLBACKEND": "Agg",
         "HOME": str(home),
         "TMPDIR": str(home),

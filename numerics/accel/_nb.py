@@ -6,7 +6,10 @@ kernel runs over rows in parallel (``prange``) and writes into ``out``.
 * uint8 L1 / L-infinity: four test rows against one training row at a time, so a
   training row is read once for four test rows; the per-pair loop over features is
   narrow integer arithmetic (``max - min`` of two uint8 is ``|x - z|`` without
-  wrap-around) that LLVM vectorises.
+  wrap-around) that LLVM vectorises. L1 sums chunks of 256 features in uint16
+  (:math:`256 \cdot 255 < 2^{16}`): 16 pairs per 256-bit instruction instead of 8 with
+  int32 sums. The chunks are views starting at index 0, so LLVM sees non-negative
+  indices and emits plain vector loads (with an offset index it emitted gathers).
 * float64 L1 / L-infinity: vectorised across a tile of training rows, summing over
   features in feature order, exactly as the numpy kernel does.
 * top-k: one pass per row keeping the k smallest (value, index) pairs in order.
@@ -24,6 +27,37 @@ _OPTS = {"parallel": True, "nogil": True, "cache": True}
 #: training rows per tile of the float64 kernels (4 x 64 accumulators stay in L1)
 _TILE = 64
 
+#: features per uint16 partial sum of the L1 kernel: 256 x 255 = 65280 < 2**16, so no overflow
+_U16_CHUNK = 256
+
+
+@njit(inline="always")
+def _sad1(a, b):  # type: ignore[no-untyped-def]
+    """sum |a - b| over one chunk of at most :data:`_U16_CHUNK` uint8 pairs, in uint16."""
+    s = np.uint16(0)
+    for f in range(a.shape[0]):
+        x = a[f]
+        y = b[f]
+        s = np.uint16(s + np.uint8(max(x, y) - min(x, y)))
+    return s
+
+
+@njit(inline="always")
+def _sad4(a0, a1, a2, a3, b):  # type: ignore[no-untyped-def]
+    """:func:`_sad1` of four rows against one, reading each byte of ``b`` once."""
+    s0 = s1 = s2 = s3 = np.uint16(0)
+    for f in range(b.shape[0]):
+        y = b[f]
+        x = a0[f]
+        s0 = np.uint16(s0 + np.uint8(max(x, y) - min(x, y)))
+        x = a1[f]
+        s1 = np.uint16(s1 + np.uint8(max(x, y) - min(x, y)))
+        x = a2[f]
+        s2 = np.uint16(s2 + np.uint8(max(x, y) - min(x, y)))
+        x = a3[f]
+        s3 = np.uint16(s3 + np.uint8(max(x, y) - min(x, y)))
+    return s0, s1, s2, s3
+
 
 @njit(**_OPTS)
 def l1_u8(A, B, out):  # type: ignore[no-untyped-def]
@@ -32,35 +66,27 @@ def l1_u8(A, B, out):  # type: ignore[no-untyped-def]
     for ib in prange((m + 3) // 4):
         i0 = ib * 4
         if i0 + 4 <= m:
-            a0, a1, a2, a3 = A[i0], A[i0 + 1], A[i0 + 2], A[i0 + 3]
             for j in range(n):
-                b = B[j]
-                s0 = s1 = s2 = s3 = np.int32(0)
-                for f in range(n_features):
-                    y = b[f]
-                    x = a0[f]
-                    s0 = np.int32(s0 + np.uint8(max(x, y) - min(x, y)))
-                    x = a1[f]
-                    s1 = np.int32(s1 + np.uint8(max(x, y) - min(x, y)))
-                    x = a2[f]
-                    s2 = np.int32(s2 + np.uint8(max(x, y) - min(x, y)))
-                    x = a3[f]
-                    s3 = np.int32(s3 + np.uint8(max(x, y) - min(x, y)))
-                out[i0, j] = s0
-                out[i0 + 1, j] = s1
-                out[i0 + 2, j] = s2
-                out[i0 + 3, j] = s3
+                t0 = t1 = t2 = t3 = 0
+                for c0 in range(0, n_features, _U16_CHUNK):
+                    c1 = min(n_features, c0 + _U16_CHUNK)
+                    s0, s1, s2, s3 = _sad4(A[i0, c0:c1], A[i0 + 1, c0:c1], A[i0 + 2, c0:c1], A[i0 + 3, c0:c1], B[j, c0:c1])
+                    t0 += s0
+                    t1 += s1
+                    t2 += s2
+                    t3 += s3
+                out[i0, j] = t0
+                out[i0 + 1, j] = t1
+                out[i0 + 2, j] = t2
+                out[i0 + 3, j] = t3
         else:
             for i in range(i0, m):
-                a = A[i]
                 for j in range(n):
-                    b = B[j]
-                    s = np.int32(0)
-                    for f in range(n_features):
-                        x = a[f]
-                        y = b[f]
-                        s = np.int32(s + np.uint8(max(x, y) - min(x, y)))
-                    out[i, j] = s
+                    t = 0
+                    for c0 in range(0, n_features, _U16_CHUNK):
+                        c1 = min(n_features, c0 + _U16_CHUNK)
+                        t += _sad1(A[i, c0:c1], B[j, c0:c1])
+                    out[i, j] = t
 
 
 @njit(**_OPTS)

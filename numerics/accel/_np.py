@@ -97,3 +97,36 @@ def l2_keys(G: NDArray[np.float32], sq: NDArray[np.float64]) -> NDArray[np.float
 def l2_nearest_chunks(G: NDArray[np.float32], sq: NDArray[np.float64], k: int) -> NDArray[np.int64]:
     """Stable k smallest of the keys ``sq[j] - 2 * sum_c G[c, i, j]`` per row ``i``."""
     return nearest_k(l2_keys(G, sq), k)
+
+
+def softmax_loss_grad(
+    W: NDArray[np.float64], X: NDArray[Any], y: NDArray[np.int64], rows: NDArray[np.int64] | None, block_rows: int
+) -> tuple[float, NDArray[np.float64]]:
+    """Summed ``-log P[r, y_r]`` over the rows and the gradient of the mean, in blocks of ``block_rows`` rows.
+
+    Per block: the scores (one small GEMM), their softmax, and the block's gradient
+    contribution (a second small GEMM) while the block is still in cache. A non-finite
+    score makes the returned sum NaN (the caller reports it).
+    """
+    Xs = X if rows is None else X[rows]
+    ys = y if rows is None else y[rows]
+    n = Xs.shape[0]
+    dW = np.zeros(W.shape, dtype=np.result_type(W, Xs, np.float64))
+    total = 0.0
+    WT = W.T
+    for b0 in range(0, n, block_rows):
+        Xb, yb = Xs[b0 : b0 + block_rows], ys[b0 : b0 + block_rows]
+        at = np.arange(Xb.shape[0])
+        with np.errstate(over="ignore", invalid="ignore"):
+            S = Xb @ WT  # (rows, C)
+        if not np.isfinite(S).all():
+            return float("nan"), dW
+        S -= S.max(axis=1, keepdims=True)
+        correct = S[at, yb]
+        np.exp(S, out=S)
+        Z = S.sum(axis=1)
+        total += float(np.sum(np.log(Z) - correct))  # logsumexp - s_y: finite for scores of ±1e4
+        S *= (1.0 / n) / Z[:, None]  # P / N: scale the small (rows, C) matrix, not the (C, D) product
+        S[at, yb] -= 1.0 / n  # (P - Y) / N
+        dW += S.T @ Xb  # BLAS reads S.T transposed: no copy
+    return total, dW
