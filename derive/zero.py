@@ -255,7 +255,6 @@ def exact_zero(
             value = _substitute_data(base, spec, rng)
             entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
             for v in entries:
-                v = sp.nsimplify(v) if v.is_Float else v
                 if is_zero_value(sp.expand(v)):
                     continue
                 approx = sp.N(v, 60)

@@ -48,6 +48,8 @@ __all__ = [
     "pairwise_f64",
     "nearest_k",
     "l2_nearest_chunks",
+    "L2TopK",
+    "shift_f32",
     "softmax_backend",
     "softmax_scratch",
     "softmax_loss_grad",
@@ -215,42 +217,6 @@ def nearest_k(D: NDArray[Any], k: int, *, backend: str | None = None) -> NDArray
     return _np.nearest_k(D, k)
 
 
-def l2_nearest_chunks(
-    G: NDArray[np.float32], sq: NDArray[np.float64], k: int, *, backend: str | None = None
-) -> NDArray[np.int64]:
-    r"""The ``k`` nearest by the exact keys :math:`\lVert z_j \rVert^2 - 2 \sum_c G_{cij}`.
-
-    Parameters
-    ----------
-    G : ndarray of shape (n_chunks, m, n), float32
-        Partial Gram matrices :math:`X_{test}^{(c)} X_{train}^{(c)\top}` over feature chunks,
-        each an exact integer (see :mod:`numerics.knn.gram`).
-    sq : ndarray of shape (n,), float64
-        Squared norms of the training rows.
-    k : int
-    backend : {"numpy", "numba"}, optional
-
-    Returns
-    -------
-    ndarray of shape (m, k), int64
-
-    Notes
-    -----
-    .. math:: \lVert x_i - z_j \rVert^2 = \lVert x_i \rVert^2 + \Bigl(\lVert z_j \rVert^2 - 2 \sum_c G_{cij}\Bigr)
-
-    The first term is constant along a row, so the keys rank the training rows as the
-    distances do; with exact integer keys the order, ties included, is the same.
-    """
-    if G.ndim != 3 or G.dtype != np.float32 or sq.shape != (G.shape[2],):
-        raise ValueError(f"G, sq: expected shapes (c, m, n) float32 and (n,), got {G.shape} {G.dtype} and {sq.shape}")
-    _check_k(k, G.shape[2])
-    if _pick(backend, G.size) == "numba" and k <= NUMBA_MAX_K:
-        out = np.empty((G.shape[1], k), dtype=np.int64)
-        _nb.l2_nearest_chunks(np.ascontiguousarray(G), np.ascontiguousarray(sq, dtype=np.float64), k, out)
-        return out
-    return _np.l2_nearest_chunks(G, sq, k)
-
-
 def softmax_backend(W: NDArray[Any], X: NDArray[Any], n_rows: int, *, backend: str | None = None) -> str:
     """The backend :func:`softmax_loss_grad` runs for ``n_rows`` rows of ``X``.
 
@@ -341,3 +307,7 @@ def softmax_loss_grad(
         return float(total) / n, out
     total, dW = _np.softmax_loss_grad(W, X, y, rows, SOFTMAX_BLOCK_ROWS)
     return total / n, dW
+
+
+# the exact-L2 top-k and its conversion live in their own module; it uses the helpers above
+from numerics.accel.l2 import L2TopK, l2_nearest_chunks, shift_f32  # noqa: E402

@@ -12,7 +12,9 @@ kernel runs over rows in parallel (``prange``) and writes into ``out``.
   indices and emits plain vector loads (with an offset index it emitted gathers).
 * float64 L1 / L-infinity: vectorised across a tile of training rows, summing over
   features in feature order, exactly as the numpy kernel does.
-* top-k: one pass per row keeping the k smallest (value, index) pairs in order.
+* top-k: one pass per row keeping the k smallest (value, index) pairs in order; for the
+  L2 keys, 256 integer keys at a time computed without branches, scanned only when their
+  minimum can enter the top-k.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["l1_u8", "linf_u8", "l1_f64", "linf_f64", "nearest_k", "l2_nearest_chunks"]
+__all__ = ["l1_u8", "linf_u8", "l1_f64", "linf_f64", "nearest_k", "l2_topk_update", "shift_f32"]
 
 _OPTS = {"parallel": True, "nogil": True, "cache": True}
 
@@ -187,17 +189,60 @@ def nearest_k(D, k, out):  # type: ignore[no-untyped-def]
             count = _insert(vals, idx, count, k, row[j], j)
         out[i, :] = idx
 
+#: keys per tile of :func:`l2_topk_update`: computed branch-free (vectorised), then scanned
+#: only when the tile's minimum can enter the top-k
+_KEY_TILE = 256
+
 
 @njit(**_OPTS)
-def l2_nearest_chunks(G, sq, k, out):  # type: ignore[no-untyped-def]
+def l2_topk_update(G, sqk, j0, vals, idx, counts):  # type: ignore[no-untyped-def]
+    """Update the running top-k of every row with the keys of the columns ``j0 .. j0 + n``.
+
+    ``key[j] = sqk[j] - 2 * sum_c G[c, i, j - j0]`` in the integer dtype of ``sqk`` (int32 or
+    int64): exact when every ``G`` entry is an integer and every key fits the dtype (the caller
+    checks the bound). ``vals`` (that dtype), ``idx`` and ``counts`` carry each row's k smallest
+    (key, index) pairs from one column tile to the next; tiles come in index order.
+    """
     n_chunks, m, n = G.shape
+    k = vals.shape[1]
     for i in prange(m):
-        vals = np.empty(k, dtype=np.float64)
-        idx = np.empty(k, dtype=np.int64)
-        count = 0
-        for j in range(n):
-            g = 0.0
+        keys = np.empty(_KEY_TILE, dtype=sqk.dtype)
+        part = np.empty(_KEY_TILE, dtype=sqk.dtype)
+        v = vals[i]
+        ix = idx[i]
+        count = counts[i]
+        for t0 in range(0, n, _KEY_TILE):
+            w = min(n, t0 + _KEY_TILE) - t0
+            keys[:w] = sqk[j0 + t0 : j0 + t0 + w]
             for c in range(n_chunks):
-                g += np.float64(G[c, i, j])  # exact: integers below 2**53
-            count = _insert(vals, idx, count, k, sq[j] - 2.0 * g, j)
-        out[i, :] = idx
+                g = G[c, i, t0 : t0 + w]
+                for t in range(w):
+                    part[t] = g[t]  # exact: an integer
+                for t in range(w):
+                    keys[t] -= part[t] + part[t]
+            lo = keys[0]
+            for t in range(1, w):
+                lo = min(lo, keys[t])
+            if count == k and lo >= v[k - 1]:
+                continue  # nothing in this tile is nearer than the k-th so far
+            for t in range(w):
+                count = _insert(v, ix, count, k, keys[t], j0 + t0 + t)
+        counts[i] = count
+
+
+@njit(**_OPTS)
+def shift_f32(X, shift, out, sq):  # type: ignore[no-untyped-def]
+    """``out = float32(X - shift)`` and ``sq[i] = sum_f (X[i, f] - shift)**2``, in one pass per row.
+
+    The caller checks that every ``|X - shift|`` is exact in float32 and every ``sq`` in int64.
+    """
+    m, n_features = X.shape
+    for i in prange(m):
+        x = X[i]
+        o = out[i]
+        s = 0
+        for f in range(n_features):
+            v = np.int64(x[f]) - shift
+            o[f] = v
+            s += v * v
+        sq[i] = s

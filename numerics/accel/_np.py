@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["pairwise_u8", "pairwise_f64", "nearest_k", "l2_nearest_chunks"]
+__all__ = ["pairwise_u8", "pairwise_f64", "nearest_k", "l2_nearest_chunks", "l2_topk_update", "shift_f32"]
 
 
 def _rows_per_block(n_train: int, itemsize: int, max_block_bytes: int) -> int:
@@ -97,6 +97,34 @@ def l2_keys(G: NDArray[np.float32], sq: NDArray[np.float64]) -> NDArray[np.float
 def l2_nearest_chunks(G: NDArray[np.float32], sq: NDArray[np.float64], k: int) -> NDArray[np.int64]:
     """Stable k smallest of the keys ``sq[j] - 2 * sum_c G[c, i, j]`` per row ``i``."""
     return nearest_k(l2_keys(G, sq), k)
+
+
+def l2_topk_update(
+    G: NDArray[np.float32], sq: NDArray[np.float64], k: int, j0: int, vals: NDArray[np.float64], idx: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Merge the keys of columns ``j0 ..`` (``G``'s last axis) into the running k smallest ``(vals, idx)``.
+
+    ``vals``/``idx`` (shape (m, <= k)) hold indices below ``j0``: they come first, so the
+    stable partial sort keeps breaking ties by index.
+    """
+    keys = l2_keys(G, sq[j0 : j0 + G.shape[2]])
+    cand = np.concatenate([vals, keys], axis=1)
+    cand_idx = np.concatenate([idx, np.broadcast_to(np.arange(j0, j0 + G.shape[2]), keys.shape)], axis=1)
+    pick = nearest_k(cand, min(k, cand.shape[1]))
+    return np.take_along_axis(cand, pick, axis=1), np.take_along_axis(cand_idx, pick, axis=1)
+
+
+def shift_f32(X: NDArray[Any], shift: int, chunk: int) -> tuple[NDArray[np.float32], NDArray[np.float64]]:
+    """``float32(X - shift)`` and its squared row norms: float32 dot products over ``chunk`` features
+    (each exact by the caller's plan), added in float64."""
+    data = X.astype(np.float32)
+    if shift:
+        data -= np.float32(shift)  # exact: |x - shift| <= 2**12
+    sq = np.zeros(X.shape[0], dtype=np.float64)
+    for c in range(0, X.shape[1], chunk):
+        block = data[:, c : c + chunk]
+        sq += np.einsum("ij,ij->i", block, block)
+    return data, sq
 
 
 def softmax_loss_grad(

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from numerics import accel
 from numerics.validation import as_float
 
 __all__ = ["MIN_CHUNK", "SELF_BLOCK_ROWS", "Prepared", "exact_plan", "prepare", "gram", "chunk_grams"]
@@ -99,14 +100,6 @@ def exact_plan(*arrays: NDArray[Any]) -> tuple[int, int] | None:
     return (shift, chunk) if chunk >= MIN_CHUNK else None
 
 
-def _sq_norms(data: NDArray[Any], slices: list[slice]) -> NDArray[np.float64]:
-    sq = np.zeros(data.shape[0], dtype=np.float64)
-    for s in slices:
-        block = data[:, s]
-        sq += np.einsum("ij,ij->i", block, block)  # per chunk: exact in float32 as well
-    return sq
-
-
 def prepare(X: NDArray[Any], plan: tuple[int, int] | None | bool = True) -> Prepared:
     """Convert validated rows for :func:`gram`.
 
@@ -128,12 +121,9 @@ def prepare(X: NDArray[Any], plan: tuple[int, int] | None | bool = True) -> Prep
         data = np.ascontiguousarray(as_float(X), dtype=np.float64)
         return Prepared(data, np.einsum("ij,ij->i", data, data), False, max(1, X.shape[1]), 0)
     shift, chunk = plan
-    data = X.astype(np.float32)
-    if shift:
-        data -= np.float32(shift)  # exact: |x - shift| <= 2**12
     chunk = min(chunk, max(1, X.shape[1]))
-    P = Prepared(data, np.empty(0), True, chunk, shift)
-    return Prepared(data, _sq_norms(data, P.slices), True, chunk, shift)
+    data, sq = accel.shift_f32(X, shift, chunk)  # exact: |x - shift| <= 2**12
+    return Prepared(data, sq, True, chunk, shift)
 
 
 def _compatible(A: Prepared, B: Prepared) -> None:
@@ -144,22 +134,26 @@ def _compatible(A: Prepared, B: Prepared) -> None:
         )
 
 
-def chunk_grams(A: Prepared, B: Prepared, out: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+def chunk_grams(
+    A: Prepared, B: Prepared, out: NDArray[np.float32] | None = None, rows: slice | None = None
+) -> NDArray[np.float32]:
     """The float32 partial products ``A_c @ B_c.T`` per feature chunk, shape (n_chunks, m, n).
 
     Each is an exact integer; ``out`` (optional) is a buffer of at least that shape to reuse.
+    ``rows`` (optional, step 1) takes the products with those rows of ``B`` only (``n`` of them).
     """
     _compatible(A, B)
     if not A.exact32:
         raise ValueError("chunk_grams: expected operands on the exact float32 path, got float64 data")
+    Bd = B.data if rows is None else B.data[rows]
     slices = A.slices
-    shape = (len(slices), A.data.shape[0], B.data.shape[0])
+    shape = (len(slices), A.data.shape[0], Bd.shape[0])
     if out is None:
         out = np.empty(shape, dtype=np.float32)
     else:
         out = out.reshape(-1)[: int(np.prod(shape))].reshape(shape)
     for c, s in enumerate(slices):
-        np.matmul(A.data[:, s], B.data[:, s].T, out=out[c])
+        np.matmul(A.data[:, s], Bd[:, s].T, out=out[c])
     return out
 
 

@@ -29,10 +29,14 @@ from numerics.knn.gram import chunk_grams, exact_plan, prepare
 from numerics.knn.predict import _check_dists, _nearest, _vote, check_k
 from numerics.validation import check_int, check_labels, check_matrix
 
-__all__ = ["KNN", "DEFAULT_PREDICT_BYTES"]
+__all__ = ["KNN", "DEFAULT_PREDICT_BYTES", "PREDICT_TILE_COLS"]
 
 #: ``predict`` forms the distances of this many bytes of test rows at a time
 DEFAULT_PREDICT_BYTES: int = 1 << 28
+
+#: training rows per tile of the exact L2 path: 50,000 are cut in 4 tiles of 12,500, so the
+#: default budget gives tiles of 2,684 test rows -- tall GEMMs, faster than short wide ones
+PREDICT_TILE_COLS: int = 16384
 
 
 class KNN:
@@ -167,8 +171,8 @@ class KNN:
         -----
         For ``norm="l2"`` and integer data of a small range (pixels) the distances are
         never formed: exact float32 Gram products feed a top-k directly
-        (:meth:`_predict_l2_exact`), so ``max_block_bytes`` bounds the products of
-        ``rows = max_block_bytes // (8 * n_train)`` test rows at a time.
+        (:meth:`_predict_l2_exact`), a tile of ``rows x cols`` (test x training rows) at a
+        time with ``8 * rows * cols <= max_block_bytes`` (at least one test row).
         """
         Xq, Xr, y = self._fitted(X)
         k = check_k(k, Xr.shape[0])
@@ -176,7 +180,7 @@ class KNN:
         rows = max(1, block // (8 * Xr.shape[0]))
         plan = exact_plan(Xq, Xr) if isinstance(norm, str) and norm == "l2" else None
         if plan is not None:
-            return self._predict_l2_exact(Xq, Xr, y, k, plan, rows)
+            return self._predict_l2_exact(Xq, Xr, y, k, plan, block)
         out = np.empty(Xq.shape[0], dtype=np.int64)
         for t0 in range(0, Xq.shape[0], rows):
             D = compute_distances(Xq[t0 : t0 + rows], Xr, norm)
@@ -184,23 +188,31 @@ class KNN:
         return out
 
     def _predict_l2_exact(
-        self, Xq: NDArray[Any], Xr: NDArray[Any], y: NDArray[np.int64], k: int, plan: tuple[int, int], rows: int
+        self, Xq: NDArray[Any], Xr: NDArray[Any], y: NDArray[np.int64], k: int, plan: tuple[int, int], block: int
     ) -> NDArray[np.int64]:
         r"""L2 predictions of integer data without forming distances.
 
-        The training rows are converted once (:func:`numerics.knn.gram.prepare`); per
-        block of test rows, the exact float32 chunk products go straight into a top-k
-        on the keys :math:`\lVert z_j \rVert^2 - 2 x_i^\top z_j`, which rank the
-        training rows exactly as the distances do (the same ties, the same order).
-        Extra memory: the float32 training copy, plus ``n_chunks * 4 * rows * n_train``
-        bytes of products.
+        The training rows are converted once (:func:`numerics.knn.gram.prepare`). The
+        products are formed a tile of ``rows x cols`` at a time (``cols`` about
+        :data:`PREDICT_TILE_COLS` training rows, ``8 * rows * cols <= max_block_bytes``):
+        the exact float32 chunk products go straight into a running top-k
+        (:class:`numerics.accel.L2TopK`) on the keys :math:`\lVert z_j \rVert^2 - 2 x_i^\top z_j`,
+        which rank the training rows exactly as the distances do (the same ties, the same
+        order). Tall tiles keep the GEMMs as fast as one float32 GEMM of the whole shape.
+        Extra memory: the float32 training copy, plus ``n_chunks * 4 * rows * cols`` bytes
+        of products (one buffer, reused).
         """
         Pr = prepare(Xr, plan)
+        n = Xr.shape[0]
+        cols = -(-n // -(-n // PREDICT_TILE_COLS))  # equal tiles of at most PREDICT_TILE_COLS
+        rows = min(Xq.shape[0], max(1, block // (8 * cols)))
         n_chunks = len(Pr.slices)
-        rows = min(rows, Xq.shape[0])
-        buf = np.empty(n_chunks * rows * Xr.shape[0], dtype=np.float32)
+        buf = np.empty(n_chunks * rows * cols, dtype=np.float32)
         out = np.empty(Xq.shape[0], dtype=np.int64)
         for t0 in range(0, Xq.shape[0], rows):
-            G = chunk_grams(prepare(Xq[t0 : t0 + rows], plan), Pr, out=buf)
-            out[t0 : t0 + rows] = _vote(y[accel.l2_nearest_chunks(G, Pr.sq, k)], k, self.n_classes_)
+            Pq = prepare(Xq[t0 : t0 + rows], plan)
+            top = accel.L2TopK(Pr.sq, n_chunks, Pq.data.shape[0], k)
+            for j0 in range(0, n, cols):
+                top.update(chunk_grams(Pq, Pr, out=buf, rows=slice(j0, j0 + cols)), j0)
+            out[t0 : t0 + rows] = _vote(y[top.result()], k, self.n_classes_)
         return out
