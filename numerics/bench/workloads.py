@@ -196,7 +196,8 @@ def full_scale(ctx: Context) -> None:
         if norm == "l2":
             row.reference, row.reference_s = f"float32 GEMM ({m // block} blocks of {block} rows)", gemm32
             row.target = "<= 1.25x float32 GEMM, <= 2 GB extra"
-            row.met = t.median <= 1.25 * gemm32 and peak <= 2e9
+            # the target is stated for the full 10,000 x 50,000 shape: not judged at --quick sizes
+            row.met = (t.median <= 1.25 * gemm32 and peak <= 2e9) if ctx.full else None
         ctx.rows.append(row)
 
 
