@@ -20,7 +20,7 @@ import pytest
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
-from battery_helpers import (
+from battery import (
     BatteryFailure,
     DistanceCase,
     HingeCase,

@@ -3,7 +3,7 @@ and naive versions and the KNN class -- against exact (integer / rational) dista
 
 Cases include exact duplicates, near-duplicates (relative 1e-15 .. 1e-6, where the expansion
 cancels catastrophically: no NaN allowed) and uint8 pixels over the whole 0..255 range (no
-wrap-around; every implementation exact).  Bounds in ``battery_helpers.distance_bounds``.
+wrap-around; every implementation exact).  Bounds in ``battery.distances.distance_bounds``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, note
 
-from battery_helpers import DistanceCase, check_distances, distance_cases, distance_impls
+from battery import DistanceCase, check_distances, distance_cases, distance_impls
 
 
 @given(case=distance_cases())

@@ -1,5 +1,5 @@
 """Battery: E_δ[L̃(θ)] -- the closed forms of numerics and derive against a seeded Monte-Carlo
-estimate, within MC_K = 5 standard errors (justified at ``battery_helpers.MC_K``).
+estimate, within MC_K = 5 standard errors (justified at ``battery.noisy.MC_K``).
 
 The seed is chosen by hypothesis, so the ci profile is reproducible and the thorough profile
 explores many noise draws.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, note
 
-from battery_helpers import MC_DRAWS, ExpectationCase, RidgeCase, check_expectation, expectation_cases, noisy_impls
+from battery import MC_DRAWS, ExpectationCase, RidgeCase, check_expectation, expectation_cases, noisy_impls
 
 
 @given(case=expectation_cases())

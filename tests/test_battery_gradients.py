@@ -3,7 +3,7 @@
 Softmax (∇W of the mean loss, ∇wᵢ, ∇bᵢ and ∇W of the log-likelihood through derive's split
 form), the initial loss log C, predict, the noisy-regression / ridge objective and gradient,
 the ridge minimiser, and numerics.gradcheck's own finite differences and checkers.  Every
-check is a function of ``battery_helpers`` so that ``test_battery_mutants.py`` can re-run it
+check is a function of ``battery`` so that ``test_battery_mutants.py`` can re-run it
 on mutants; the tolerances are derived there (module docstring), not tuned here.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, note
 
-from battery_helpers import (
+from battery import (
     RidgeCase,
     SoftmaxCase,
     check_numerical_gradient,

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from battery_helpers import (
+from battery import (
     EPS,
     BatteryFailure,
     DistanceCase,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, note
 
-from battery_helpers import (
+from battery import (
     HingeCase,
     check_hinge_kink,
     check_hinge_smooth,

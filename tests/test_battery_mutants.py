@@ -26,7 +26,7 @@ import scipy.special
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis.errors import NoSuchExample
 
-from battery_helpers import BATTERIES, BatteryFailure, Component, FD_STEP
+from battery import BATTERIES, BatteryFailure, Component, FD_STEP
 
 #: stop at the first failing case (no shrinking); derandomised so the run is reproducible
 FIND_SETTINGS = settings(max_examples=400, phases=[Phase.generate], database=None, derandomize=True, deadline=None,

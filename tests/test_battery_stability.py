@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, note
 
-from battery_helpers import SoftmaxCase, check_softmax_stability, large_score_cases, mp_softmax_loss_and_grad, softmax_impls
+from battery import SoftmaxCase, check_softmax_stability, large_score_cases, mp_softmax_loss_and_grad, softmax_impls
 
 
 @given(case=large_score_cases())

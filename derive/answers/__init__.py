@@ -3,11 +3,15 @@ r"""Check a hand derivation: is a typed result equal to what :mod:`derive` deriv
 The pieces, each in its own module: :mod:`~derive.answers.lexer` and
 :mod:`~derive.answers.parser` (numpy-like and index-form syntax, via a whitelisting
 walk of :func:`ast.parse`'s tree), :mod:`~derive.answers.latex_input` (a LaTeX
-subset), :mod:`~derive.answers.ast_nodes` (our tree), :mod:`~derive.answers.evaluate`
+subset; tokens in :mod:`~derive.answers.latex_lexer`, scripts in
+:mod:`~derive.answers.latex_scripts`), :mod:`~derive.answers.vocabulary` and
+:mod:`~derive.answers.limits` (what an answer may use, and how big it may be),
+:mod:`~derive.answers.ast_nodes` (our tree), :mod:`~derive.answers.evaluate`
 (numpy), :mod:`~derive.answers.to_sympy` (SymPy), :mod:`~derive.answers.catalogue`
-(the questions), :mod:`~derive.answers.equivalence` and
-:mod:`~derive.answers.diagnosis`.  User text is never evaluated as Python and
-never reaches ``sympify``.
+(the questions, one ``catalogue_<problem>`` module per problem),
+:mod:`~derive.answers.equivalence` and :mod:`~derive.answers.diagnosis` (with
+:mod:`~derive.answers.outcomes` and :mod:`~derive.answers.detectors`).  User text
+is never evaluated as Python and never reaches ``sympify``.
 
 Examples
 --------

@@ -2,7 +2,7 @@ r"""Evaluate our expression tree with numpy, within a work and memory budget.
 
 Only the nodes of :mod:`derive.answers.ast_nodes` are evaluated, with the
 functions of :data:`IMPLEMENTATIONS` (the whitelist of
-:data:`derive.answers.parser.FUNCTIONS`); nothing of the user's text reaches
+:data:`derive.answers.vocabulary.FUNCTIONS`); nothing of the user's text reaches
 Python.  An index sum ``sum(j, body)`` evaluates ``body`` for j = 0..n-1, where
 n is the value of the size the question gives for j.  Every evaluation counts
 its steps (limit ``budget``) and refuses intermediate arrays larger than

@@ -34,65 +34,21 @@ derive.answers.errors.AnswerParseError: parse error at column 13: unsupported La
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, Node, Num, Slice, SumOver, Transpose,
 )
-from derive.answers.errors import AnswerParseError, RefusedInput
-from derive.answers.parser import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, Vocabulary, check_limits, constant_value
+from derive.answers.errors import RefusedInput
+from derive.answers.latex_lexer import Tok, looks_like_latex, tokenize
+from derive.answers.latex_scripts import LatexScripts, PendingSum
+from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, check_limits
+from derive.answers.vocabulary import Vocabulary
 
 __all__ = ["parse_latex", "looks_like_latex"]
 
-_TOKEN = re.compile(r"""
-    (?P<space>\s+|\\[,;:!\ ]|\\quad\b|\\qquad\b)
-  | (?P<cmd>\\[A-Za-z]+|\\[|{}])
-  | (?P<num>\d+(?:\.\d+)?|\.\d+)
-  | (?P<letter>[A-Za-z])
-  | (?P<op>[-+*/=<>,()\[\]{}^_|'])
-""", re.VERBOSE)
-
-_SKIP = {r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg", r"\bigl", r"\bigr", r"\displaystyle"}
 _RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
               r"\ge": ">=", r"\geq": ">="}
 _FUNCS = {r"\log": "log", r"\ln": "log", r"\exp": "exp"}
 _PRODUCT_CMDS = {r"\cdot", r"\times"}
-_TRANSPOSE = {"T", r"\top", r"\intercal"}
-
-
-def looks_like_latex(text: str) -> bool:
-    """Whether ``text`` is meant as LaTeX (it contains a backslash command)."""
-    return re.search(r"\\[A-Za-z|{]", text) is not None
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str
-    value: str
-    pos: int
-
-
-def _tokenize(text: str) -> list[_Tok]:
-    out: list[_Tok] = []
-    k = 0
-    while k < len(text):
-        m = _TOKEN.match(text, k)
-        if m is None:
-            raise AnswerParseError(f"unexpected character {text[k]!r}", text=text, position=k)
-        kind = m.lastgroup or ""
-        value = m.group()
-        if kind == "cmd" and value in _SKIP:
-            kind = "space"
-        if kind == "cmd" and value == r"\lVert":
-            value = r"\|"
-        if kind == "cmd" and value == r"\rVert":
-            value = r"\|"
-        if kind != "space":
-            out.append(_Tok(kind, value, k))
-        k = m.end()
-    out.append(_Tok("end", "", len(text)))
-    return out
 
 
 def parse_latex(text: str, vocab: Vocabulary) -> Node:
@@ -106,7 +62,7 @@ def parse_latex(text: str, vocab: Vocabulary) -> Node:
         Over-long or too deeply nested input, or a too large exponent.
     """
     check_limits(text)
-    parser = _LatexParser(text, _tokenize(text), vocab)
+    parser = _LatexParser(text, tokenize(text), vocab)
     try:
         node = parser.expr(0)
     except RecursionError:
@@ -115,37 +71,11 @@ def parse_latex(text: str, vocab: Vocabulary) -> Node:
     return node
 
 
-class _LatexParser:
-    def __init__(self, text: str, toks: list[_Tok], vocab: Vocabulary) -> None:
-        self.text, self.toks, self.vocab, self.k = text, toks, vocab, 0
+class _LatexParser(LatexScripts):
+    def __init__(self, text: str, toks: list[Tok], vocab: Vocabulary) -> None:
+        super().__init__(text, toks)
+        self.vocab = vocab
         self.in_norm = 0  # inside \| ... \|, a \| closes the norm (no nested norms)
-
-    # -- token helpers ----------------------------------------------------------------
-    @property
-    def tok(self) -> _Tok:
-        return self.toks[self.k]
-
-    def at(self, *values: str) -> bool:
-        return self.tok.value in values and self.tok.kind != "end"
-
-    def take(self) -> _Tok:
-        t = self.toks[self.k]
-        self.k += 1
-        return t
-
-    def fail(self, message: str, tok: _Tok | None = None) -> AnswerParseError:
-        tok = tok or self.tok
-        return AnswerParseError(message, text=self.text, position=tok.pos)
-
-    def expect(self, value: str) -> _Tok:
-        if not self.at(value):
-            got = "the end of the answer" if self.tok.kind == "end" else repr(self.tok.value)
-            raise self.fail(f"expected {value!r}, got {got}")
-        return self.take()
-
-    def expect_end(self) -> None:
-        if self.tok.kind != "end":
-            raise self.fail(f"unexpected {self.tok.value!r}")
 
     def _guard(self, depth: int) -> None:
         if depth > 3 * MAX_DEPTH:
@@ -183,19 +113,19 @@ class _LatexParser:
     def product(self, depth: int) -> Node:
         self._guard(depth)
         node = self.power(depth + 1)
-        if isinstance(node, _PendingSum):
+        if isinstance(node, PendingSum):
             return node.finish(self, depth)
         while True:
             if self.at("*", r"\cdot", r"\times", "/"):
                 op = self.take().value
                 rhs = self.power(depth + 1)
-                if isinstance(rhs, _PendingSum):
+                if isinstance(rhs, PendingSum):
                     rhs = rhs.finish(self, depth)
                     return Bin("/", node, rhs) if op == "/" else self.mul(node, rhs)
                 node = Bin("/", node, rhs) if op == "/" else self.mul(node, rhs)
             elif self._starts_factor():
                 rhs = self.power(depth + 1)
-                if isinstance(rhs, _PendingSum):
+                if isinstance(rhs, PendingSum):
                     return self.mul(node, rhs.finish(self, depth))
                 node = self.mul(node, rhs)
             else:
@@ -210,7 +140,7 @@ class _LatexParser:
     def power(self, depth: int) -> Node:
         self._guard(depth)
         node = self.primary(depth + 1)
-        if isinstance(node, _PendingSum):
+        if isinstance(node, PendingSum):
             return node
         while self.at("^", "_", "'"):
             t = self.take()
@@ -222,81 +152,7 @@ class _LatexParser:
                 node = self.superscript(node, t, depth + 1)
         return node
 
-    def _group_tokens(self) -> tuple[int, int]:
-        """Token range of the next ``{...}`` group or single token."""
-        if self.at("{"):
-            start, level = self.k, 0
-            for k in range(self.k, len(self.toks)):
-                if self.toks[k].value == "{" and self.toks[k].kind == "op":
-                    level += 1
-                elif self.toks[k].value == "}" and self.toks[k].kind == "op":
-                    level -= 1
-                    if level == 0:
-                        return start + 1, k
-            raise self.fail("'{' is never closed")
-        return self.k, self.k + 1
-
-    def superscript(self, base: Node, caret: _Tok, depth: int) -> Node:
-        lo, hi = self._group_tokens()
-        braced = self.at("{")
-        toks = self.toks[lo:hi]
-        values = [t.value for t in toks]
-        if not toks or toks[0].kind == "end":
-            raise self.fail("'^' needs an exponent", caret)
-        # ^{(j)} sample superscript, optionally followed by a transpose sign
-        if len(values) >= 3 and values[0] == "(" and values[2] == ")" and values[1] in self.vocab.indices:
-            node: Node = Index(base, (Name(values[1]),))
-            if len(values) == 4 and values[3] in _TRANSPOSE:
-                node = Transpose(node)
-            elif len(values) != 3:
-                raise self.fail("expected ^{(j)} or ^{(j)\\top}", toks[3])
-            self.k = hi + (1 if braced else 0)
-            return node
-        if len(values) == 1 and values[0] in _TRANSPOSE:
-            self.k = hi + (1 if braced else 0)
-            return Transpose(base)
-        if values == ["-", "1"]:
-            self.k = hi + 1
-            return Call("inv", (base,))
-        if braced:
-            self.take()
-            exponent = self.expr(depth + 1)
-            self.expect("}")
-        else:
-            t = self.take()
-            if t.kind == "num" and len(t.value) > 1:  # x^23 means x^2 · 3 in LaTeX
-                raise self.fail("write multi-digit exponents in braces, e.g. ^{23}", t)
-            exponent = self._atom_from(t)
-        value = constant_value(exponent)
-        if value is not None and not abs(value) <= MAX_EXPONENT:
-            raise RefusedInput(f"the exponent {value:g} is too large (limit {MAX_EXPONENT})",
-                               text=self.text, position=caret.pos)
-        return Bin("**", base, exponent)
-
-    def subscript(self, base: Node, under: _Tok, depth: int) -> Node:
-        lo, hi = self._group_tokens()
-        braced = self.at("{")
-        toks = [t for t in self.toks[lo:hi] if t.value != ","]
-        if isinstance(base, Call) and base.func == "norm":  # \|v\|_2
-            if [t.value for t in toks] != ["2"]:
-                raise self.fail("only the 2-norm \\|v\\|_2 is supported", under)
-            self.k = hi + (1 if braced else 0)
-            return base
-        items: list[Node] = []
-        for t in toks:
-            if t.kind == "letter" and t.value in self.vocab.indices:
-                items.append(Name(t.value))
-            elif t.kind == "num" and t.value.isdigit():
-                items.append(Num(int(t.value)))
-            else:
-                raise self.fail(f"a subscript must be an index ({', '.join(sorted(self.vocab.indices))}) "
-                                "or a number", t)
-        if not items:
-            raise self.fail("empty subscript", under)
-        self.k = hi + (1 if braced else 0)
-        return Index(base, tuple(items))
-
-    def _atom_from(self, t: _Tok) -> Node:
+    def _atom_from(self, t: Tok) -> Node:
         if t.kind == "num":
             return _number(t, self)
         if t.kind == "letter":
@@ -305,7 +161,7 @@ class _LatexParser:
             return Name(t.value[1:])
         raise self.fail(f"unexpected {t.value!r}", t)
 
-    def name(self, t: _Tok) -> Node:
+    def name(self, t: Tok) -> Node:
         resolved = self.vocab.resolve(t.value)
         if resolved is None:
             raise self.fail(f"unknown symbol {t.value!r}; this question knows: {self.vocab.known()}", t)
@@ -337,7 +193,7 @@ class _LatexParser:
             return self.command(t, depth)
         raise self.fail(f"unexpected {t.value!r}")
 
-    def command(self, t: _Tok, depth: int) -> Node:
+    def command(self, t: Tok, depth: int) -> Node:
         v = t.value
         self.take()
         if v[1:] in self.vocab.ndims:
@@ -390,46 +246,8 @@ class _LatexParser:
         self.expect(r"\}")
         return Indicator(Compare(op, left, right))
 
-    def sum_limits(self, sum_tok: _Tok) -> _PendingSum:
-        self.expect("_")
-        lo, hi = self._group_tokens()
-        braced = self.at("{")
-        toks = self.toks[lo:hi]
-        if not toks or toks[0].kind != "letter" or toks[0].value not in self.vocab.indices:
-            raise self.fail(f"\\sum needs an index ({', '.join(sorted(self.vocab.indices))}) below it",
-                            toks[0] if toks else sum_tok)
-        var = toks[0].value
-        size = self.vocab.ranges.get(var, "?")
-        lower = "".join(t.value for t in toks[1:])
-        if lower not in ("", "=1", "=0"):
-            raise self.fail(f"the sum over {var} must start at 1 (or 0)", toks[1])
-        self.k = hi + (1 if braced else 0)
-        if self.at("^"):
-            caret = self.take()
-            lo, hi = self._group_tokens()
-            braced = self.at("{")
-            upper = "".join(t.value for t in self.toks[lo:hi])
-            wanted = size if lower != "=0" else f"{size}-1"
-            if lower == "" or upper != wanted:
-                start = "0" if lower == "=0" else "1"
-                raise self.fail(f"in this question {var} runs over {start}..{wanted}", caret)
-            self.k = hi + (1 if braced else 0)
-        return _PendingSum(var)
 
-
-@dataclass(frozen=True)
-class _PendingSum(Node):
-    """A ``\\sum`` whose summand is the rest of the product term."""
-
-    var: str
-
-    def finish(self, parser: _LatexParser, depth: int) -> Node:
-        if not parser._starts_factor() and not parser.at("-"):
-            raise parser.fail(f"\\sum over {self.var} needs a summand")
-        return SumOver(self.var, parser.term(depth + 1))
-
-
-def _number(t: _Tok, parser: _LatexParser) -> Num:
+def _number(t: Tok, parser: _LatexParser) -> Num:
     value: int | float = float(t.value) if "." in t.value else int(t.value)
     if abs(value) > MAX_CONSTANT:
         raise RefusedInput(f"the number {t.value:.40} is too large", text=parser.text, position=t.pos)

@@ -4,11 +4,12 @@ The text goes through :func:`ast.parse` in ``mode="eval"`` (which only *parses*)
 then a walker converts the Python syntax tree into :mod:`derive.answers.ast_nodes`
 against a whitelist: number literals, the question's names, the operators
 ``+ - * / @ **``, comparisons, ``.T``, subscripts, and calls of the functions in
-:data:`FUNCTIONS` with their allowed keywords.  Everything else is refused with a
-message — above all ``__import__``, dunder attributes, ``lambda`` and
-comprehensions.  Limits: :data:`MAX_LENGTH` characters, :data:`MAX_DEPTH` nesting,
-:data:`MAX_NODES` syntax nodes, exponents up to :data:`MAX_EXPONENT`, constants up to
-:data:`MAX_CONSTANT`, constant allocations up to :data:`MAX_ALLOCATION` entries.
+:data:`~derive.answers.vocabulary.FUNCTIONS` with their allowed keywords.
+Everything else is refused with a message — above all ``__import__``, dunder
+attributes, ``lambda`` and comprehensions.  Limits (in :mod:`derive.answers.limits`):
+:data:`MAX_LENGTH` characters, :data:`MAX_DEPTH` nesting, :data:`MAX_NODES` syntax
+nodes, exponents up to :data:`MAX_EXPONENT`, constants up to :data:`MAX_CONSTANT`,
+constant allocations up to :data:`MAX_ALLOCATION` entries.
 
 Examples
 --------
@@ -28,42 +29,23 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose,
 )
 from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.lexer import SUM_MARKER, Rewritten, rewrite_index_form
+from derive.answers.limits import (
+    MAX_ALLOCATION, MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_NODES, check_limits, constant_value,
+)
+from derive.answers.vocabulary import FUNCTIONS, Vocabulary
 
+# Vocabulary, FUNCTIONS, the limits, check_limits and constant_value live in
+# derive.answers.vocabulary and derive.answers.limits; they stay importable from here.
 __all__ = [
     "Vocabulary", "FUNCTIONS", "parse_expression", "check_limits", "constant_value",
     "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_CONSTANT", "MAX_ALLOCATION",
 ]
-
-MAX_LENGTH = 2000
-MAX_DEPTH = 40
-MAX_NODES = 600
-MAX_EXPONENT = 64
-MAX_CONSTANT = 1e12
-MAX_ALLOCATION = 100_000
-
-#: function -> (min args, max args, allowed keywords)
-FUNCTIONS: dict[str, tuple[int, int, frozenset[str]]] = {
-    "exp": (1, 1, frozenset()), "log": (1, 1, frozenset()), "sqrt": (1, 1, frozenset()),
-    "abs": (1, 1, frozenset()), "square": (1, 1, frozenset()),
-    "sum": (1, 1, frozenset({"axis", "keepdims"})), "mean": (1, 1, frozenset({"axis", "keepdims"})),
-    "norm": (1, 1, frozenset({"ord", "axis"})),
-    "max": (1, 2, frozenset({"axis", "keepdims"})), "min": (1, 2, frozenset({"axis", "keepdims"})),
-    "maximum": (2, 2, frozenset()), "minimum": (2, 2, frozenset()),
-    "where": (3, 3, frozenset()), "ind": (1, 1, frozenset()),
-    "ones": (1, 2, frozenset()), "zeros": (1, 2, frozenset()), "eye": (1, 1, frozenset()),
-    "inv": (1, 1, frozenset()), "solve": (2, 2, frozenset()), "diag": (1, 1, frozenset()),
-    "outer": (2, 2, frozenset()), "dot": (2, 2, frozenset()), "trace": (1, 1, frozenset()),
-    "transpose": (1, 1, frozenset()),
-    "softmax": (1, 1, frozenset({"axis"})), "logsumexp": (1, 1, frozenset({"axis"})),
-}
 
 _ALLOCATORS = {"ones", "zeros", "eye"}
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@", ast.Pow: "**"}
@@ -75,63 +57,6 @@ _FORBIDDEN = {
     ast.NamedExpr: "assignment expressions", ast.Await: "await", ast.Yield: "yield",
     ast.YieldFrom: "yield", ast.JoinedStr: "f-strings", ast.Starred: "starred arguments",
 }
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """The names an answer may use.
-
-    Parameters
-    ----------
-    ndims : mapping
-        Every usable name (symbols, derived quantities, sizes, indices) -> its
-        number of dimensions (0 for scalars, sizes and indices).
-    indices : frozenset of str
-        Names that are indices: they may be summed over (``sum_j``) or subscript.
-    aliases : mapping
-        Alternative spellings, e.g. ``{"x": "X"}`` so that ``x_j`` means ``X[j]``.
-    ranges : mapping
-        Index -> the size it runs over (``{"j": "N"}``: j = 0..N-1), for the
-        limits of a LaTeX ``\\sum``.
-    """
-
-    ndims: Mapping[str, int]
-    indices: frozenset[str] = frozenset()
-    aliases: Mapping[str, str] = field(default_factory=dict)
-    ranges: Mapping[str, str] = field(default_factory=dict)
-
-    def resolve(self, name: str) -> str | None:
-        """The canonical name of ``name``, or None if the question does not know it."""
-        name = self.aliases.get(name, name)
-        return name if name in self.ndims or name in self.indices else None
-
-    def subscriptable(self) -> dict[str, str]:
-        """Names usable as ``name_j``: array symbols and their aliases."""
-        out = {n: n for n, k in self.ndims.items() if k >= 1}
-        out.update({a: t for a, t in self.aliases.items() if self.ndims.get(t, 0) >= 1})
-        return out
-
-    def known(self) -> str:
-        """A readable list of the usable names."""
-        return ", ".join(sorted(set(self.ndims) | set(self.indices)))
-
-
-def check_limits(text: str, opening: str = "([{", closing: str = ")]}") -> None:
-    """Refuse over-long or too deeply nested text before any parser sees it."""
-    if not isinstance(text, str):
-        raise RefusedInput(f"expected the answer as text, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise RefusedInput(f"the answer is {len(text)} characters long; the limit is {MAX_LENGTH}")
-    if "\x00" in text:
-        raise RefusedInput("the answer contains a NUL character", text=text, position=text.index("\x00"))
-    depth = 0
-    for k, ch in enumerate(text):
-        if ch in opening:
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise RefusedInput(f"brackets nested more than {MAX_DEPTH} deep", text=text, position=k)
-        elif ch in closing:
-            depth -= 1
 
 
 def parse_expression(text: str, vocab: Vocabulary) -> Node:
@@ -393,27 +318,4 @@ class _Walker:
                 total *= abs(v) if name != "eye" else v * v
         if total > MAX_ALLOCATION:
             raise self.refuse(node, f"{name}() would allocate {total:g} entries (limit {MAX_ALLOCATION})")
-
-
-def constant_value(node: Node) -> float | None:
-    """The value of a constant sub-expression (floats, guarded), else None."""
-    if isinstance(node, Num):
-        return float(node.value)
-    if isinstance(node, Neg):
-        v = constant_value(node.operand)
-        return None if v is None else -v
-    if isinstance(node, Bin):
-        a, b = constant_value(node.left), constant_value(node.right)
-        if a is None or b is None:
-            return None
-        try:
-            if node.op == "**":
-                if abs(b) > MAX_EXPONENT:
-                    return math.inf
-                return float(a ** b) if not (a == 0 and b < 0) else math.inf
-            return {"+": a + b, "-": a - b, "*": a * b, "@": a * b,
-                    "/": a / b if b else math.inf}[node.op]
-        except (OverflowError, TypeError):  # TypeError: complex result of a negative base
-            return math.inf
-    return None
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from derive.answers.parser import Vocabulary
+from derive.answers.vocabulary import Vocabulary
 
 __all__ = ["SymbolSpec", "Term", "Variant", "Question", "Instance", "SYNTAXES"]
 

@@ -1,0 +1,63 @@
+"""What an answer may use: the question's names (:class:`Vocabulary`) and the functions (:data:`FUNCTIONS`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["Vocabulary", "FUNCTIONS"]
+
+#: function -> (min args, max args, allowed keywords)
+FUNCTIONS: dict[str, tuple[int, int, frozenset[str]]] = {
+    "exp": (1, 1, frozenset()), "log": (1, 1, frozenset()), "sqrt": (1, 1, frozenset()),
+    "abs": (1, 1, frozenset()), "square": (1, 1, frozenset()),
+    "sum": (1, 1, frozenset({"axis", "keepdims"})), "mean": (1, 1, frozenset({"axis", "keepdims"})),
+    "norm": (1, 1, frozenset({"ord", "axis"})),
+    "max": (1, 2, frozenset({"axis", "keepdims"})), "min": (1, 2, frozenset({"axis", "keepdims"})),
+    "maximum": (2, 2, frozenset()), "minimum": (2, 2, frozenset()),
+    "where": (3, 3, frozenset()), "ind": (1, 1, frozenset()),
+    "ones": (1, 2, frozenset()), "zeros": (1, 2, frozenset()), "eye": (1, 1, frozenset()),
+    "inv": (1, 1, frozenset()), "solve": (2, 2, frozenset()), "diag": (1, 1, frozenset()),
+    "outer": (2, 2, frozenset()), "dot": (2, 2, frozenset()), "trace": (1, 1, frozenset()),
+    "transpose": (1, 1, frozenset()),
+    "softmax": (1, 1, frozenset({"axis"})), "logsumexp": (1, 1, frozenset({"axis"})),
+}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names an answer may use.
+
+    Parameters
+    ----------
+    ndims : mapping
+        Every usable name (symbols, derived quantities, sizes, indices) -> its
+        number of dimensions (0 for scalars, sizes and indices).
+    indices : frozenset of str
+        Names that are indices: they may be summed over (``sum_j``) or subscript.
+    aliases : mapping
+        Alternative spellings, e.g. ``{"x": "X"}`` so that ``x_j`` means ``X[j]``.
+    ranges : mapping
+        Index -> the size it runs over (``{"j": "N"}``: j = 0..N-1), for the
+        limits of a LaTeX ``\\sum``.
+    """
+
+    ndims: Mapping[str, int]
+    indices: frozenset[str] = frozenset()
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    ranges: Mapping[str, str] = field(default_factory=dict)
+
+    def resolve(self, name: str) -> str | None:
+        """The canonical name of ``name``, or None if the question does not know it."""
+        name = self.aliases.get(name, name)
+        return name if name in self.ndims or name in self.indices else None
+
+    def subscriptable(self) -> dict[str, str]:
+        """Names usable as ``name_j``: array symbols and their aliases."""
+        out = {n: n for n, k in self.ndims.items() if k >= 1}
+        out.update({a: t for a, t in self.aliases.items() if self.ndims.get(t, 0) >= 1})
+        return out
+
+    def known(self) -> str:
+        """A readable list of the usable names."""
+        return ", ".join(sorted(set(self.ndims) | set(self.indices)))

@@ -1,0 +1,73 @@
+"""numerics.gradcheck: the finite-difference engine and the checkers are implementations too."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from battery.error_model import FloatArray
+from battery.report import Impl, Impls, Report, select
+from battery.softmax import (SoftmaxCase, reference_softmax_grad, reference_softmax_loss, softmax_bounds,
+                             softmax_fd_bound)
+
+
+def _checker_check_gradient(case: SoftmaxCase, grad: FloatArray) -> bool:
+    from numerics.gradcheck import check_gradient
+
+    return check_gradient(lambda w: reference_softmax_loss(w, case.X, case.y), grad, case.W,
+                          raise_on_failure=False).passed
+
+
+def _checker_grad_check_sparse(case: SoftmaxCase, grad: FloatArray) -> bool:
+    from numerics.gradcheck import default_tolerance
+    from numerics.softmax_model import Softmax
+
+    model = Softmax(case.W.shape, rng=np.random.default_rng(0))
+    model.W = case.W
+    errors = model.grad_check_sparse(case.X, case.y, grad, num_checks=case.W.size)
+    return bool(np.all(errors <= default_tolerance(np.float64)))
+
+
+@functools.cache
+def _gradcheck_table() -> dict[str, Impl]:
+    from numerics import gradcheck as gc
+
+    return {
+        # fd/<name>: (f, x, flat indices) -> central differences of f at x along the indices
+        "fd/numerics.gradcheck.numerical_gradient": lambda f, x, idx: gc.numerical_gradient(f, x).reshape(-1)[idx],
+        "fd/numerics.gradcheck.sparse_numerical_gradient": gc.sparse_numerical_gradient,
+        "fd/numerics.gradcheck.check_gradient(...).numeric": lambda f, x, idx: gc.check_gradient(
+            f, np.zeros_like(x), x, raise_on_failure=False).numeric[idx],
+        # checker/<name>: (softmax case, candidate gradient of the mean loss) -> passed?
+        "checker/numerics.gradcheck.check_gradient": _checker_check_gradient,
+        "checker/numerics.Softmax.grad_check_sparse": _checker_grad_check_sparse,
+    }
+
+
+def gradcheck_impls() -> dict[str, Impl]:
+    """The finite-difference engines and gradient checkers under test (a fresh dict)."""
+    return dict(_gradcheck_table())
+
+
+def check_numerical_gradient(impls: Impls, case: SoftmaxCase) -> None:
+    """``fd/`` engines agree with the exact softmax gradient within the central-difference bound,
+    and ``checker/`` checkers accept the exact gradient and reject it scaled by 1.001."""
+    W, X, y = case.W, case.X, case.y
+    if W.dtype != np.float64:
+        raise ValueError(f"check_numerical_gradient: the bound is for float64 steps, got W of dtype {W.dtype}")
+    rep = Report("numerics.gradcheck on the softmax loss")
+    _, grad_bound = softmax_bounds(W, X, y)
+    exact = reference_softmax_grad(W, X, y)
+    idx = np.arange(W.size)
+    tol = softmax_fd_bound(W, X, y).reshape(-1) + grad_bound.reshape(-1)
+    for name, fn in select(impls, "fd").items():
+        got = rep.call(name, fn, lambda w: reference_softmax_loss(w, X, y), W, idx)
+        if got is not None:
+            rep.compare(name, "central differences", got, exact.reshape(-1), tol)
+    for name, fn in select(impls, "checker").items():
+        if rep.call(name, fn, case, exact) is not True:
+            rep.fail(name, "rejected the exact gradient")
+        if np.abs(exact).max() > 1e-3 and rep.call(name, fn, case, exact * 1.001) is not False:
+            rep.fail(name, "accepted the exact gradient scaled by 1.001")
+    rep.close()
