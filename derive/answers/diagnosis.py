@@ -45,6 +45,17 @@ def _transposed(outcomes: Sequence[Outcome]) -> bool:
     return all(o.expected.ndim == 2 and close(o.got, o.expected.T) for o in outcomes)
 
 
+def _matching_variant(question: Any, ok: Sequence[Outcome], evaluate_text: Callable[..., Any]) -> Diagnosis | None:
+    """The question-specific mistake whose expression matches the answer on every instance, if any."""
+    for variant in question.variants:
+        try:
+            if all(close(o.got, evaluate_text(variant.expression, o)) for o in ok):
+                return Diagnosis(variant.code, variant.mistake)
+        except ValueError:
+            continue
+    return None
+
+
 def diagnose(question: Any, outcomes: Sequence[Outcome],
              evaluate_text: Callable[[str, Outcome], NDArray[np.float64]]) -> Diagnosis:
     """The mistake that explains the answer's values (see the module docstring).
@@ -62,12 +73,9 @@ def diagnose(question: Any, outcomes: Sequence[Outcome],
     failed = [o for o in outcomes if o.got is None]
     if failed:
         if len(ok) >= 3:  # e.g. a singular solve on some instances: a known wrong answer?
-            for variant in question.variants:
-                try:
-                    if all(close(o.got, evaluate_text(variant.expression, o)) for o in ok):
-                        return Diagnosis(variant.code, variant.mistake)
-                except ValueError:
-                    continue
+            match = _matching_variant(question, ok, evaluate_text)
+            if match is not None:
+                return match
         first = min(failed, key=lambda o: sum(o.sizes.values()))
         sizes = ", ".join(f"{k}={v}" for k, v in first.sizes.items())
         code = "shape" if first.error and "shape" in first.error else "not_evaluable"
@@ -79,12 +87,9 @@ def diagnose(question: Any, outcomes: Sequence[Outcome],
         sizes = ", ".join(f"{k}={v}" for k, v in bad.sizes.items())
         return Diagnosis("shape", f"shape mismatch: expected shape {question.shape_text()} = {bad.expected.shape} "
                                   f"at {sizes}, got {np.shape(bad.got)}")
-    for variant in question.variants:
-        try:
-            if all(close(o.got, evaluate_text(variant.expression, o)) for o in ok):
-                return Diagnosis(variant.code, variant.mistake)
-        except ValueError:
-            continue
+    match = _matching_variant(question, ok, evaluate_text)
+    if match is not None:
+        return match
     if _transposed(ok):
         return Diagnosis("transpose", "transposed: the answer is the transpose of the expected result")
     factor = global_factor(ok)

@@ -36,7 +36,7 @@ from numerics.validation import check_labels
 __all__ = [
     "CLASS_NAMES", "N_FEATURES", "RECORD_BYTES", "PYTHON_FOLDER", "BINARY_FOLDER",
     "PYTHON_FILES", "BINARY_FILES", "RestrictedUnpickler", "load_python_batch", "load_python_meta",
-    "load_binary_batch", "load_binary_meta", "find_cifar10", "load_cifar10",
+    "load_binary_batch", "load_binary_meta", "find_cifar10", "load_cifar10", "assemble_cifar10",
 ]
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -294,14 +294,19 @@ def load_cifar10(root: str | Path, *, fmt: str = "auto") -> ImageDataset:
     if missing:
         raise DataNotFoundError(f"{folder}: incomplete CIFAR-10 {kind} version, missing {missing}; re-extract the archive")
     load_batch, load_meta = (load_python_batch, load_python_meta) if kind == "python" else (load_binary_batch, load_binary_meta)
-    parts = [load_batch(folder / f) for f in train]
-    X_test, y_test = load_batch(folder / test)
+    return assemble_cifar10("cifar10", [load_batch(folder / f) for f in train], load_batch(folder / test),
+                            load_meta(folder / meta))
+
+
+def assemble_cifar10(name: str, train: list[tuple[NDArray[np.uint8], NDArray[np.int64]]],
+                     test: tuple[NDArray[np.uint8], NDArray[np.int64]], class_names: tuple[str, ...]) -> ImageDataset:
+    """An :class:`ImageDataset` of 32×32×3 images from loaded ``(X, y)`` batches (training batches in order)."""
     return ImageDataset(
-        name="cifar10",
-        X_train=np.concatenate([p[0] for p in parts]),
-        y_train=np.concatenate([p[1] for p in parts]),
-        X_test=X_test,
-        y_test=y_test,
-        class_names=load_meta(folder / meta),
+        name=name,
+        X_train=np.concatenate([b[0] for b in train]),
+        y_train=np.concatenate([b[1] for b in train]),
+        X_test=test[0],
+        y_test=test[1],
+        class_names=tuple(class_names),
         image_shape=(32, 32, 3),
     )

@@ -30,9 +30,8 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
 
-from numerics.data.cifar import CLASS_NAMES, load_python_batch, load_python_meta
+from numerics.data.cifar import CLASS_NAMES, assemble_cifar10, load_python_batch, load_python_meta
 from numerics.data.dataset import ImageDataset
 from numerics.data.errors import DataNotFoundError
 
@@ -80,16 +79,6 @@ def load_cifar10_subset(data_dir: str | Path | None = None) -> ImageDataset:
         raise DataNotFoundError(
             f"cifar10-subset: {root} must hold data_batch_<b>_first<n> file(s) and exactly one test_batch_first<n>; "
             f"found {names}")
-    parts = [load_python_batch(root / n) for _, n in train]
-    X_test, y_test = load_python_batch(root / test[0])
     meta = root / "batches.meta"
-    class_names = load_python_meta(meta) if meta.exists() else CLASS_NAMES
-    return ImageDataset(
-        name="cifar10-subset",
-        X_train=np.concatenate([p[0] for p in parts]),
-        y_train=np.concatenate([p[1] for p in parts]),
-        X_test=X_test,
-        y_test=y_test,
-        class_names=tuple(class_names),
-        image_shape=(32, 32, 3),
-    )
+    return assemble_cifar10("cifar10-subset", [load_python_batch(root / n) for _, n in train],
+                            load_python_batch(root / test[0]), load_python_meta(meta) if meta.exists() else CLASS_NAMES)
