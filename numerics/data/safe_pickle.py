@@ -66,11 +66,11 @@ class Token:
 class PickleLimits:
     """Caps of :func:`load_pickle`; the defaults fit every official CIFAR-10 file with room to spare."""
 
-    max_ops: int = 2_000_000  # a 10,000-image batch needs about 60,000
+    max_ops: int = 500_000  # an official 10,000-image batch needs about 60,000
     max_marks: int = 64
     max_depth: int = 32
     budget_factor: int = 4  # memory budget: budget_factor * file size + budget_extra
-    budget_extra: int = 16 << 20
+    budget_extra: int = 4 << 20
     max_int_bytes: int = 64
     max_line: int = 256
 
@@ -238,7 +238,10 @@ class _Machine:
             ops += 1
             if ops > self.limits.max_ops:
                 raise DataFormatError(f"{self.path}: refused: more than {self.limits.max_ops} pickle operations")
-            code = bytes(self.take(1, "opcode"))
+            if self.pos >= len(self.raw):
+                raise _Fail("the file ends before the pickle does (no STOP opcode)")
+            code = self.raw[self.pos:self.pos + 1]
+            self.pos += 1
             if code == b".":
                 value = self.pop()
                 if self.pos != len(self.raw):
