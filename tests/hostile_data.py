@@ -6,10 +6,9 @@ acceptance with a check of what was loaded. The pickles are assembled opcode by
 opcode with the small helpers below, so each one is exactly the attack it names
 (no pickler would write most of them).
 
->>> sorted(CORPUS)[:2]
-['archive absolute path', 'archive device member']
->>> len(CORPUS) >= 30
-True
+>>> case = CORPUS["9-byte memo index 2**32-1"]
+>>> case.loader, case.error.__name__, case.match
+('python_batch', 'DataFormatError', 'expected a pickled dict, got NoneType')
 """
 
 from __future__ import annotations

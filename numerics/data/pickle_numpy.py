@@ -15,7 +15,9 @@ names (numpy 1.x ``numpy.core`` and numpy 2.x ``numpy._core``) to functions that
   no array left uninitialised: ``_reconstruct`` itself makes an empty array);
 * charge the bytes they are about to allocate to the reader's budget first.
 
-Arrays are read-only views of the bytes they were pickled in (copy what you keep).
+Arrays are read-only (they may be views of the bytes they were pickled in: copy
+what you keep); numpy's own ``__setstate__`` stores a non-native byte order
+byte-swapped to native, values unchanged.
 
 ``numpy.ndarray`` may be named, but only passed to ``_reconstruct``: calling it
 would build an array over any memory with any strides.
@@ -24,8 +26,12 @@ Examples
 --------
 >>> import pickle, numpy as np
 >>> from numerics.data.safe_pickle import load_pickle
->>> load_pickle(pickle.dumps(np.arange(3, dtype=">i2"), protocol=2), "ok", globals_=NUMPY_GLOBALS, builders=NUMPY_BUILDERS)
-array([0, 1, 2], dtype='>i2')
+>>> load_pickle(pickle.dumps(np.arange(3, dtype=np.int16), protocol=2), "ok", globals_=NUMPY_GLOBALS, builders=NUMPY_BUILDERS)
+array([0, 1, 2], dtype=int16)
+>>> load_pickle(pickle.dumps(np.array([1, 2], object), protocol=2), "evil", globals_=NUMPY_GLOBALS, builders=NUMPY_BUILDERS)
+Traceback (most recent call last):
+...
+numerics.data.errors.DataFormatError: evil: refused: numpy.dtype: numpy.dtype('O8') holds Python objects; ...
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ strings, and calls whatever an allowed global returns. Here
 Examples
 --------
 >>> import pickle
->>> load_pickle(pickle.dumps({b"labels": [1, 2], "name": "x"}, protocol=2), "ok", globals_={}, builders={})
+>>> load_pickle(pickle.dumps({b"labels": [1, 2], "name": "x"}, protocol=4), "ok", globals_={}, builders={})
 {b'labels': [1, 2], 'name': 'x'}
 >>> load_pickle(pickle.dumps(print), "evil", globals_={}, builders={})
 Traceback (most recent call last):
