@@ -111,8 +111,6 @@ def test_the_corpus_can_fail(tmp_path: Path, name: str) -> None:
     """Control: the plain unpickler (what a naive loader uses) raises nothing on these, so their cases are not vacuous."""
     import pickle
 
-    import numpy  # noqa: F401  (the plain unpickler imports what the file names)
-
     target = CORPUS[name].build(_mk(tmp_path, name))
     pickle.loads(target.read_bytes())  # no error: the expected refusal above comes from our checks
 
