@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import socket
 import struct
@@ -12,12 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics.data import DataFormatError, DataNotFoundError
+from numerics.data import DataFormatError, DataNotFoundError, UnsafePickleError
+from numerics.data import files
 from numerics.data.cifar import load_python_batch
 from numerics.data.files import read_regular_file
 from numerics.data.official_format import write_python_batch
 from numerics.data.pickle_numpy import NUMPY_BUILDERS, NUMPY_GLOBALS, PLAIN_DTYPES
-from numerics.data.safe_pickle import PickleLimits, load_pickle
+from numerics.data.safe_pickle import Constructor, PickleLimits, load_pickle
 
 
 def _load(blob: bytes, limits: PickleLimits = PickleLimits()) -> object:
@@ -102,9 +104,46 @@ def test_op_and_budget_limits_are_exact() -> None:
         _load(text, PickleLimits(budget_factor=0, budget_extra=1000 + 64 + 7))
 
 
+def test_a_global_that_is_not_a_constructor_is_never_called() -> None:
+    called = []
+    blob = b"\x80\x02cm\nf\n)R."  # GLOBAL m.f, EMPTY_TUPLE, REDUCE
+    with pytest.raises(UnsafePickleError, match="refused to call a function"):
+        load_pickle(blob, "f", globals_={("m", "f"): lambda *a: called.append(a)}, builders={})
+    assert called == []
+    assert load_pickle(blob, "f", globals_={("m", "f"): Constructor("f", lambda charge: 5)}, builders={}) == 5
+
+
 def test_huge_memo_index_costs_nothing() -> None:
     blob = b"\x80\x02N" + b"".join(b"r" + struct.pack("<I", 2**32 - 1 - i) for i in range(1000)) + b"j\xff\xff\xff\xff."
     assert _load(blob) is None
+
+
+def test_a_file_swapped_after_lstat_is_caught_by_fstat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    regular = tmp_path / "regular"
+    regular.write_bytes(b"x")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    real_lstat = os.lstat
+    monkeypatch.setattr(files.os, "lstat", lambda p: real_lstat(regular))  # as if the FIFO appeared after the lstat
+    with pytest.raises(DataFormatError, match="is a FIFO"):
+        read_regular_file(fifo, max_bytes=10, what="thing")
+
+
+@pytest.mark.parametrize("change", [-1, +1])
+def test_a_file_that_changes_size_while_read_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        change: int) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 10)
+    real_fstat = os.fstat
+
+    def fstat(fd: int) -> os.stat_result:  # as if the file grew or shrank between fstat and read
+        st = list(real_fstat(fd))
+        st[6] += change  # st_size
+        return os.stat_result(st)
+
+    monkeypatch.setattr(files.os, "fstat", fstat)
+    with pytest.raises(DataFormatError, match="changed size while being read"):
+        read_regular_file(path, max_bytes=100, what="thing")
 
 
 def test_read_regular_file_limits(tmp_path: Path) -> None:

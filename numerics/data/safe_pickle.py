@@ -109,3 +109,7 @@ def load_pickle(raw: bytes, path: str, *, globals_: Mapping[tuple[str, str], Any
     except (ValueError, TypeError, OverflowError, UnicodeError, struct.error, MemoryError, RecursionError) as exc:
         raise DataFormatError(f"{path}: not a readable pickle ({type(exc).__name__}: {str(exc)[:200]}, at byte "
                               f"{machine.pos}); truncated or corrupt?") from None
+    except Exception as exc:  # a case the machine does not foresee: still this file's error, never a traceback
+        raise DataFormatError(f"{path}: could not read this pickle ({type(exc).__name__} at byte {machine.pos}: "
+                              f"{str(exc)[:200]}); it is not a plain data file. If the file is genuine, please "
+                              f"report this as a bug of gradproof.") from None
