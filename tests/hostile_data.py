@@ -147,6 +147,16 @@ def _file(name: str, content: bytes) -> Callable[[Path], Path]:
     return build
 
 
+def _sparse(name: str, size: int) -> Callable[[Path], Path]:
+    """A file that claims ``size`` bytes without using the disk (a hole): refused before any byte is read."""
+    def build(folder: Path) -> Path:
+        path = folder / name
+        with open(path, "wb") as f:
+            f.truncate(size)
+        return path
+    return build
+
+
 def _batch(content: bytes) -> Callable[[Path], Path]:
     return _file("data_batch_1", content)
 
@@ -344,6 +354,12 @@ CORPUS: dict[str, Case] = {
                                     "python_meta", DataFormatError, r"expected 10 non-empty class names, got \['cat', .*\.\.\.\]$"),
     "meta of 2 MiB": Case(_file("batches.meta", b"\0" * (2 << 20)), "python_meta", DataFormatError,
                           "2097152 bytes, more than the 1048576 bytes"),
+    "python batch of 300 MiB (sparse)": Case(_sparse("data_batch_1", 300 << 20), "python_batch", DataFormatError,
+                                             "314572800 bytes, more than the 268435456 bytes a CIFAR-10 python batch"),
+    "binary batch of 300 MiB (sparse)": Case(_sparse("data_batch_1.bin", 300 << 20), "binary_batch", DataFormatError,
+                                             "314572800 bytes, more than the 268435456 bytes a CIFAR-10 binary batch"),
+    "binary batch with label 255": Case(_file("data_batch_1.bin", b"\xff" + bytes(3072)), "binary_batch",
+                                        DataFormatError, r"labels in 0\.\.9, got 255"),
     "binary meta of 2 MiB": Case(_file("batches.meta.txt", b"cat\n" * (1 << 19)), "binary_meta", DataFormatError,
                                  "more than the 1048576 bytes"),
     # --- files that are not regular files
