@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import hostile_data
 from hostile_data import CORPUS, LOADERS, Case
 from numerics.data import load_dataset
 
@@ -115,12 +116,22 @@ def test_the_corpus_can_fail(tmp_path: Path, name: str) -> None:
     pickle.loads(target.read_bytes())  # no error: the expected refusal above comes from our checks
 
 
-def test_cli_reports_a_hostile_subset_without_a_traceback(tmp_path: Path) -> None:
-    target = CORPUS["FIFO named like a subset batch"].build(tmp_path)
+def _object_array_meta(target: Path) -> None:
+    target.write_bytes(CORPUS["object ndarray in batches.meta"].build(target.parent.parent).read_bytes())
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda folder: CORPUS["FIFO named like a subset batch"].build(folder),
+     "data_batch_1_first3: is a FIFO (named pipe), not a regular file"),
+    (lambda folder: hostile_data._subset_with("batches.meta", _object_array_meta)(folder),
+     "batches.meta: refused to call numpy.ndarray"),
+])
+def test_cli_reports_a_hostile_subset_without_a_traceback(tmp_path: Path, make: Any, message: str) -> None:
+    target = make(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "derive.cli", "knn", "--dataset", "cifar10-subset", "--data-dir",
                            str(target)], capture_output=True, text=True, timeout=CHILD_TIMEOUT)
     assert proc.returncode == 2, proc
-    assert "is a FIFO (named pipe), not a regular file" in proc.stderr and "Traceback" not in proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
 
 def test_real_subset_is_still_accepted() -> None:
