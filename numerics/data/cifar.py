@@ -201,7 +201,8 @@ def find_cifar10(root: str | Path, fmt: str = "auto") -> tuple[Path, str] | None
     ``root`` may be the batches folder itself or the folder that contains
     ``cifar-10-batches-py`` / ``cifar-10-batches-bin``. With ``fmt="auto"`` the
     python version is preferred. Returns ``(folder, fmt)`` or ``None``; a folder
-    counts as found when its first training batch exists.
+    counts as found when its first training batch exists as any kind of entry
+    (a link or FIFO too, so that loading it says what is wrong with it).
     """
     if fmt not in ("auto", *_FORMATS):
         raise ValueError(f"fmt: expected 'auto', 'python' or 'binary', got {fmt!r}")
