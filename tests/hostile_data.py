@@ -352,6 +352,11 @@ CORPUS: dict[str, Case] = {
                                  "python_meta", DataFormatError, "expected UTF-8 class names"),
     "meta with 5,000 names": Case(_file("batches.meta", meta_dict(EMPTY_LIST + MARK + text("cat") * 5_000 + APPENDS)),
                                     "python_meta", DataFormatError, r"expected 10 non-empty class names, got \['cat', .*\.\.\.\]$"),
+    "meta with a terminal escape in a name": Case(_file("batches.meta", meta_dict(
+        EMPTY_LIST + MARK + text("\x1b[2Jcat") + text("dog") * 9 + APPENDS)), "python_meta", DataFormatError,
+        "expected printable class names"),
+    "binary meta with a 1000-character name": Case(_file("batches.meta.txt", ("x" * 1000 + "\n" + "dog\n" * 9).encode()),
+                                                   "binary_meta", DataFormatError, "at most 64 characters"),
     "meta of 2 MiB": Case(_file("batches.meta", b"\0" * (2 << 20)), "python_meta", DataFormatError,
                           "2097152 bytes, more than the 1048576 bytes"),
     "python batch of 300 MiB (sparse)": Case(_sparse("data_batch_1", 300 << 20), "python_batch", DataFormatError,
@@ -373,6 +378,11 @@ CORPUS: dict[str, Case] = {
                                                       DataFormatError, "data_batch_2_first2: is a symbolic link"),
     "dangling batches.meta link": Case(_subset_with("batches.meta", lambda p: p.symlink_to("/nonexistent/meta")), "subset",
                                        DataFormatError, "batches.meta: is a symbolic link"),
+    "two parts of one training batch": Case(_subset_with("data_batch_1_first2", lambda p: write_python_batch(
+        p, np.zeros((2, 3072), np.uint8), [0, 0])), "subset", DataFormatError, "more than one part of the same training batch"),
+    "a subset file with fewer rows than its name": Case(_subset_with("test_batch_first2", lambda p: write_python_batch(
+        p.with_name("test_batch_first9"), np.zeros((2, 3072), np.uint8), [0, 0])), "subset", DataFormatError,
+        "named for its first 9 rows but holds 2"),
     "batches.meta is a folder": Case(_subset_with("batches.meta", lambda p: p.mkdir()), "subset", DataFormatError,
                                      "batches.meta: is a folder"),
     "FIFO as data_batch_3 of the official tree": Case(_tree_with("data_batch_3", lambda p: os.mkfifo(p)), "cifar10",
