@@ -178,8 +178,12 @@ def locate(modules: dict[str, Any], classes: dict[str, list[str]]) -> tuple[dict
     return found, info
 
 
-def run_task(task: dict[str, Any], classes: dict[str, Any], in_dir: Path, out_dir: Path) -> tuple[dict[str, Any], dict[str, float]]:
-    """Execute one task's steps; return (outputs, times). Student exceptions propagate."""
+def run_task(task: dict[str, Any], classes: dict[str, Any], in_dir: Path, out_dir: Path,
+             stdouts: list[str] | None = None, capture: CappedText | None = None) -> tuple[dict[str, Any], dict[str, float]]:
+    """Execute one task's steps; return (outputs, times). Student exceptions propagate.
+
+    With ``capture`` and ``stdouts``, what each step printed is appended to ``stdouts`` (one entry per step).
+    """
     outputs: dict[str, Any] = {}
     times: dict[str, float] = {}
     arrays: dict[str, Any] = {}
@@ -195,6 +199,10 @@ def run_task(task: dict[str, Any], classes: dict[str, Any], in_dir: Path, out_di
 
     obj: Any = None
     for step in task["steps"]:
+        if capture is not None and stdouts is not None and stdouts:
+            stdouts[-1] += capture.take()
+        if stdouts is not None:
+            stdouts.append("")
         op = step["op"]
         args = [arg(a) for a in step.get("args", [])]
         kwargs = {k: arg(v) for k, v in step.get("kwargs", {}).items()}
@@ -245,6 +253,7 @@ def main(argv: list[str]) -> int:
     for task in job["tasks"]:
         channel.send({"event": "start", "id": task["id"]})
         result: dict[str, Any] = {"event": "done", "id": task["id"], "ok": True, "error": None, "outputs": {}, "times": {}}
+        stdouts: list[str] = []  # what each step printed
         if task["cls"] not in classes:
             result.update(ok=False, error=f"class {task['cls']} not found")
         else:
@@ -252,10 +261,14 @@ def main(argv: list[str]) -> int:
             np.random.seed(job["seed"])
             random.seed(job["seed"])
             try:
-                result["outputs"], result["times"] = run_task(task, classes, in_dir, out_dir)
+                result["outputs"], result["times"] = run_task(task, classes, in_dir, out_dir, stdouts, capture)
             except BaseException as exc:  # noqa: BLE001 - every student failure is a report
                 result.update(ok=False, error=describe_exception(exc, files))
-        result["stdout"] = capture.take()
+        last = capture.take()
+        if stdouts:
+            stdouts[-1] += last
+        result["stdouts"] = stdouts
+        result["stdout"] = "".join(stdouts) or last
         sys.stdout = sys.stderr = capture  # in case the student replaced them
         channel.send(result)
     channel.send({"event": "end"})

@@ -28,7 +28,10 @@ from numpy.typing import NDArray
 
 from derive.grade.process import Child, signal_text, tail
 
-__all__ = ["Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "run_tasks"]
+#: the error of a task not run because an earlier task of its group timed out
+SKIPPED_AFTER_TIMEOUT = "not run: timed out in an earlier check"
+
+__all__ = ["SKIPPED_AFTER_TIMEOUT", "Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "run_tasks"]
 
 @dataclass(frozen=True)
 class Limits:
@@ -63,6 +66,8 @@ class Task:
     cls: str
     steps: list[dict[str, Any]]
     arrays: dict[str, NDArray[Any]] = field(default_factory=dict)
+    #: tasks of one group share a time budget: after one times out, the group's later tasks are not run
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class TaskOutcome:
     outputs: dict[str, Value]
     times: dict[str, float]
     stdout: str = ""
+    stdouts: tuple[str, ...] = ()  # what each step printed, in step order
 
     @property
     def ok(self) -> bool:
@@ -204,6 +210,8 @@ def run_tasks(
                             _values(ev.get("outputs"), out_dir),
                             {k: float(v) for k, v in (ev.get("times") or {}).items() if isinstance(v, (int, float))},
                             str(ev.get("stdout") or "")[: limits.max_output + 200],
+                            tuple(str(x)[: limits.max_output + 200] for x in (ev.get("stdouts") or [])[:1000]
+                                  if isinstance(x, str)) if isinstance(ev.get("stdouts"), list) else (),
                         )
                         current = None
                     elif kind == "end":
@@ -227,6 +235,11 @@ def run_tasks(
                 break
             if current is not None:
                 outcomes[current] = TaskOutcome("timeout" if state == "timeout" else "crash", why, {}, {})
+                group = next((t.group for t in remaining if t.id == current), "")
+                if state == "timeout" and group:
+                    for t in remaining:
+                        if t.group == group and t.id not in outcomes:
+                            outcomes[t.id] = TaskOutcome("timeout", SKIPPED_AFTER_TIMEOUT, {}, {})
             elif state != "end":
                 # died between tasks: charge the next task so that every child makes progress
                 pending = [t for t in remaining if t.id not in outcomes]
