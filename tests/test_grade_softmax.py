@@ -27,7 +27,8 @@ def graded(name: str) -> GradeReport:
 
 
 def failed(report: GradeReport) -> set[str]:
-    return {r.title for r in report.results if not r.passed and r.cls == "Softmax"}
+    """Failed scored checks (advice is not a failure)."""
+    return {r.title for r in report.results if not r.passed and r.cls == "Softmax" and not r.advisory}
 
 
 def message(report: GradeReport, title: str) -> str:
@@ -49,7 +50,8 @@ MISTAKES: dict[str, tuple[set[str], str]] = {
 def test_each_mistake_fails_its_checks_with_its_diagnosis(name: str) -> None:
     report = graded(name)
     expected, diagnosis = MISTAKES[name]
-    assert expected <= failed(report) <= expected | {TRAIN}
+    gated = {f"{FAST}: no loops", f"{FAST}: speed-up"} if expected & FAST_OUTPUTS - {f"{FAST}: stability (large scores)"} else set()
+    assert expected | gated <= failed(report) <= expected | gated | {TRAIN}
     for title in expected:
         assert f"diagnosis: {diagnosis}" in message(report, title)
 
