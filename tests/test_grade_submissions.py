@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from grade_submissions import submission_files
+
 from derive.grade import GradeReport, Limits, grade
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
@@ -25,7 +27,7 @@ UNDERFLOW = "underflow of P[y] (advice)"
 
 @cache
 def graded(name: str) -> GradeReport:
-    return grade([SUBMISSIONS / f"{name}.py"], limits=LIMITS, seed=0)
+    return grade(submission_files(name), limits=LIMITS, seed=0)
 
 
 def result(report: GradeReport, title: str):  # noqa: ANN201 - a CheckResult
@@ -34,23 +36,30 @@ def result(report: GradeReport, title: str):  # noqa: ANN201 - a CheckResult
 
 #: submission -> (score, scored checks that fail)
 EXPECTED: dict[str, tuple[float, set[str]]] = {
-    "reference": (100, set()),
+    "reference": (100, set()),  # 100 on a quiet machine; see SPEEDUPS
     "reference_cs231n": (100, set()),
     "gradcheck_noop": (96, {GRADCHECK}),
     "gradcheck_constant": (96, {GRADCHECK}),
     "gradcheck_blind": (96, {GRADCHECK}),
     "sleepy_loop": (84, {f"{VEC}: no loops", f"{VEC}: speed-up", f"{FAST}: no loops", f"{FAST}: speed-up"}),
-    "softmax_no_max": (47, {f"{FAST}: stability (large scores)"}),  # no KNN in it: 50 at most
+    "softmax_no_max": (97, {f"{FAST}: stability (large scores)"}),
 }
+
+
+#: timings on a loaded machine are noisy: outside the tests about speed, a failed speed-up is
+#: tolerated (and its points taken off the expected score); the speed-up itself is benchmarked
+SPEEDUPS = {f"{VEC}: speed-up", f"{FAST}: speed-up"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_submission_gets_its_exact_score(name: str) -> None:
     report = graded(name)
     score, failing = EXPECTED[name]
-    found = {cls for cls, where in report.sections.items() if where.startswith("found")}
-    assert {r.title for r in report.results if not r.passed and not r.advisory and r.cls in found} == failing
-    assert report.score == score and report.max_score == 100
+    failed = {r.title for r in report.results if not r.passed and not r.advisory}
+    noisy = failed - failing
+    assert noisy <= SPEEDUPS and failing <= failed
+    assert report.score == score - sum(r.max_score for r in report.results if r.title in noisy)
+    assert report.max_score == 100
 
 
 def test_the_cs231n_style_solution_gets_underflow_advice_and_no_penalty() -> None:
@@ -93,4 +102,4 @@ def test_a_hanging_method_costs_its_budget_once() -> None:
     assert "timed out: still running" in loss[0].message
     assert all(r.message == "not run: timed out in an earlier check" for r in loss[1:])
     assert report.children == 2  # one kill, one fresh child for the rest
-    assert report.score == 42  # Softmax only: 50 − the loss's 8
+    assert report.score == 92  # 100 − the loss's 8
