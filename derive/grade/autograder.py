@@ -55,6 +55,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 ROOT="${GRADPROOF_AUTOGRADER_ROOT:-/autograder}"
 PY="${GRADPROOF_PYTHON:-/opt/gradproof/bin/python}"
 mkdir -p "$ROOT/results"
+cd "$ROOT/source"  # not the submission's folder: nothing of the student's is importable by the grader
 exec "$PY" -m derive.cli autograder run --root "$ROOT"
 """
 

@@ -97,7 +97,10 @@ def _duplicates(graded: list[Graded]) -> list[tuple[str, list[str]]]:
     for g in graded:
         for name in dict.fromkeys(n.casefold() for n in g.submission.names if n):
             ids[name].append(g.submission.id)
-    names = {n.casefold(): n for g in graded for n in g.submission.names if n}
+    names: dict[str, str] = {}
+    for g in graded:
+        for n in g.submission.names:
+            names.setdefault(n.casefold(), n)  # the first spelling met
     return [(names[k], v) for k, v in sorted(ids.items()) if len(v) > 1]
 
 
