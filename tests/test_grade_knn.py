@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grade_submissions import submission_files
+from grade_submissions import noisy_speedup, submission_files
 
 from derive.grade import GradeReport, Limits, grade
 
@@ -29,7 +29,8 @@ def graded(name: str, timeout: float = LIMITS.timeout) -> GradeReport:
 
 
 def failed(report: GradeReport, cls: str) -> set[str]:
-    return {r.title for r in report.results if not r.passed and r.cls == cls}
+    """Failed checks, a speed-up failed by timing noise on a busy machine aside (test_grade_submissions judges speed-ups)."""
+    return {r.title for r in report.results if not r.passed and r.cls == cls and not noisy_speedup(r)}
 
 
 def message(report: GradeReport, title: str) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from grade_submissions import CS231N
+
 from derive.cli import main
 from derive.grade import Limits, grade
 from derive.grade.grader import CHECKS
@@ -80,7 +82,7 @@ def test_a_rubric_changes_points_switches_checks_off_and_makes_advice(tmp_path: 
     results = tmp_path / "results.json"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = main(["grade", str(SUBMISSIONS / "reference_cs231n.py"), "--rubric", str(path), "--results-json", str(results),
+        code = main(["grade", str(CS231N), "--rubric", str(path), "--results-json", str(results),
                      "--timeout", "10", "--memory-mb", "1024"])
     assert code == 0
     data = json.loads(results.read_text())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grade_submissions import submission_files
+from grade_submissions import noisy_speedup, submission_files
 
 from derive.grade import GradeReport, Limits, grade
 
@@ -30,7 +30,7 @@ def graded(name: str) -> GradeReport:
 
 def failed(report: GradeReport) -> set[str]:
     """Failed scored checks (advice is not a failure)."""
-    return {r.title for r in report.results if not r.passed and r.cls == "Softmax" and not r.advisory}
+    return {r.title for r in report.results if not r.passed and r.cls == "Softmax" and not r.advisory and not noisy_speedup(r)}
 
 
 def message(report: GradeReport, title: str) -> str:

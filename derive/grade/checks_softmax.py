@@ -41,7 +41,7 @@ METHODS = ["__init__", "init_weights", LOSS, LAG, FAST, "grad_check_sparse", "tr
 GRAD_TOL = 1e-6
 LOSS_RTOL = 1e-7
 #: rows of the timing probe (CIFAR-shaped: D = 3073, C = 10)
-SPEED_N = 200
+SPEED_N = 500
 
 OVERFLOW_MESSAGE = (
     "no max-subtraction: overflow for large scores — exp(1000) is inf and inf/inf is NaN; subtract each row's "
@@ -201,7 +201,7 @@ def _stability(method: str, grad: bool) -> Any:
 
 def _speed(rng: np.random.Generator) -> Probe:
     X, y, W = _cifar(rng, SPEED_N)
-    steps = [new(CLS, [10, 3073]), put("W", npy("W")), call(FAST, npy("X"), npy("y"), save="fast", repeat=3)]
+    steps = [new(CLS, [10, 3073]), put("W", npy("W")), call(FAST, npy("X"), npy("y"), save="fast", repeat=5)]
     return Probe(steps, {"W": W, "X": X, "y": y}, {"reference": partial(softmax_loss_and_grad_loop, W, X, y)})
 
 

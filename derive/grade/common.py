@@ -26,7 +26,7 @@ Judge = Callable[[Evidence], Verdict]
 #: the vectorised method must be at least this many times faster than the reference loop version
 MIN_SPEEDUP = 2.0
 #: runs of the reference loop version (the best is kept)
-REFERENCE_REPEAT = 2
+REFERENCE_REPEAT = 3
 
 
 def no_loops_judge(cls: str, method: str) -> Judge:

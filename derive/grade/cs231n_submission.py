@@ -1,10 +1,10 @@
-"""A correct submission written the way the CS231n assignment teaches, for the grader's tests.
+"""The assignment's standard correct solution as a student writes it (CS231n style): student code.
 
-Nothing imported from gradproof: the loss subtracts the row maximum (no overflow) and
-takes ``-log`` of the probability (as the assignment does, so P[y] may underflow for a
+Not imported by gradproof: ``gradproof bench-grade`` grades copies of it in the sandbox, and the
+grader's tests expect it to score 100 / 100.  Plain numpy: the loss subtracts the row maximum (no
+overflow) and takes ``-log`` of the probability, as the assignment does (so P[y] may underflow for a
 true class far below the maximum: advice, no points); ``grad_check_sparse`` prints the
 assignment's line ``numerical: %f analytic: %f, relative error: %e`` and returns nothing.
-Expected: 100 / 100.
 """
 
 import numpy as np
