@@ -142,6 +142,15 @@ def _points(x: float) -> str:
     return f"{x:g}"
 
 
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (a leading ``=``, ``+``, ``-``, ``@`` gets a ``'``).
+
+    >>> _cell("=HYPERLINK(1)"), _cell("Ada")
+    ("'=HYPERLINK(1)", 'Ada')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _results_json(g: Graded, visibility: str) -> dict:
     if g.report is not None:
         return gradescope(g.report, visibility=visibility)
@@ -168,7 +177,7 @@ def write_outputs(graded: list[Graded], out: Path, rubric: Rubric | None = None)
         for g in graded:
             points = {r.title: r.score for r in g.report.results} if g.report is not None else {}
             s = g.submission
-            w.writerow([s.id, "; ".join(s.names), "; ".join(s.emails), _points(g.score), _points(max_score),
+            w.writerow([s.id, _cell("; ".join(s.names)), _cell("; ".join(s.emails)), _points(g.score), _points(max_score),
                         *(_points(points.get(t, 0.0)) for t in titles)])
     for g in graded:
         folder = out / g.submission.id

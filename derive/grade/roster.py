@@ -48,10 +48,20 @@ class Submission:
     missing: str | None = None  # why there is nothing to grade (the metadata names a folder that is not there)
 
 
+#: names of the class outputs: no submission folder may take one
+RESERVED = frozenset({"grades.csv", "summary.json", "report.md", "report.html", "score_histogram.png", "failure_rate.png"})
+
+
 def safe_id(name: str) -> str:
-    """``name`` with every character but letters, digits, ``.``, ``_`` and ``-`` replaced by ``_`` (never ``.`` or ``..``)."""
+    """``name`` with every character but letters, digits, ``.``, ``_`` and ``-`` replaced by ``_``.
+
+    Never ``.``, ``..`` nor the name of a class output (those get a leading ``_``).
+
+    >>> safe_id("report.html"), safe_id("..")
+    ('_report.html', '_..')
+    """
     out = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100] or "_"
-    return "_" + out if set(out) <= {"."} else out
+    return "_" + out if set(out) <= {"."} or out.lower() in RESERVED else out
 
 
 def _text(value: Any) -> str:
