@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 #: the correct submission graded N times
@@ -50,11 +51,13 @@ def run(args: argparse.Namespace) -> int:
         graded = grade_class(subs, limits=Limits(), seed=0, rubric=default_rubric(), jobs=jobs)
         seconds = time.monotonic() - t0
     scores = sorted(g.score for g in graded)
+    lost = Counter(r.title for g in graded if g.report is not None for r in g.report.results if not r.passed and not r.advisory)
     load = os.getloadavg()[0]
     figures = {
         "submissions": len(graded), "jobs": jobs, "cores": os.cpu_count(), "seconds": round(seconds, 1),
         "per_minute": round(60 * len(graded) / seconds, 1), "seconds_per_submission_per_job": round(seconds * jobs / len(graded), 2),
         "full_marks": sum(s == 100 for s in scores), "min_score": scores[0], "load_average_1min_at_end": round(load, 2),
+        "failed_checks": dict(lost.most_common()),
     }
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -62,4 +65,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"graded {len(graded)} correct submissions in {seconds:.1f} s with {jobs} job(s) on {os.cpu_count()} cores: "
               f"{figures['per_minute']} per minute; {figures['full_marks']} got 100 (lowest {scores[0]:g}); "
               f"1-minute load average at the end {load:.2f}")
+        for title, n in lost.most_common():
+            print(f"  failed {n} time(s): {title}")
     return 0

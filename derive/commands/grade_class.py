@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb)
         rubric = rubric_from(args.rubric)
         layout, subs = discover(args.folder)
+        subs = [s for s in subs if s.folder.resolve() != args.out.resolve()]  # OUT inside DIR is not a student
     except (ValueError, OSError) as exc:
         print(f"gradproof grade-class: error: {exc}", file=sys.stderr)
         return 2
