@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grade_submissions import submission_files
+from grade_submissions import noisy_speedup, submission_files
 
 from derive.grade import GradeReport, Limits, grade
 
@@ -58,6 +58,7 @@ def test_each_submission_gets_its_exact_score(name: str) -> None:
     failed = {r.title for r in report.results if not r.passed and not r.advisory}
     noisy = failed - failing
     assert noisy <= SPEEDUPS and failing <= failed
+    assert all(noisy_speedup(r) for r in report.results if r.title in noisy)
     assert report.score == score - sum(r.max_score for r in report.results if r.title in noisy)
     assert report.max_score == 100
 
@@ -102,4 +103,4 @@ def test_a_hanging_method_costs_its_budget_once() -> None:
     assert "timed out: still running" in loss[0].message
     assert all(r.message == "not run: timed out in an earlier check" for r in loss[1:])
     assert report.children == 2  # one kill, one fresh child for the rest
-    assert report.score == 92  # 100 − the loss's 8
+    assert report.score == 92 - sum(r.max_score for r in report.results if noisy_speedup(r))  # 100 − the loss's 8

@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from derive.grade.check import Evidence, task_failure
 from derive.grade.diagnose import Verdict
-from derive.grade.static import find_loops
+from derive.grade.static import MAX_SOURCE_CHARS, find_loops
 
 __all__ = ["MIN_SPEEDUP", "REFERENCE_REPEAT", "Judge", "no_loops_judge", "speedup_judge", "time_reference"]
 
@@ -40,7 +40,8 @@ def no_loops_judge(cls: str, method: str) -> Judge:
         if not any(path.is_relative_to(folder) for folder in ev.folders):
             return Verdict(False, f"{cls}.{method} is defined outside the submission ({path}); only the submission's own code is graded")
         try:
-            source = path.read_text(encoding="utf-8", errors="replace")
+            with open(path, "rb") as f:  # bounded: find_loops refuses more than MAX_SOURCE_CHARS anyway
+                source = f.read(4 * MAX_SOURCE_CHARS + 1).decode("utf-8", errors="replace")
             findings = find_loops(source, cls, method, line=int(loc.get("line") or 0) or None)
         except (OSError, ValueError) as exc:
             return Verdict(False, f"could not inspect {cls}.{method}: {exc}")
