@@ -9,6 +9,7 @@ ValueError: no/such/file.py: expected a .py file or a folder of them, got a path
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from derive.grade.checks_knn import METHODS as KNN_METHODS
 from derive.grade.checks_softmax import METHODS as SOFTMAX_METHODS
 from derive.grade.checks_softmax import SOFTMAX_CHECKS
 from derive.grade.diagnose import Verdict
-from derive.grade.sandbox import Limits, SandboxResult, Task, run_tasks
+from derive.grade.sandbox import Limits, SandboxResult, Task, read_source, run_tasks
 
 __all__ = ["CHECKS", "CLASSES", "CheckResult", "GradeReport", "collect_files", "grade"]
 
@@ -58,6 +59,7 @@ class GradeReport:
     sections: dict[str, str]
     results: tuple[CheckResult, ...]
     children: int = 0
+    isolation: str = ""
 
     @property
     def score(self) -> float:
@@ -91,12 +93,14 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
             files.append(p)
     if not files:
         raise ValueError("PATH: expected at least one .py file, got none")
-    return list(dict.fromkeys(f.resolve() for f in files))
+    # absolute, not resolved: a symbolic link stays one, and the sandbox refuses to copy it
+    return list(dict.fromkeys(Path(os.path.abspath(f)) for f in files))
 
 
 def _mentioned(files: list[Path]) -> list[str]:
     """The graded classes whose name occurs in the files' text (a cheap, execution-free filter)."""
-    text = "\n".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
+    # bounded reads of regular files only: a FIFO or a link to /dev/zero named *.py must not hang us
+    text = "\n".join(read_source(str(f))[0].decode("utf-8", "replace") for f in files)
     return [c for c in CLASSES if re.search(rf"\b{c}\b", text)]
 
 
@@ -163,7 +167,7 @@ def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: in
             verdict = _judge(check, ev)
         results.append(CheckResult(check.cls, check.method, check.name, check.points if verdict.passed else 0.0,
                                    check.points, verdict.passed, verdict.message))
-    return GradeReport(tuple(str(f) for f in files), sections, tuple(results), result.children)
+    return GradeReport(tuple(str(f) for f in files), sections, tuple(results), result.children, result.isolation)
 
 
 def _sections(result: SandboxResult, wanted: list[str], files: list[Path]) -> dict[str, str]:

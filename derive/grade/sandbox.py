@@ -36,10 +36,12 @@ from numpy.typing import NDArray
 from derive.grade.isolation import BOX, Isolation, detect
 from derive.grade.process import Child, Gone, ProtocolError, Reply, Timeout, signal_text
 
-__all__ = ["Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "run_tasks"]
+__all__ = ["Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "read_source", "run_tasks"]
 
 #: largest submission file copied into the sandbox
 MAX_SOURCE_BYTES = 4 << 20
+#: most helper modules (``.py`` files beside the given ones) copied into the sandbox
+MAX_HELPERS = 100
 #: the child script, copied into the box and run by path
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
 
@@ -142,30 +144,46 @@ class _ChildFailed(Exception):
         self.status, self.message = status, message
 
 
-def _copy_submission(files: list[str], dest: Path, inside: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Copy the submission's regular files into ``dest``; return (sandbox path -> host path, refusals by host path)."""
+def _copy_submission(files: list[str], dest: Path, inside: str) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """Copy the submission's regular files into ``dest``.
+
+    The ``.py`` files beside each given file are copied too (the student's helper
+    modules, importable but not imported by the grader), at most :data:`MAX_HELPERS`.
+    Returns (sandbox path -> host path of every copy, sandbox paths of the given files,
+    why each refused given file was refused).
+    """
     mapping: dict[str, str] = {}
+    given: list[str] = []
     refused: dict[str, str] = {}
-    parents = [os.path.dirname(os.path.abspath(f)) for f in files]
-    root = os.path.commonpath(parents) if parents else "/"
-    for f in files:
-        host = os.path.abspath(f)
+    hosts = [os.path.abspath(f) for f in files]
+    root = os.path.commonpath([os.path.dirname(h) for h in hosts]) if hosts else "/"
+    helpers: list[str] = []
+    for folder in dict.fromkeys(os.path.dirname(h) for h in hosts):
+        try:
+            helpers += sorted(e.path for e in os.scandir(folder) if e.name.endswith(".py") and e.path not in hosts)
+        except OSError:
+            pass
+    for host in hosts + helpers[:MAX_HELPERS]:
         rel = os.path.relpath(host, root)
         why = _unsafe_parents(root, rel)
+        data = b""
         if why is None:
-            data, why = _read_regular(host)
+            data, why = read_source(host)
         if why is not None:
-            refused[host] = f"not graded: {why} (only regular files of the submission are copied into the sandbox)"
+            if host in hosts:
+                refused[host] = f"not graded: {why} (only regular files of the submission are copied into the sandbox)"
             continue
         target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         target.chmod(0o644)
         mapping[f"{inside}/{rel}"] = host
+        if host in hosts:
+            given.append(f"{inside}/{rel}")
     for d in [dest, *dest.rglob("*")]:
         if d.is_dir():
             d.chmod(0o755)
-    return mapping, refused
+    return mapping, given, refused
 
 
 def _unsafe_parents(root: str, rel: str) -> str | None:
@@ -178,7 +196,7 @@ def _unsafe_parents(root: str, rel: str) -> str | None:
     return None
 
 
-def _read_regular(path: str) -> tuple[bytes, str | None]:
+def read_source(path: str) -> tuple[bytes, str | None]:
     """(content, None) for a regular file of at most MAX_SOURCE_BYTES, else (b"", why not); never follows a link."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -385,7 +403,8 @@ def run_tasks(
         shutil.copyfile(CHILD_SCRIPT, box / "child.py")
         (box / "child.py").chmod(0o644)
         inside = f"{BOX}/submission" if isolation.kind == "bubblewrap" else str(box / "submission")
-        mapping, refused = _copy_submission(files, box / "submission", inside)
+        (box / "submission").mkdir(mode=0o755)
+        mapping, given, refused = _copy_submission(files, box / "submission", inside)
         remaining = list(tasks)
         while remaining:
             children += 1
@@ -396,7 +415,7 @@ def run_tasks(
             session = _Session(child, limits, seed)
             try:
                 try:
-                    command = {"cmd": "import", "files": sorted(mapping), "classes": classes, "max_capture": limits.max_output}
+                    command = {"cmd": "import", "files": given, "classes": classes, "max_capture": limits.max_output}
                     ready = session.call(command, [], time.monotonic() + limits.timeout, "ready", None)
                 except _ChildFailed as failed:
                     for t in remaining:
