@@ -80,6 +80,9 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     """
     files: list[Path] = []
     for p in paths:
+        if p.is_symlink():
+            raise ValueError(f"{p}: expected a .py file or a folder of them, got a symbolic link "
+                             "(only regular files are copied into the grader's sandbox)")
         if not p.exists():
             raise ValueError(f"{p}: expected a .py file or a folder of them, got a path that does not exist")
         if p.is_dir():

@@ -251,9 +251,9 @@ class Child:
         return out
 
     # -- the protocol ------------------------------------------------------------------
-    def exchange(self, command: dict[str, Any], payload: list[NDArray[Any]], deadline: float, *,
+    def exchange(self, command: dict[str, Any], deadline: float, *,
                  event: str, array_key: str | None, array_cap: int, total_cap: int) -> Reply:
-        """Send ``command`` (and its arrays), read and validate the reply, time the round trip.
+        """Send ``command``, read and validate the reply (arrays included), time the round trip.
 
         Raises Timeout, Gone or ProtocolError; any of them leaves the child unusable.
         """
@@ -263,8 +263,6 @@ class Child:
             raise ProtocolError("unrequested bytes on the channel before the command")
         t0 = time.perf_counter()
         self._pump_while_sending(deadline, data)
-        for arr in payload:
-            self._pump_while_sending(deadline, memoryview(np.ascontiguousarray(arr)).cast("B"))
         header = self._line(deadline)
         if header.get("event") != event or header.get("nonce") != nonce:
             raise ProtocolError(f"a message that is not the reply to the last command (event {str(header.get('event'))[:40]!r})")

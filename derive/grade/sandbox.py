@@ -277,11 +277,6 @@ def _values(reply: Reply) -> tuple[dict[str, Value], str]:
     return values, digest.hexdigest()
 
 
-def _array_spec(name: str, arr: NDArray[Any]) -> dict[str, Any]:
-    arr = np.ascontiguousarray(arr)
-    return {"name": name, "dtype": arr.dtype.str, "shape": list(arr.shape), "nbytes": int(arr.nbytes)}
-
-
 def _step_arrays(step: dict[str, Any]) -> list[str]:
     specs = list(step.get("args", [])) + list(step.get("kwargs", {}).values())
     return list(dict.fromkeys(s["npy"] for s in specs if isinstance(s, dict) and "npy" in s))
@@ -303,60 +298,77 @@ _SENDABLE = frozenset({"|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "
 class _Session:
     """One child and the tasks it runs."""
 
-    def __init__(self, child: Child, limits: Limits, seed: int) -> None:
+    def __init__(self, child: Child, limits: Limits, seed: int, inputs: Path, inside: str) -> None:
         self.child, self.limits, self.seed = child, limits, seed
+        self.inputs, self.inside = inputs, inside  # the inputs folder, as the grader and as the child sees it
 
-    def call(self, command: dict[str, Any], payload: list[NDArray[Any]], deadline: float, event: str, array_key: str | None) -> Reply:
+    def call(self, command: dict[str, Any], deadline: float, event: str, array_key: str | None) -> Reply:
         cap = self.limits.max_array_mb << 20
         try:
-            return self.child.exchange(command, payload, deadline, event=event, array_key=array_key, array_cap=cap, total_cap=2 * cap)
+            return self.child.exchange(command, deadline, event=event, array_key=array_key, array_cap=cap, total_cap=2 * cap)
         except Timeout:
             self.child.stop()
             raise _ChildFailed("timeout", f"timed out: still running after {self.limits.timeout:g} s (the limit); killed") from None
         except Gone:
-            natural = self.child.finished(2.0)  # let it finish exiting: its own status, not our SIGKILL
-            code = self.child.stop()
-            code = natural if natural is not None else code
-            why = signal_text(code)
+            natural = self.child.finished(0.5)  # let it finish exiting: its own status, not our SIGKILL
+            self.child.stop()
+            why = signal_text(natural) if natural is not None else "the process closed its channel to the grader; killed"
             last = self.child.output_tail()
             raise _ChildFailed("crash", why + (f"\nlast output:\n{last[-600:]}" if last else "")) from None
         except ProtocolError as exc:
             self.child.stop()
             raise _ChildFailed("crash", f"the submission broke the grader's protocol ({exc}); the process was killed") from None
 
+    def _publish(self, task: Task, names: list[str], written: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Write the step's input arrays (once per task) where the child reads them (read-only to it)."""
+        for name in names:
+            if name not in written:
+                arr = np.ascontiguousarray(task.arrays[name])
+                file = f"{len(written)}.bin"
+                arr.tofile(self.inputs / file)
+                written[name] = {"name": name, "path": f"{self.inside}/{file}", "dtype": arr.dtype.str, "shape": list(arr.shape)}
+        return [written[n] for n in names]
+
     def run(self, task: Task) -> TaskOutcome:
+        """Run one task step by step; each call is timed by the grader from its command to its whole reply.
+
+        A step's input arrays are written to the read-only inputs folder just before its
+        command and read by the child inside the timed round trip (a fresh copy per call);
+        they are not visible before the task reaches that step.
+        """
         deadline = time.monotonic() + self.limits.timeout
-        sent: set[str] = set()
+        written: dict[str, dict[str, Any]] = {}
         outputs: dict[str, Value] = {}
         times: dict[str, float] = {}
         stdouts: list[str] = []
         cap = self.limits.max_output + 200
-        for step in task.steps:
-            names = [n for n in _step_arrays(step) if n not in sent]
-            reps = max(1, int(step.get("repeat", 1))) if step.get("op") == "call" else 1
-            printed: list[str] = []
-            best, first = math.inf, None
-            for r in range(reps):
-                arrays = [np.ascontiguousarray(task.arrays[n]) for n in names] if r == 0 else []
-                command = {"cmd": "step", "task": task.id, "seed": self.seed, "cls": task.cls, "step": step,
-                           "arrays": [_array_spec(n, a) for n, a in zip(names, arrays)] if r == 0 else []}
-                reply = self.call(command, arrays, deadline, "step", "outputs")
-                sent.update(names)
-                printed.append(_text(reply.header.get("stdout"), cap))
-                if reply.header.get("ok") is not True:
-                    stdouts.append("".join(printed)[:cap])
-                    error = _text(reply.header.get("error"), 3000) or "failed"
-                    return TaskOutcome("error", error, {}, {}, "".join(stdouts), tuple(stdouts))
-                values, digest = _values(reply)
-                if first is None:
-                    first, step_values = digest, values
-                if digest == first:  # a run that returned something else is not a timing of the same work
-                    best = min(best, reply.seconds)
-            outputs.update(step_values)
-            if step.get("op") == "call":
-                times[str(step.get("save") or step.get("method"))] = best
-            stdouts.append("".join(printed)[:cap])
-        return TaskOutcome("ok", None, outputs, times, "".join(stdouts), tuple(stdouts))
+        try:
+            for step in task.steps:
+                reps = max(1, int(step.get("repeat", 1))) if step.get("op") == "call" else 1
+                printed: list[str] = []
+                best, first = math.inf, None
+                arrays = self._publish(task, _step_arrays(step), written)
+                for _ in range(reps):
+                    command = {"cmd": "step", "task": task.id, "seed": self.seed, "cls": task.cls, "step": step, "arrays": arrays}
+                    reply = self.call(command, deadline, "step", "outputs")
+                    printed.append(_text(reply.header.get("stdout"), cap))
+                    if reply.header.get("ok") is not True:
+                        stdouts.append("".join(printed)[:cap])
+                        error = _text(reply.header.get("error"), 3000) or "failed"
+                        return TaskOutcome("error", error, {}, {}, "".join(stdouts), tuple(stdouts))
+                    values, digest = _values(reply)
+                    if first is None:
+                        first, step_values = digest, values
+                    if digest == first:  # a run that returned something else is not a timing of the same work
+                        best = min(best, reply.seconds)
+                outputs.update(step_values)
+                if step.get("op") == "call":
+                    times[str(step.get("save") or step.get("method"))] = best
+                stdouts.append("".join(printed)[:cap])
+            return TaskOutcome("ok", None, outputs, times, "".join(stdouts), tuple(stdouts))
+        finally:
+            for entry in self.inputs.iterdir():
+                entry.unlink()
 
 
 def run_tasks(
@@ -402,7 +414,9 @@ def run_tasks(
         box.mkdir(mode=0o755)
         shutil.copyfile(CHILD_SCRIPT, box / "child.py")
         (box / "child.py").chmod(0o644)
-        inside = f"{BOX}/submission" if isolation.kind == "bubblewrap" else str(box / "submission")
+        inside_box = BOX if isolation.kind == "bubblewrap" else str(box)
+        inside = f"{inside_box}/submission"
+        (box / "inputs").mkdir(mode=0o755)
         (box / "submission").mkdir(mode=0o755)
         mapping, given, refused = _copy_submission(files, box / "submission", inside)
         remaining = list(tasks)
@@ -412,11 +426,11 @@ def run_tasks(
             work.mkdir(mode=0o700)
             cpu = int(limits.timeout * (len(remaining) + 1)) + 5
             child = Child(isolation, box, work, memory_mb=limits.memory_mb, cpu_seconds=cpu, scratch_mb=limits.scratch_mb)
-            session = _Session(child, limits, seed)
+            session = _Session(child, limits, seed, box / "inputs", f"{inside_box}/inputs")
             try:
                 try:
                     command = {"cmd": "import", "files": given, "classes": classes, "max_capture": limits.max_output}
-                    ready = session.call(command, [], time.monotonic() + limits.timeout, "ready", None)
+                    ready = session.call(command, time.monotonic() + limits.timeout, "ready", None)
                 except _ChildFailed as failed:
                     for t in remaining:
                         outcomes[t.id] = TaskOutcome("import", f"importing the submission failed: {failed.message}", {}, {})
