@@ -96,8 +96,6 @@ def _stop_signals_raise() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     """Grade, print the report, write the Gradescope JSON if asked; return the exit status."""
-    from derive.grade import Limits, format_report, grade, gradescope
-    from derive.grade.process import stop_all
 
     def finish(data: dict[str, Any], status: int) -> int:
         if args.results_json is not None:
@@ -109,7 +107,11 @@ def run(args: argparse.Namespace) -> int:
         return status
 
     with _stop_signals_raise():
+        from derive.grade.process import stop_all
+
         try:
+            from derive.grade import Limits, format_report, grade, gradescope
+
             try:
                 limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb)
                 report = grade(args.paths, limits=limits, seed=args.seed)
