@@ -40,6 +40,18 @@ import sys  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def bubblewrap() -> None:
+    """Skip unless the grader's sandbox is bubblewrap; fail instead under ``GRADPROOF_REQUIRE_BWRAP`` (CI)."""
+    from derive.grade.isolation import detect
+
+    found = detect()
+    if found.kind != "bubblewrap":
+        if os.environ.get("GRADPROOF_REQUIRE_BWRAP"):
+            pytest.fail(f"bubblewrap is required here (GRADPROOF_REQUIRE_BWRAP is set) but unavailable: {found.reason}")
+        pytest.skip(f"needs the bubblewrap sandbox: {found.reason}")
+
+
 @pytest.fixture
 def unprivileged_user(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the grader use its ``unprivileged-user`` isolation (skip where it cannot: not root).

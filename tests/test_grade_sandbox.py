@@ -225,18 +225,7 @@ FACTS = textwrap.dedent(
 )
 
 
-def _bubblewrap() -> None:
-    from derive.grade.isolation import detect
-
-    found = detect()
-    if found.kind != "bubblewrap":
-        if os.environ.get("GRADPROOF_REQUIRE_BWRAP"):
-            pytest.fail(f"bubblewrap is required here (GRADPROOF_REQUIRE_BWRAP is set) but unavailable: {found.reason}")
-        pytest.skip(f"needs the bubblewrap sandbox: {found.reason}")
-
-
-def test_bubblewrap_isolates_the_child(tmp_path: Path) -> None:
-    _bubblewrap()
+def test_bubblewrap_isolates_the_child(tmp_path: Path, bubblewrap: None) -> None:
     path = tmp_path / "probe.py"
     path.write_text(FACTS)
     result = run_tasks([str(path)], {"Probe": []}, [Task("f", "Probe", [new("Probe"), call("facts", save="f")])], Limits(timeout=10))
