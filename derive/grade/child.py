@@ -16,10 +16,11 @@ this user has now (``RLIMIT_NPROC``), close every other file descriptor, capture
 Protocol
 --------
 Commands arrive on ``cmd_fd``, replies leave on ``reply_fd``; each message is one
-JSON line, followed by the raw bytes of the arrays it lists (``arrays`` of a
-command, ``outputs`` of kind ``array`` of a reply), in order, C-contiguous, little
-endian.  An array is described as ``{"dtype": "<f8", "shape": [2, 3], "nbytes": 48}``;
-only boolean, integer and float dtypes cross.  Every command carries a ``nonce``
+JSON line.  A reply is followed by the raw bytes of its ``outputs`` of kind
+``array``, in order, C-contiguous, little endian, each described as
+``{"dtype": "<f8", "shape": [2, 3], "nbytes": 48}``; only boolean, integer and float
+dtypes cross.  Input arrays are raw files the grader writes, just before the step
+that uses them, into the read-only box (``{"name", "path", "dtype", "shape"}``).  Every command carries a ``nonce``
 which the reply repeats; the parent sends one command and waits for its reply, and
 times the round trip itself.
 
@@ -28,14 +29,14 @@ Commands (parent -> child):
 * ``{"cmd": "import", "nonce", "files": [...], "classes": {name: [method, ...]}, "max_capture": n}``
   -> ``{"event": "ready", "nonce", "classes": {name: {"found": bool, "file", "methods": {m: {"file", "line"} | null}}},
   "import_errors": {file: text}, "stdout": text}``;
-* ``{"cmd": "step", "nonce", "task": id, "seed": n, "cls": name, "step": {...}, "arrays": [{"name", ...}, ...]}``
-  followed by the arrays' bytes -> ``{"event": "step", "nonce", "ok": bool, "error": text | null,
+* ``{"cmd": "step", "nonce", "task": id, "seed": n, "cls": name, "step": {...}, "arrays": [{"name", "path", ...}, ...]}``
+  -> ``{"event": "step", "nonce", "ok": bool, "error": text | null,
   "stdout": text, "outputs": [[key, value], ...]}`` followed by the output arrays' bytes.
   A new ``task`` id starts afresh (no object, no arrays) and seeds numpy's and
   ``random``'s global generators with ``seed``.  A step is ``new`` (instantiate
   ``cls``), ``set``/``get`` (an attribute) or ``call`` (a method); ``save`` names its
-  output, ``unpack`` splits a returned tuple.  Arguments ``{"npy": name}`` are fresh
-  copies of arrays sent in this task, ``{"norm": "l1" | "l2" | "linf"}`` a norm
+  output, ``unpack`` splits a returned tuple.  Arguments ``{"npy": name}`` are the
+  named input array, read afresh from its file for every call, ``{"norm": "l1" | "l2" | "linf"}`` a norm
   function.  A value is ``{"kind": "array", "dtype", "shape", "nbytes", "type"}``,
   ``{"kind": "scalar", "value", "type"}``, ``{"kind": "none"}`` or ``{"kind": "bad",
   "type", "repr"}``.  ``stdout`` is what *this* step printed (capped), so the parent
@@ -112,20 +113,6 @@ class Channel:
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
         return json.loads(line)
-
-    def receive_bytes(self, n: int) -> bytearray:
-        out = bytearray(n)
-        view = memoryview(out)
-        take = min(n, len(self.buffer))
-        view[:take] = self.buffer[:take]
-        self.buffer = self.buffer[take:]
-        pos = take
-        while pos < n:
-            got = os.readv(self.cmd_fd, [view[pos:]])
-            if got == 0:
-                raise EOFError("the grader closed the command channel")
-            pos += got
-        return out
 
     def send(self, obj: dict[str, Any], blobs: list[Any] = ()) -> None:
         _write_all(self.reply_fd, (json.dumps(obj) + "\n").encode())
@@ -268,7 +255,8 @@ class Runner:
 
     def arg(self, spec: Any) -> Any:
         if isinstance(spec, dict) and "npy" in spec:
-            return self.arrays[spec["npy"]].copy()  # a fresh copy per call: the student may write into it
+            path, dtype, shape = self.arrays[spec["npy"]]
+            return self.np.fromfile(path, dtype=self.np.dtype(dtype)).reshape(shape)  # read afresh for every call
         if isinstance(spec, dict) and "norm" in spec:
             return self.norms[spec["norm"]]
         return spec
@@ -324,8 +312,7 @@ def serve(channel: Channel, capture: CappedText, np: Any) -> None:
         assert runner is not None, "a step before the import"
         runner.begin(cmd["task"], int(cmd["seed"]))
         for spec in cmd.get("arrays", []):
-            data = channel.receive_bytes(int(spec["nbytes"]))
-            runner.arrays[spec["name"]] = np.frombuffer(data, dtype=np.dtype(spec["dtype"])).reshape(spec["shape"])
+            runner.arrays[spec["name"]] = (spec["path"], spec["dtype"], spec["shape"])
         reply: dict[str, Any] = {"event": "step", "nonce": nonce, "ok": True, "error": None, "outputs": []}
         blobs: list[Any] = []
         try:

@@ -9,6 +9,7 @@ ValueError: no/such/file.py: expected a .py file or a folder of them, got a path
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from derive.grade import checks_knn, checks_softmax
 from derive.grade.check import Check, CheckGroup, Evidence, check_id
 from derive.grade.diagnose import Verdict
 from derive.grade.rubric import Rubric, default_rubric
-from derive.grade.sandbox import Limits, SandboxResult, Task, run_tasks
+from derive.grade.sandbox import Limits, SandboxResult, Task, read_source, run_tasks
 
 __all__ = ["CHECKS", "CHECK_GROUPS", "CLASSES", "CheckResult", "GradeReport", "collect_files", "grade"]
 
@@ -66,6 +67,7 @@ class GradeReport:
     sections: dict[str, str]
     results: tuple[CheckResult, ...]
     children: int = 0
+    isolation: str = ""
 
     @property
     def score(self) -> float:
@@ -86,6 +88,9 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     """
     files: list[Path] = []
     for p in paths:
+        if p.is_symlink():
+            raise ValueError(f"{p}: expected a .py file or a folder of them, got a symbolic link "
+                             "(only regular files are copied into the grader's sandbox)")
         if not p.exists():
             raise ValueError(f"{p}: expected a .py file or a folder of them, got a path that does not exist")
         if p.is_dir():
@@ -99,24 +104,14 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
             files.append(p)
     if not files:
         raise ValueError("PATH: expected at least one .py file, got none")
-    return list(dict.fromkeys(f.resolve() for f in files))
-
-
-#: bytes of each file searched for the class names (the sandbox refuses larger files anyway)
-MENTION_BYTES = 4 << 20
-
-
-def _head(path: Path) -> str:
-    try:
-        with open(path, "rb") as f:
-            return f.read(MENTION_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
+    # absolute, not resolved: a symbolic link stays one, and the sandbox refuses to copy it
+    return list(dict.fromkeys(Path(os.path.abspath(f)) for f in files))
 
 
 def _mentioned(files: list[Path]) -> list[str]:
-    """The graded classes whose name occurs in the files' text (a cheap, execution-free filter; reads are bounded)."""
-    text = "\n".join(_head(f) for f in files)
+    """The graded classes whose name occurs in the files' text (a cheap, execution-free filter)."""
+    # bounded reads of regular files only: a FIFO or a link to /dev/zero named *.py must not hang us
+    text = "\n".join(read_source(str(f))[0].decode("utf-8", "replace") for f in files)
     return [c for c in CLASSES if re.search(rf"\b{c}\b", text)]
 
 
@@ -216,7 +211,7 @@ def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: in
         points = 0.0 if entry.advisory else entry.points
         results.append(CheckResult(check.cls, check.method, check.name, points if verdict.passed else 0.0,
                                    points, verdict.passed, verdict.message, entry.advisory, entry.visibility))
-    return GradeReport(tuple(str(f) for f in files), sections, tuple(results), result.children)
+    return GradeReport(tuple(str(f) for f in files), sections, tuple(results), result.children, result.isolation)
 
 
 def _sections(result: SandboxResult, wanted: list[str], files: list[Path]) -> dict[str, str]:

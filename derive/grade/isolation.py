@@ -48,6 +48,8 @@ __all__ = ["KINDS", "Isolation", "Plan", "detect", "plan", "reap_user", "sandbox
 KINDS = ("bubblewrap", "unprivileged-user", "rlimits-only")
 #: the environment variable that selects a weaker level (for tests and for debugging)
 ENV_OVERRIDE = "GRADPROOF_SANDBOX"
+#: the environment variable naming the child's interpreter in the fallback modes
+PYTHON_OVERRIDE = "GRADPROOF_SANDBOX_PYTHON"
 #: where the box (child script, submission copy) appears inside the bubblewrap sandbox
 BOX = "/box"
 #: where numpy (alone) appears inside the bubblewrap sandbox
@@ -115,8 +117,50 @@ def detect() -> Isolation:
     if why_not is None:
         return Isolation("bubblewrap", "bwrap namespaces" + (" + a user of its own" if os.geteuid() == 0 else ""))
     if os.geteuid() == 0 and wanted != "rlimits-only":
-        return Isolation("unprivileged-user", why_not)
+        hidden = [p for p in _runtime_paths() if not _readable_by_others(p)]
+        if not hidden:
+            return Isolation("unprivileged-user", why_not)
+        why_not += f"; another user cannot read the Python runtime ({hidden[0]})"
     return Isolation("rlimits-only", why_not + ("" if os.geteuid() == 0 else "; the grader is not root, so no user of its own either"))
+
+
+@functools.lru_cache(maxsize=4)
+def _fallback_python(override: str | None) -> tuple[str, str]:
+    """(interpreter, its standard library) for the child in the fallback modes.
+
+    ``$GRADPROOF_SANDBOX_PYTHON`` may name another interpreter of the same version,
+    for a grader whose own Python lives where other users cannot read (e.g. under ``/root``).
+    """
+    if override is None:
+        return os.path.realpath(sys.executable), os.path.realpath(sysconfig.get_path("stdlib"))
+    probe = "import sys, sysconfig; print(sys.version_info[0], sys.version_info[1], sysconfig.get_path('stdlib'))"
+    try:
+        out = subprocess.run([override, "-I", "-c", probe], capture_output=True, text=True, timeout=30, check=True).stdout.split()
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ValueError(f"${PYTHON_OVERRIDE}: expected a Python interpreter, got {override!r} ({exc})") from exc
+    if (int(out[0]), int(out[1])) != sys.version_info[:2]:
+        raise ValueError(f"${PYTHON_OVERRIDE}: expected Python {sys.version_info[0]}.{sys.version_info[1]} "
+                         f"(numpy's build), got {out[0]}.{out[1]} at {override}")
+    return os.path.realpath(override), os.path.realpath(out[2])
+
+
+def _runtime_paths() -> list[str]:
+    """What the child's interpreter reads in the fallback modes: its binary, its standard library, numpy."""
+    return [*_fallback_python(os.environ.get(PYTHON_OVERRIDE)), *(str(d) for d in _numpy_dirs())]
+
+
+def _readable_by_others(path: str) -> bool:
+    """Whether a user with no rights of its own can reach and read ``path`` (every folder above it searchable)."""
+    import stat
+
+    try:
+        parts = Path(path).parts
+        for i in range(1, len(parts)):
+            if not os.stat(Path(*parts[:i])).st_mode & stat.S_IXOTH:
+                return False
+        return bool(os.stat(path).st_mode & stat.S_IROTH)
+    except OSError:
+        return False
 
 
 def _libc_prctl() -> Callable[..., int] | None:
@@ -255,6 +299,7 @@ def plan(isolation: Isolation, box: Path, work: Path, config: dict[str, object],
         os.chmod(work, 0o700)
     import json
 
+    python = _fallback_python(os.environ.get(PYTHON_OVERRIDE))[0]
     argv = [python, "-S", "-s", "-P", str(box / "child.py"), json.dumps(config)]
     return Plan(argv, _environment(str(work)), str(work), preexec, uid)
 

@@ -17,6 +17,7 @@ anything on its channel):
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import math
 import os
@@ -33,7 +34,7 @@ from numpy.typing import NDArray
 
 from derive.grade.isolation import Isolation, plan, reap_user
 
-__all__ = ["DTYPES", "MAX_LINE_BYTES", "Child", "ProtocolError", "Reply", "signal_text"]
+__all__ = ["DTYPES", "MAX_LINE_BYTES", "Child", "ProtocolError", "Reply", "signal_text", "stop_all"]
 
 #: longest JSON line accepted from the child
 MAX_LINE_BYTES = 1 << 20
@@ -41,6 +42,8 @@ MAX_LINE_BYTES = 1 << 20
 DTYPES = frozenset({"|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8"})
 #: bytes of the child's raw stdout/stderr kept (its tail)
 TAIL_BYTES = 2000
+#: capacity asked for the two channels' pipes (Linux allows 1 MiB without privileges)
+PIPE_BYTES = 1 << 20
 #: most dimensions of an array accepted from the child
 MAX_NDIM = 8
 
@@ -105,6 +108,16 @@ def array_spec(spec: Any, cap: int) -> tuple[np.dtype[Any], tuple[int, ...], int
     return dt, tuple(shape), size
 
 
+#: children started and not yet stopped (so that an interrupted grader can stop them all)
+_LIVE: set[Child] = set()
+
+
+def stop_all() -> None:
+    """Stop every child still running (after an interrupt or an internal error)."""
+    for child in list(_LIVE):
+        child.stop()
+
+
 class Child:
     """One sandboxed child process and its two channels."""
 
@@ -112,6 +125,11 @@ class Child:
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
+        for fd in (cmd_w, rep_w):  # fewer wake-ups per array: part of every timed round trip
+            try:
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            except OSError:
+                pass
         config = {"cmd_fd": cmd_r, "reply_fd": rep_w}
         p = plan(isolation, box, work, config, memory_mb=memory_mb, cpu_seconds=cpu_seconds, scratch_mb=scratch_mb)
         self.uid = p.uid
@@ -130,6 +148,7 @@ class Child:
         self.buffer = bytearray()  # reply bytes received but not yet consumed
         self.tail = b""
         self.closed = False
+        _LIVE.add(self)
 
     # -- low-level I/O with a deadline -------------------------------------------------
     def _wait(self, deadline: float, *, write: bool) -> bool:
@@ -232,9 +251,9 @@ class Child:
         return out
 
     # -- the protocol ------------------------------------------------------------------
-    def exchange(self, command: dict[str, Any], payload: list[NDArray[Any]], deadline: float, *,
+    def exchange(self, command: dict[str, Any], deadline: float, *,
                  event: str, array_key: str | None, array_cap: int, total_cap: int) -> Reply:
-        """Send ``command`` (and its arrays), read and validate the reply, time the round trip.
+        """Send ``command``, read and validate the reply (arrays included), time the round trip.
 
         Raises Timeout, Gone or ProtocolError; any of them leaves the child unusable.
         """
@@ -244,8 +263,6 @@ class Child:
             raise ProtocolError("unrequested bytes on the channel before the command")
         t0 = time.perf_counter()
         self._pump_while_sending(deadline, data)
-        for arr in payload:
-            self._pump_while_sending(deadline, memoryview(np.ascontiguousarray(arr)).cast("B"))
         header = self._line(deadline)
         if header.get("event") != event or header.get("nonce") != nonce:
             raise ProtocolError(f"a message that is not the reply to the last command (event {str(header.get('event'))[:40]!r})")
@@ -277,6 +294,7 @@ class Child:
         if self.closed:
             return self.proc.returncode
         self.closed = True
+        _LIVE.discard(self)
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

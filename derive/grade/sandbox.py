@@ -39,10 +39,12 @@ from derive.grade.process import Child, Gone, ProtocolError, Reply, Timeout, sig
 #: the error of a task not run because a method it calls timed out in an earlier task
 SKIPPED_AFTER_TIMEOUT = "not run: timed out in an earlier check"
 
-__all__ = ["SKIPPED_AFTER_TIMEOUT", "Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "run_tasks"]
+__all__ = ["SKIPPED_AFTER_TIMEOUT", "Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "read_source", "run_tasks"]
 
 #: largest submission file copied into the sandbox
 MAX_SOURCE_BYTES = 4 << 20
+#: most helper modules (``.py`` files beside the given ones) copied into the sandbox
+MAX_HELPERS = 100
 #: the child script, copied into the box and run by path
 CHILD_SCRIPT = Path(__file__).with_name("child.py")
 
@@ -145,30 +147,46 @@ class _ChildFailed(Exception):
         self.status, self.message = status, message
 
 
-def _copy_submission(files: list[str], dest: Path, inside: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Copy the submission's regular files into ``dest``; return (sandbox path -> host path, refusals by host path)."""
+def _copy_submission(files: list[str], dest: Path, inside: str) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """Copy the submission's regular files into ``dest``.
+
+    The ``.py`` files beside each given file are copied too (the student's helper
+    modules, importable but not imported by the grader), at most :data:`MAX_HELPERS`.
+    Returns (sandbox path -> host path of every copy, sandbox paths of the given files,
+    why each refused given file was refused).
+    """
     mapping: dict[str, str] = {}
+    given: list[str] = []
     refused: dict[str, str] = {}
-    parents = [os.path.dirname(os.path.abspath(f)) for f in files]
-    root = os.path.commonpath(parents) if parents else "/"
-    for f in files:
-        host = os.path.abspath(f)
+    hosts = [os.path.abspath(f) for f in files]
+    root = os.path.commonpath([os.path.dirname(h) for h in hosts]) if hosts else "/"
+    helpers: list[str] = []
+    for folder in dict.fromkeys(os.path.dirname(h) for h in hosts):
+        try:
+            helpers += sorted(e.path for e in os.scandir(folder) if e.name.endswith(".py") and e.path not in hosts)
+        except OSError:
+            pass
+    for host in hosts + helpers[:MAX_HELPERS]:
         rel = os.path.relpath(host, root)
         why = _unsafe_parents(root, rel)
+        data = b""
         if why is None:
-            data, why = _read_regular(host)
+            data, why = read_source(host)
         if why is not None:
-            refused[host] = f"not graded: {why} (only regular files of the submission are copied into the sandbox)"
+            if host in hosts:
+                refused[host] = f"not graded: {why} (only regular files of the submission are copied into the sandbox)"
             continue
         target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         target.chmod(0o644)
         mapping[f"{inside}/{rel}"] = host
+        if host in hosts:
+            given.append(f"{inside}/{rel}")
     for d in [dest, *dest.rglob("*")]:
         if d.is_dir():
             d.chmod(0o755)
-    return mapping, refused
+    return mapping, given, refused
 
 
 def _unsafe_parents(root: str, rel: str) -> str | None:
@@ -181,7 +199,7 @@ def _unsafe_parents(root: str, rel: str) -> str | None:
     return None
 
 
-def _read_regular(path: str) -> tuple[bytes, str | None]:
+def read_source(path: str) -> tuple[bytes, str | None]:
     """(content, None) for a regular file of at most MAX_SOURCE_BYTES, else (b"", why not); never follows a link."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -262,11 +280,6 @@ def _values(reply: Reply) -> tuple[dict[str, Value], str]:
     return values, digest.hexdigest()
 
 
-def _array_spec(name: str, arr: NDArray[Any]) -> dict[str, Any]:
-    arr = np.ascontiguousarray(arr)
-    return {"name": name, "dtype": arr.dtype.str, "shape": list(arr.shape), "nbytes": int(arr.nbytes)}
-
-
 def _step_arrays(step: dict[str, Any]) -> list[str]:
     specs = list(step.get("args", [])) + list(step.get("kwargs", {}).values())
     return list(dict.fromkeys(s["npy"] for s in specs if isinstance(s, dict) and "npy" in s))
@@ -288,62 +301,79 @@ _SENDABLE = frozenset({"|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "
 class _Session:
     """One child and the tasks it runs."""
 
-    def __init__(self, child: Child, limits: Limits, seed: int) -> None:
+    def __init__(self, child: Child, limits: Limits, seed: int, inputs: Path, inside: str) -> None:
         self.child, self.limits, self.seed = child, limits, seed
         self.step: dict[str, Any] | None = None  # the step being run (a timeout blames its method)
+        self.inputs, self.inside = inputs, inside  # the inputs folder, as the grader and as the child sees it
 
-    def call(self, command: dict[str, Any], payload: list[NDArray[Any]], deadline: float, event: str, array_key: str | None) -> Reply:
+    def call(self, command: dict[str, Any], deadline: float, event: str, array_key: str | None) -> Reply:
         cap = self.limits.max_array_mb << 20
         try:
-            return self.child.exchange(command, payload, deadline, event=event, array_key=array_key, array_cap=cap, total_cap=2 * cap)
+            return self.child.exchange(command, deadline, event=event, array_key=array_key, array_cap=cap, total_cap=2 * cap)
         except Timeout:
             self.child.stop()
             raise _ChildFailed("timeout", f"timed out: still running after {self.limits.timeout:g} s (the limit); killed") from None
         except Gone:
-            natural = self.child.finished(2.0)  # let it finish exiting: its own status, not our SIGKILL
-            code = self.child.stop()
-            code = natural if natural is not None else code
-            why = signal_text(code)
+            natural = self.child.finished(0.5)  # let it finish exiting: its own status, not our SIGKILL
+            self.child.stop()
+            why = signal_text(natural) if natural is not None else "the process closed its channel to the grader; killed"
             last = self.child.output_tail()
             raise _ChildFailed("crash", why + (f"\nlast output:\n{last[-600:]}" if last else "")) from None
         except ProtocolError as exc:
             self.child.stop()
             raise _ChildFailed("crash", f"the submission broke the grader's protocol ({exc}); the process was killed") from None
 
+    def _publish(self, task: Task, names: list[str], written: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Write the step's input arrays (once per task) where the child reads them (read-only to it)."""
+        for name in names:
+            if name not in written:
+                arr = np.ascontiguousarray(task.arrays[name])
+                file = f"{len(written)}.bin"
+                arr.tofile(self.inputs / file)
+                written[name] = {"name": name, "path": f"{self.inside}/{file}", "dtype": arr.dtype.str, "shape": list(arr.shape)}
+        return [written[n] for n in names]
+
     def run(self, task: Task) -> TaskOutcome:
+        """Run one task step by step; each call is timed by the grader from its command to its whole reply.
+
+        A step's input arrays are written to the read-only inputs folder just before its
+        command and read by the child inside the timed round trip (a fresh copy per call);
+        they are not visible before the task reaches that step.
+        """
         deadline = time.monotonic() + self.limits.timeout
-        sent: set[str] = set()
+        written: dict[str, dict[str, Any]] = {}
         outputs: dict[str, Value] = {}
         times: dict[str, float] = {}
         stdouts: list[str] = []
         cap = self.limits.max_output + 200
-        for step in task.steps:
-            self.step = step
-            names = [n for n in _step_arrays(step) if n not in sent]
-            reps = max(1, int(step.get("repeat", 1))) if step.get("op") == "call" else 1
-            printed: list[str] = []
-            best, first = math.inf, None
-            for r in range(reps):
-                arrays = [np.ascontiguousarray(task.arrays[n]) for n in names] if r == 0 else []
-                command = {"cmd": "step", "task": task.id, "seed": self.seed, "cls": task.cls, "step": step,
-                           "arrays": [_array_spec(n, a) for n, a in zip(names, arrays)] if r == 0 else []}
-                reply = self.call(command, arrays, deadline, "step", "outputs")
-                sent.update(names)
-                printed.append(_text(reply.header.get("stdout"), cap))
-                if reply.header.get("ok") is not True:
-                    stdouts.append("".join(printed)[:cap])
-                    error = _text(reply.header.get("error"), 3000) or "failed"
-                    return TaskOutcome("error", error, {}, {}, "".join(stdouts), tuple(stdouts))
-                values, digest = _values(reply)
-                if first is None:
-                    first, step_values = digest, values
-                if digest == first:  # a run that returned something else is not a timing of the same work
-                    best = min(best, reply.seconds)
-            outputs.update(step_values)
-            if step.get("op") == "call":
-                times[str(step.get("save") or step.get("method"))] = best
-            stdouts.append("".join(printed)[:cap])
-        return TaskOutcome("ok", None, outputs, times, "".join(stdouts), tuple(stdouts))
+        try:
+            for step in task.steps:
+                self.step = step
+                reps = max(1, int(step.get("repeat", 1))) if step.get("op") == "call" else 1
+                printed: list[str] = []
+                best, first = math.inf, None
+                arrays = self._publish(task, _step_arrays(step), written)
+                for _ in range(reps):
+                    command = {"cmd": "step", "task": task.id, "seed": self.seed, "cls": task.cls, "step": step, "arrays": arrays}
+                    reply = self.call(command, deadline, "step", "outputs")
+                    printed.append(_text(reply.header.get("stdout"), cap))
+                    if reply.header.get("ok") is not True:
+                        stdouts.append("".join(printed)[:cap])
+                        error = _text(reply.header.get("error"), 3000) or "failed"
+                        return TaskOutcome("error", error, {}, {}, "".join(stdouts), tuple(stdouts))
+                    values, digest = _values(reply)
+                    if first is None:
+                        first, step_values = digest, values
+                    if digest == first:  # a run that returned something else is not a timing of the same work
+                        best = min(best, reply.seconds)
+                outputs.update(step_values)
+                if step.get("op") == "call":
+                    times[str(step.get("save") or step.get("method"))] = best
+                stdouts.append("".join(printed)[:cap])
+            return TaskOutcome("ok", None, outputs, times, "".join(stdouts), tuple(stdouts))
+        finally:
+            for entry in self.inputs.iterdir():
+                entry.unlink()
 
 
 def _called(step: dict[str, Any] | None, cls: str) -> str | None:
@@ -398,8 +428,11 @@ def run_tasks(
         box.mkdir(mode=0o755)
         shutil.copyfile(CHILD_SCRIPT, box / "child.py")
         (box / "child.py").chmod(0o644)
-        inside = f"{BOX}/submission" if isolation.kind == "bubblewrap" else str(box / "submission")
-        mapping, refused = _copy_submission(files, box / "submission", inside)
+        inside_box = BOX if isolation.kind == "bubblewrap" else str(box)
+        inside = f"{inside_box}/submission"
+        (box / "inputs").mkdir(mode=0o755)
+        (box / "submission").mkdir(mode=0o755)
+        mapping, given, refused = _copy_submission(files, box / "submission", inside)
         remaining = list(tasks)
         while remaining:
             children += 1
@@ -407,11 +440,11 @@ def run_tasks(
             work.mkdir(mode=0o700)
             cpu = int(limits.timeout * (len(remaining) + 1)) + 5
             child = Child(isolation, box, work, memory_mb=limits.memory_mb, cpu_seconds=cpu, scratch_mb=limits.scratch_mb)
-            session = _Session(child, limits, seed)
+            session = _Session(child, limits, seed, box / "inputs", f"{inside_box}/inputs")
             try:
                 try:
-                    command = {"cmd": "import", "files": list(mapping), "classes": classes, "max_capture": limits.max_output}
-                    ready = session.call(command, [], time.monotonic() + limits.timeout, "ready", None)
+                    command = {"cmd": "import", "files": given, "classes": classes, "max_capture": limits.max_output}
+                    ready = session.call(command, time.monotonic() + limits.timeout, "ready", None)
                 except _ChildFailed as failed:
                     for t in remaining:
                         outcomes[t.id] = TaskOutcome("import", f"importing the submission failed: {failed.message}", {}, {})
