@@ -57,7 +57,7 @@ def test_terminal_report_lists_class_method_and_check(reference_run: tuple[int, 
     ("args", "phrase"),
     [
         (["no/such/file.py"], "does not exist"),
-        ([str(SUBMISSIONS / "conftest.py")], "found none of these names"),
+        ([str(SUBMISSIONS / "conftest.py")], "found neither name"),
         ([str(Path(__file__).parent.parent / "pyproject.toml")], "expected a .py file, got .toml"),
         ([str(SUBMISSIONS / "reference.py"), "--timeout", "0"], "timeout: expected a positive"),
     ],

@@ -171,7 +171,7 @@ def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: in
     wanted = _mentioned(files)
     if not wanted:
         names = ", ".join(str(f) for f in files)
-        raise ValueError(f"PATH: expected code defining {' and/or '.join(CLASSES)}, found none of these names in {names}")
+        raise ValueError(f"PATH: expected code defining {' and/or '.join(CLASSES)}, found neither name in {names}")
     needed = _needed(rubric)
     tasks: dict[int, Task] = {}
     probes: dict[int, Any] = {}
