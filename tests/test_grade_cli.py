@@ -37,11 +37,11 @@ def test_the_reference_gets_full_marks(reference_run: tuple[int, str, dict]) -> 
 
 def test_results_json_is_gradescope_format(reference_run: tuple[int, str, dict]) -> None:
     _, _, results = reference_run
-    assert set(results) == {"score", "tests", "output"}
+    assert set(results) == {"score", "visibility", "tests", "output"}
     assert [t["name"] for t in results["tests"]] == [c.title for c in CHECKS]
-    for t in results["tests"]:
-        assert set(t) == {"name", "status", "score", "max_score", "output"}
-        assert t["status"] == "passed" and t["score"] == t["max_score"] > 0
+    for t, check in zip(results["tests"], CHECKS, strict=True):
+        assert set(t) == {"name", "status", "score", "max_score", "output", "visibility"}
+        assert t["status"] == "passed" and t["score"] == t["max_score"] == (0 if check.advisory else check.points)
     assert sum(t["max_score"] for t in results["tests"]) == 100
     assert "KNN: 50 / 50" in results["output"] and "Total: 100 / 100" in results["output"]
 

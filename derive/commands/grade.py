@@ -45,6 +45,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="memory limit of the student's process in MiB (default 2048)")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
                         help="seed of the generated inputs (default 0)")
+    parser.add_argument("--rubric", type=Path, metavar="FILE",
+                        help="a rubric (TOML): points per check, checks off, advisory checks, Gradescope visibility "
+                             "(default: 100 points; `gradproof rubric --default` prints it)")
     parser.add_argument("--verbose", action="store_true", help="show the message of passed checks too")
 
 
@@ -111,16 +114,18 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             from derive.grade import Limits, format_report, grade, gradescope
+            from derive.grade.rubric_io import rubric_from
 
             try:
                 limits = Limits(timeout=args.timeout, memory_mb=args.memory_mb)
-                report = grade(args.paths, limits=limits, seed=args.seed)
+                rubric = rubric_from(args.rubric)
+                report = grade(args.paths, limits=limits, seed=args.seed, rubric=rubric)
             except ValueError as exc:
                 print(f"gradproof grade: error: {exc}", file=sys.stderr)
                 return finish(not_graded(f"not graded: {exc}"), 2)
             print(format_report(report, verbose=args.verbose))
             print(f"\nStudent code ran in the sandbox under: {report.isolation}")
-            data = gradescope(report)
+            data = gradescope(report, visibility=rubric.visibility)
             data["output"] += f"\nSandbox: {report.isolation}"
             status = finish(data, 0)
             if args.results_json is not None and status == 0:

@@ -37,7 +37,10 @@ from numpy.typing import NDArray
 from derive.grade.isolation import BOX, Isolation, detect
 from derive.grade.process import Child, Gone, ProtocolError, Reply, Timeout, signal_text
 
-__all__ = ["Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "read_source", "run_tasks"]
+#: the error of a task not run because a method it calls timed out in an earlier task
+SKIPPED_AFTER_TIMEOUT = "not run: timed out in an earlier check"
+
+__all__ = ["SKIPPED_AFTER_TIMEOUT", "Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "read_source", "run_tasks"]
 
 #: largest submission file copied into the sandbox
 MAX_SOURCE_BYTES = 4 << 20
@@ -303,6 +306,7 @@ class _Session:
 
     def __init__(self, child: Child, limits: Limits, seed: int, inputs: Path, inside: str) -> None:
         self.child, self.limits, self.seed = child, limits, seed
+        self.step: dict[str, Any] | None = None  # the step being run (a timeout blames its method)
         self.inputs, self.inside = inputs, inside  # the inputs folder, as the grader and as the child sees it
 
     def start(self) -> None:
@@ -356,6 +360,7 @@ class _Session:
         cap = self.limits.max_output + 200
         try:
             for step in task.steps:
+                self.step = step
                 reps = max(1, int(step.get("repeat", 1))) if step.get("op") == "call" else 1
                 printed: list[str] = []
                 best, first = math.inf, None
@@ -381,6 +386,15 @@ class _Session:
         finally:
             for entry in self.inputs.iterdir():
                 entry.unlink()
+
+
+def _called(step: dict[str, Any] | None, cls: str) -> str | None:
+    """``<Class>.<method>`` of the student's method a step runs (``__init__`` for ``new``), or None."""
+    if step is None:
+        return None
+    if step.get("op") == "new":
+        return f"{step.get('cls')}.__init__"
+    return f"{cls}.{step.get('method')}" if step.get("op") == "call" else None
 
 
 def run_tasks(
@@ -460,6 +474,11 @@ def run_tasks(
                         outcomes[task.id] = session.run(task)
                     except _ChildFailed as failed:
                         outcomes[task.id] = TaskOutcome(failed.status, failed.message, {}, {})
+                        if failed.status == "timeout":  # the method's budget is spent: its later tasks are not run
+                            hung = _called(session.step, task.cls)
+                            for t in remaining:
+                                if t.id not in outcomes and hung in {_called(s, t.cls) for s in t.steps}:
+                                    outcomes[t.id] = TaskOutcome("timeout", SKIPPED_AFTER_TIMEOUT, {}, {})
                         break
             finally:
                 child.stop()
