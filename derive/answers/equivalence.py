@@ -292,9 +292,9 @@ def _difference(e: _Exact) -> str:
     if e.got is None:
         return "not evaluable"
     try:
-        diff = np.asarray(e.got, dtype=object) - np.asarray(e.expected, dtype=object)
-        shown = diff.ravel()[0] if diff.size else diff
-        return str(shown)[:200]
+        diff = np.asarray(np.asarray(e.got, dtype=object) - np.asarray(e.expected, dtype=object), dtype=object)
+        nonzero = [v for v in diff.ravel() if v != 0]
+        return str(nonzero[0] if nonzero else 0)[:200]
     except (TypeError, ValueError):
         return "shapes differ"
 
