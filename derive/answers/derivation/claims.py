@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from derive.answers.ast_nodes import (
-    Bin, Call, Compare, Index, Indicator, Name, Neg, Node, Num, SumOver, Transpose,
+    Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, walk,
 )
 from derive.answers.derivation.context import Context
 from derive.answers.derivation.nodes import BoundedSum, Deriv, Expect, Named, Outer
@@ -31,7 +31,7 @@ from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.latex_lexer import Tok, TokenStream, tokenize
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, check_limits, constant_value
 
-__all__ = ["Scope", "UserName", "parse_claim", "parse_side", "split_sides", "NewName", "ndim_of"]
+__all__ = ["Scope", "UserName", "parse_claim", "parse_side", "split_sides", "NewName", "ndim_of", "rename", "bounded"]
 
 _RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
               r"\ge": ">=", r"\geq": ">="}
@@ -111,6 +111,9 @@ def parse_side(text: str, scope: Scope, offset: int = 0, *, full_text: str | Non
     except RecursionError:
         raise RefusedInput("the expression is nested too deeply", text=parser.text) from None
     parser.expect_end()
+    for n in walk(node):
+        if isinstance(n, _Prefix):
+            raise AnswerParseError(f"{n.kind} without an operand here", text=parser.text, position=offset)
     return node
 
 
@@ -157,7 +160,7 @@ def _new_name(side: str, start: int, text: str, scope: Scope) -> NewName | None:
     return NewName(key, tuple(subs))
 
 
-def _rename(node: Node, mapping: Mapping[str, Node]) -> Node:
+def rename(node: Node, mapping: Mapping[str, Node]) -> Node:
     """``node`` with every ``Name`` in ``mapping`` replaced (sum variables shadow)."""
     if isinstance(node, Name):
         return mapping.get(node.id, node)
@@ -167,10 +170,10 @@ def _rename(node: Node, mapping: Mapping[str, Node]) -> Node:
     for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
         v = getattr(node, f)
         if isinstance(v, Node):
-            kwargs[f] = _rename(v, mapping)
+            kwargs[f] = rename(v, mapping)
         elif isinstance(v, tuple):
-            kwargs[f] = tuple(_rename(x, mapping) if isinstance(x, Node) else
-                              (tuple(_rename(y, mapping) if isinstance(y, Node) else y for y in x)
+            kwargs[f] = tuple(rename(x, mapping) if isinstance(x, Node) else
+                              (tuple(rename(y, mapping) if isinstance(y, Node) else y for y in x)
                                if isinstance(x, tuple) else x) for x in v)
     return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
 
@@ -187,7 +190,9 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
     if isinstance(node, Named):
         return ndim_of(node.tree, ctx, names)
     if isinstance(node, Index):
-        return max(0, ndim_of(node.base, ctx, names) - len(node.items))
+        dropped = sum(not isinstance(i, Slice | NewAxis) for i in node.items)
+        added = sum(isinstance(i, NewAxis) for i in node.items)
+        return max(0, ndim_of(node.base, ctx, names) - dropped + added)
     if isinstance(node, Outer):
         return 2
     if isinstance(node, Bin):
@@ -200,6 +205,8 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
     if isinstance(node, Deriv):
         return ndim_of(node.body, ctx, names) + ndim_of(node.wrt, ctx, names)
     if isinstance(node, Call):
+        if node.func in ("sum", "mean", "logsumexp") and node.kwargs:
+            return max(0, ndim_of(node.args[0], ctx, names) - 1)
         if node.func in ("norm", "sum", "mean", "trace", "logsumexp"):
             return 0
         if node.func == "inv":
@@ -525,7 +532,7 @@ class _ClaimParser(TokenStream):
                 items = self.sub_items()
                 if len(items) != len(user.subscripts):
                     raise self.fail(f"{key} takes {len(user.subscripts)} subscripts", t)
-                return Named(key, _rename(user.tree, dict(zip(user.subscripts, items))))
+                return Named(key, rename(user.tree, dict(zip(user.subscripts, items))))
             return Named(key, user.tree)
         if len(key) == 1 and key in self.bound:  # a sum variable shadows a symbol of the same letter
             return Name(key)
@@ -544,13 +551,19 @@ class _ClaimParser(TokenStream):
         return Name(target)
 
     def _sample_script_follows(self) -> bool:
-        return self.at("_") or (self.at("^") and self.peek().value == "{" and self.peek(2).value == "(")
+        return (self.at("_") and self.ctx.sample_subscript) or (
+            self.at("^") and self.peek().value == "{" and self.peek(2).value == "(")
 
     def known_names(self) -> str:
         return ", ".join(sorted(set(self.spelled) | set(self.scope.names)))
 
     def definition_use(self, name: str, t: Tok, depth: int) -> Node:
+        if name not in {d.name for d in self.ctx.definitions}:
+            raise self.fail(f"{t.value} is not defined in the {self.ctx.key} problem", t)
         d = self.ctx.definition(name)
+        if d.applied is not None and self.at("("):
+            d = self.ctx.definition(d.applied)
+            name = d.name
         subs: list[Node] = []
         if d.subscripts:
             if not self.at("_"):
@@ -581,7 +594,7 @@ class _ClaimParser(TokenStream):
         mapping: dict[str, Node] = dict(zip(d.params, args))
         mapping.update(zip(d.subscripts, subs))
         mapping.update({v: Name(new) for v, (new, _) in fresh.items()})
-        return Named(label, _rename(_bounded_sums(tree, fresh), mapping))
+        return Named(label, rename(bounded(tree, fresh), mapping))
 
     def _skip_arguments(self) -> None:
         """``L(\\theta)``, ``L(w, b)``: the loss's own parameters, as written."""
@@ -616,7 +629,8 @@ class _ClaimParser(TokenStream):
             return inner
         if self.at("{"):
             return self.script_group(depth)
-        return self.power(depth + 1)
+        node = self.power(depth + 1)
+        return self.finish(node, depth) if isinstance(node, _Prefix) else node
 
     def max_min(self, v: str, depth: int) -> Node:
         self.expect("(")
@@ -815,11 +829,7 @@ class _ClaimParser(TokenStream):
         upper: Node | None = None
         if self.at("^"):
             self.take()
-            self.index_mode += 1
-            try:
-                upper = self.script_group(1)
-            finally:
-                self.index_mode -= 1
+            upper = self.script_group(1)
         return _Prefix("sum", (var, "", upper, base))
 
 
@@ -830,18 +840,18 @@ def _one_based(item: Node) -> Node:
     return item
 
 
-def _bounded_sums(node: Node, fresh: Mapping[str, tuple[str, str]]) -> Node:
+def bounded(node: Node, fresh: Mapping[str, tuple[str, str]]) -> Node:
     """A definition's ``sum(j_, ...)`` as a :class:`BoundedSum` over a fresh variable and the definition's size."""
     if isinstance(node, SumOver) and node.var in fresh:
         new, size = fresh[node.var]
-        return BoundedSum(new, _bounded_sums(node.body, fresh), size, None, 0)
+        return BoundedSum(new, bounded(node.body, fresh), size, None, 0)
     kwargs: dict[str, Any] = {}
     for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
         v = getattr(node, f)
         if isinstance(v, Node):
-            kwargs[f] = _bounded_sums(v, fresh)
+            kwargs[f] = bounded(v, fresh)
         elif isinstance(v, tuple):
-            kwargs[f] = tuple(_bounded_sums(x, fresh) if isinstance(x, Node) else x for x in v)
+            kwargs[f] = tuple(bounded(x, fresh) if isinstance(x, Node) else x for x in v)
     return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
 
 

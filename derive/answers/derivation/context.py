@@ -62,6 +62,7 @@ class Definition:
     subscripts: tuple[str, ...] = ()
     bound: Mapping[str, str] = field(default_factory=dict)
     param_ndims: Mapping[str, int] = field(default_factory=dict)
+    applied: str | None = None  # the definition meant when the name is followed by "(" (P vs P(y | x, θ))
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +84,10 @@ class Context:
     kink: str | None = None  # a description of the non-differentiable point, if any
     max_noise_entries: int = 48  # cap on the noise's entries where a line takes an expectation
     bare: Mapping[str, str] = field(default_factory=dict)  # symbol written without its sample index -> one sample's
+    #: terms a wrong line may have dropped or added (placeholders: a definition's subscripts, bound to the
+    #: line's free indices of the same size); the diagnosis names them
+    terms: tuple[Definition, ...] = ()
+    sample_subscript: bool = True  # x_j is sample j (else: entry j of the bare vector x)
     default_variable: str | None = None  # what \nabla differentiates by when it has no subscript
 
     # -- names ------------------------------------------------------------------------
@@ -104,7 +109,7 @@ class Context:
         return out
 
     def definition(self, name: str) -> Definition:
-        return {d.name: d for d in self.definitions}[name]
+        return {d.name: d for d in self.definitions + self.terms}[name]
 
     def ndims(self) -> dict[str, int]:
         out = {s.name: len(s.shape) for s in self.symbols}
@@ -116,6 +121,7 @@ class Context:
         """The parsed expression of definition ``name`` (trusted text of the context)."""
         d = self.definition(name)
         ndims = self.ndims()
+        ndims.update({x.name: 2 for x in self.definitions if not x.params and not x.subscripts})
         ndims.update({p: d.param_ndims.get(p, 1) for p in d.params})
         ndims.update({p: 0 for p in d.subscripts})
         vocab = Vocabulary(ndims, frozenset(d.bound) | frozenset(d.subscripts), {}, dict(d.bound))

@@ -77,7 +77,8 @@ def _term_values(ok: Sequence[Outcome], terms: list[tuple[float, Node]], evaluat
 
 
 def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate: Evaluate,
-                  terms_of: Callable[[Node], list[tuple[float, Node]]], sigma_power: int | None = None) -> Diagnosis:
+                  terms_of: Callable[[Node], list[tuple[float, Node]]], sigma_power: int | None = None,
+                  candidates: Sequence[tuple[str, Node]] = ()) -> Diagnosis:
     """The mistake that explains ``right`` ≠ ``left`` on ``outcomes`` (see the module docstring)."""
     bad_left = [o for o in outcomes if o.error and o.error.startswith("left-hand side")]
     if bad_left:
@@ -111,6 +112,9 @@ def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate
     found = _by_terms(left, right, ok, evaluate, terms_of)
     if found is not None:
         return found
+    found = _missing_known_term(ok, candidates, evaluate)
+    if found is not None:
+        return found
     return Diagnosis("unknown", "the two sides differ, and none of the known mistakes (sign, constant factor, "
                                 "1/size, transpose, a missing, extra or flipped term, power of σ, a norm's square, "
                                 "a sum's bound) explains the difference")
@@ -136,6 +140,28 @@ def _by_terms(left: Node, right: Node, ok: Sequence[Outcome], evaluate: Evaluate
                                  .replace("missing terms: ", "extra terms: "))
     except ValueError:
         return None
+    return None
+
+
+_NICE = (1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
+
+
+def _missing_known_term(ok: Sequence[Outcome], candidates: Sequence[tuple[str, Node]],
+                        evaluate: Evaluate) -> Diagnosis | None:
+    """The left-hand side minus the right is k × one of the problem's known terms."""
+    for label, tree in candidates:
+        try:
+            values = [np.asarray(evaluate(tree, o.env)) for o in ok]
+        except ValueError:
+            continue
+        diffs = [o.expected - np.asarray(o.got) for o in ok]
+        if any(v.shape != d.shape for v, d in zip(values, diffs)):
+            continue
+        for k in _NICE:
+            if all(close(d, k * v) for d, v in zip(diffs, values)) and any(np.any(np.abs(v) > 1e-9) for v in values):
+                sign = "−" if k < 0 else ""
+                factor = "" if abs(k) == 1 else f"{abs(k):g} × "
+                return Diagnosis("missing_term", f"missing term: {sign}{factor}{label}")
     return None
 
 

@@ -21,7 +21,9 @@ from derive.answers.ast_nodes import Name, Node, walk
 from derive.answers.derivation.checker import (
     DEFAULT_INSTANCES, LINE_SECONDS, BUDGET, LineSetup, Unreadable, check_claim, prepare, terms_of,
 )
-from derive.answers.derivation.claims import NewName, Scope, UserName, parse_claim, parse_side, split_sides
+from derive.answers.derivation.claims import (
+    NewName, Scope, UserName, bounded, parse_claim, parse_side, split_sides,
+)
 from derive.answers.derivation.context import Context, context_keys, get_context
 from derive.answers.derivation.diagnose import counterexample, diagnose_line
 from derive.answers.derivation.evaluator import evaluate_line
@@ -176,13 +178,31 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
         return Step(row.line, row.source, verdict.status, verdict.method, verdict.diagnosis, None, verdict.notes,
                     claim)
     found = diagnose_line(setup.left, setup.right, outcomes, _evaluator(setup, ctx, seconds), terms_of,
-                          sigma_power=None)
+                          sigma_power=None, candidates=_candidates(ctx, setup))
     used = {n.id for side in (setup.left, setup.right) for n in walk(side) if isinstance(n, Name)}
     shown = [s.name for s in ctx.symbols if s.kind in ("input", "label", "noise")] + list(setup.free)
     ce = counterexample(outcomes, used, shown)
     if ce is not None and setup.free:
         ce["indices"] = {v: ce["values"].pop(v) + 1 for v in setup.free if v in ce["values"]}
     return Step(row.line, row.source, "wrong", verdict.method, found.message, ce, verdict.notes, claim)
+
+
+def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node]]:
+    """The problem's known terms, their placeholders bound to the line's free indices (every way)."""
+    from itertools import product
+
+    from derive.answers.derivation.claims import rename
+
+    out = []
+    for term in ctx.terms:
+        tree = ctx.definition_tree(term.name)
+        fresh = {v: Name(f"{v}_term") for v in term.bound}
+        tree = bounded(tree, {v: (f"{v}_term", size) for v, size in term.bound.items()})
+        for combo in product(list(setup.free), repeat=len(term.subscripts)):
+            mapping: dict[str, Node] = dict(fresh)
+            mapping.update({p: Name(v) for p, v in zip(term.subscripts, combo)})
+            out.append((term.spellings[0], rename(tree, mapping)))
+    return out
 
 
 def _evaluator(setup: LineSetup, ctx: Context, seconds: float) -> Any:
