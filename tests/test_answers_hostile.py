@@ -106,7 +106,7 @@ def test_the_guard_fixture_itself_catches_execution(nothing_may_run: None) -> No
 
 #: answers that parse but would be expensive: refused or stopped while evaluating, never hanging
 EXPENSIVE = {
-    "allocation through a size": ("ones(N**30)", "allocate more than"),
+    "allocation through a size": ("ones(N**30)", "entries (limit"),
     "nested sums": ("sum_j " * 12 + "sigma", "budget"),
 }
 

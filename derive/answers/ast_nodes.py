@@ -126,10 +126,16 @@ class Index(Node):
 
 @dataclass(frozen=True)
 class SumOver(Node):
-    """The index sum over ``var`` (its range is set by the question) of ``body``."""
+    """The index sum over ``var`` of ``body``, for ``start <= var < stop`` (0-based).
+
+    ``start`` None is 0 and ``stop`` None is the size the question gives for ``var``
+    (the whole range).
+    """
 
     var: str
     body: Node
+    start: Node | None = None
+    stop: Node | None = None
 
 
 def walk(node: Node) -> Iterator[Node]:
@@ -204,5 +210,8 @@ def render(node: Node) -> str:
     if isinstance(node, Index):
         return f"{_wrap(node.base, _PREC['atom'])}[{', '.join(render(i) for i in node.items)}]"
     if isinstance(node, SumOver):
-        return f"sum({node.var}, {render(node.body)})"
+        bounds = ""
+        if node.start is not None or node.stop is not None:
+            bounds = f", {render(node.start or Num(0))}, {render(node.stop) if node.stop else 'None'}"
+        return f"sum({node.var}, {render(node.body)}{bounds})"
     raise TypeError(f"render: unknown node {node!r}")

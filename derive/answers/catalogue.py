@@ -7,7 +7,7 @@ the symbolic references are the derivations' own result steps at concrete sizes.
 
 Examples
 --------
->>> [q.id for q in QUESTIONS][:4]
+>>> [q.id for q in all_questions()][:4]
 ['noisy.expected_loss', 'noisy.R', 'noisy.ridge_gradient', 'noisy.ridge_minimiser']
 >>> get_question("softmax.grad_W").examples["numpy"]
 '(Y - P).T @ X'

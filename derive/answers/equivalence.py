@@ -30,7 +30,8 @@ from numpy.typing import NDArray
 
 from derive.answers.ast_nodes import Node, names_used, render
 from derive.answers.diagnosis import Outcome, close, diagnose
-from derive.answers.evaluate import DEFAULT_BUDGET, EvaluationError, evaluate
+from derive.answers.errors import EvaluationError, ShapeMismatch, TooExpensive
+from derive.answers.evaluate import DEFAULT_BUDGET, evaluate
 from derive.answers.parser import parse_expression
 from derive.answers.questions import Instance, Question
 from derive.answers.to_sympy import NotSymbolic, element_symbols, sympy_zero, to_sympy
@@ -129,7 +130,7 @@ def _symbolic_env(question: Question, sizes: dict[str, int] | None) -> dict[str,
             env[s.name] = sizes[s.name] if sizes is not None else sp.Symbol(s.name, integer=True, positive=True)
         elif s.kind == "input":
             shape = tuple(sizes[n] for n in s.shape) if sizes is not None else ()
-            positive = {"positive": True} if "> 0" in s.description else {"real": True}
+            positive = {"positive": True} if s.positive else {"real": True}
             env[s.name] = element_symbols(s.name, shape, **positive)
         elif s.kind == "derived" and s.name == "I" and sizes is not None:
             env[s.name] = np.array(sp.eye(sizes[s.shape[0]]).tolist(), dtype=object)
@@ -148,7 +149,7 @@ def symbolic_verdict(question: Question, tree: Node) -> bool | None:
             if isinstance(got, np.ndarray):
                 return None  # not a scalar: the numeric check reports the shape
             verdicts.append(sympy_zero(got - question.symbolic(env)))
-        except NotSymbolic:
+        except (NotSymbolic, EvaluationError):
             return None
         except (TypeError, ValueError, AttributeError, ZeroDivisionError):
             return None
@@ -180,17 +181,20 @@ def check(question: Question, tree: Node, answer: str, rng: np.random.Generator,
         expected = question.reference_value(inst)
         got: NDArray[np.float64] | None = None
         error = None
+        shape_error = False
         total = sum(inst.sizes.values())
         if exhausted is not None and total >= exhausted[0]:
             error = exhausted[1]
         else:
             try:
                 got = evaluate_answer(tree, question, inst.env)
+            except TooExpensive as exc:
+                error = str(exc)
+                exhausted = (total, error)
             except EvaluationError as exc:
                 error = str(exc)
-                if "budget" in error or "entries (limit" in error or "allocate" in error:
-                    exhausted = (total, error)
-        outcomes.append((inst, Outcome(inst.sizes, inst.env, expected, got, error)))
+                shape_error = isinstance(exc, ShapeMismatch)
+        outcomes.append((inst, Outcome(inst.sizes, inst.env, expected, got, error, shape_error)))
     failing = [(k, i, o) for k, (i, o) in enumerate(outcomes) if o.got is None or not close(o.got, o.expected)]
     numeric_ok = not failing
     notes: list[str] = []

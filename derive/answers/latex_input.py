@@ -38,16 +38,16 @@ from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, Node, Num, Slice, SumOver, Transpose,
 )
 from derive.answers.errors import RefusedInput
+from derive.answers.functions import LATEX_NAMES, Function
 from derive.answers.latex_lexer import Tok, looks_like_latex, tokenize
 from derive.answers.latex_scripts import LatexScripts, PendingSum
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, check_limits
 from derive.answers.vocabulary import Vocabulary
 
-__all__ = ["parse_latex", "looks_like_latex"]
+__all__ = ["parse_latex", "looks_like_latex", "LatexParser"]
 
 _RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
               r"\ge": ">=", r"\geq": ">="}
-_FUNCS = {r"\log": "log", r"\ln": "log", r"\exp": "exp"}
 _PRODUCT_CMDS = {r"\cdot", r"\times"}
 
 
@@ -62,7 +62,7 @@ def parse_latex(text: str, vocab: Vocabulary) -> Node:
         Over-long or too deeply nested input, or a too large exponent.
     """
     check_limits(text)
-    parser = _LatexParser(text, tokenize(text), vocab)
+    parser = LatexParser(text, tokenize(text), vocab)
     try:
         node = parser.expr(0)
     except RecursionError:
@@ -71,7 +71,9 @@ def parse_latex(text: str, vocab: Vocabulary) -> Node:
     return node
 
 
-class _LatexParser(LatexScripts):
+class LatexParser(LatexScripts):
+    """The recursive-descent parser of the LaTeX subset (its scripts in :class:`LatexScripts`)."""
+
     def __init__(self, text: str, toks: list[Tok], vocab: Vocabulary) -> None:
         super().__init__(text, toks)
         self.vocab = vocab
@@ -100,7 +102,7 @@ class _LatexParser(LatexScripts):
             self.take()
         return self.product(depth + 1)
 
-    def _starts_factor(self) -> bool:
+    def starts_factor(self) -> bool:
         t = self.tok
         if t.kind in ("num", "letter"):
             return True
@@ -123,7 +125,7 @@ class _LatexParser(LatexScripts):
                     rhs = rhs.finish(self, depth)
                     return Bin("/", node, rhs) if op == "/" else self.mul(node, rhs)
                 node = Bin("/", node, rhs) if op == "/" else self.mul(node, rhs)
-            elif self._starts_factor():
+            elif self.starts_factor():
                 rhs = self.power(depth + 1)
                 if isinstance(rhs, PendingSum):
                     return self.mul(node, rhs.finish(self, depth))
@@ -152,7 +154,7 @@ class _LatexParser(LatexScripts):
                 node = self.superscript(node, t, depth + 1)
         return node
 
-    def _atom_from(self, t: Tok) -> Node:
+    def atom_from(self, t: Tok) -> Node:
         if t.kind == "num":
             return _number(t, self)
         if t.kind == "letter":
@@ -202,8 +204,6 @@ class _LatexParser(LatexScripts):
             num = self.braced(depth)
             den = self.braced(depth)
             return Bin("/", num, den)
-        if v == r"\sqrt":
-            return Call("sqrt", (self.braced(depth),))
         if v == r"\|":
             if self.in_norm:
                 raise self.fail("nested norms are not supported", t)
@@ -217,18 +217,29 @@ class _LatexParser(LatexScripts):
             self.expect("1")
             self.expect("}")
             return self.indicator(depth)
-        if v in _FUNCS:
-            return Call(_FUNCS[v], (self.power(depth + 1),))
-        if v == r"\max":
-            self.expect("(")
-            a = self.expr(depth + 1)
-            self.expect(",")
-            b = self.expr(depth + 1)
-            self.expect(")")
-            return Call("maximum", (a, b))
+        if v[1:] in LATEX_NAMES:
+            return self.function(LATEX_NAMES[v[1:]], depth)
         if v == r"\sum":
-            return self.sum_limits(t)
+            return self.sum_limits(t, depth)
         raise self.fail(f"unsupported LaTeX command {v}", t)
+
+    def function(self, f: Function, depth: int) -> Node:
+        """A function of the table written in LaTeX: ``\\log x``, ``\\sqrt{x}``, ``\\max(a, b)``."""
+        if f.latex_form == "braced":
+            return Call(f.name, (self.braced(depth),))
+        if f.latex_form == "parens":
+            self.expect("(")
+            args = [self.expr(depth + 1)]
+            while self.at(","):
+                self.take()
+                args.append(self.expr(depth + 1))
+            self.expect(")")
+            low, high = f.arity
+            if not low <= len(args) <= high:
+                raise self.fail(f"\\{f.latex[0]} takes {low if low == high else f'{low} to {high}'} "
+                                f"argument(s), got {len(args)}")
+            return Call(f.name, tuple(args))
+        return Call(f.name, (self.power(depth + 1),))
 
     def braced(self, depth: int) -> Node:
         self.expect("{")
@@ -247,7 +258,7 @@ class _LatexParser(LatexScripts):
         return Indicator(Compare(op, left, right))
 
 
-def _number(t: Tok, parser: _LatexParser) -> Num:
+def _number(t: Tok, parser: LatexParser) -> Num:
     value: int | float = float(t.value) if "." in t.value else int(t.value)
     if abs(value) > MAX_CONSTANT:
         raise RefusedInput(f"the number {t.value:.40} is too large", text=parser.text, position=t.pos)

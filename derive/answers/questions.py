@@ -44,13 +44,14 @@ class SymbolSpec:
     ``kind`` is "input" (data or parameter), "derived" (computed from the inputs,
     e.g. the softmax probabilities P), "size", "index" (a given index such as the
     class i), "bound" (summed over: j) or "stacked" (a free index whose values
-    make up the result's axes).
+    make up the result's axes).  ``positive`` says a scalar input is > 0 (σ).
     """
 
     name: str
     shape: tuple[str, ...]
     description: str
     kind: str = "input"
+    positive: bool = False
 
     def describe(self) -> str:
         """``name: shape description`` as ``--list`` shows it."""

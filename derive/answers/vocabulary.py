@@ -1,28 +1,14 @@
-"""What an answer may use: the question's names (:class:`Vocabulary`) and the functions (:data:`FUNCTIONS`)."""
+"""What an answer may use: the question's names (:class:`Vocabulary`).
+
+The functions are in the one table :data:`derive.answers.functions.FUNCTIONS`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Vocabulary", "FUNCTIONS"]
-
-#: function -> (min args, max args, allowed keywords)
-FUNCTIONS: dict[str, tuple[int, int, frozenset[str]]] = {
-    "exp": (1, 1, frozenset()), "log": (1, 1, frozenset()), "sqrt": (1, 1, frozenset()),
-    "abs": (1, 1, frozenset()), "square": (1, 1, frozenset()),
-    "sum": (1, 1, frozenset({"axis", "keepdims"})), "mean": (1, 1, frozenset({"axis", "keepdims"})),
-    "norm": (1, 1, frozenset({"ord", "axis"})),
-    "max": (1, 2, frozenset({"axis", "keepdims"})), "min": (1, 2, frozenset({"axis", "keepdims"})),
-    "maximum": (2, 2, frozenset()), "minimum": (2, 2, frozenset()),
-    "where": (3, 3, frozenset()), "ind": (1, 1, frozenset()),
-    "ones": (1, 2, frozenset()), "zeros": (1, 2, frozenset()), "eye": (1, 1, frozenset()),
-    "inv": (1, 1, frozenset()), "solve": (2, 2, frozenset()), "diag": (1, 1, frozenset()),
-    "outer": (2, 2, frozenset()), "dot": (2, 2, frozenset()), "trace": (1, 1, frozenset()),
-    "transpose": (1, 1, frozenset()),
-    "softmax": (1, 1, frozenset({"axis"})), "logsumexp": (1, 1, frozenset({"axis"})),
-}
-
+__all__ = ["Vocabulary"]
 
 @dataclass(frozen=True)
 class Vocabulary:

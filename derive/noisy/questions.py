@@ -38,7 +38,7 @@ def _noisy_symbolic(label: str | None) -> Any:
 
 _NOISY = (
     S("X", ("N", "d"), "inputs, one sample per row"), S("y", ("N",), "targets"),
-    S("theta", ("d",), "parameters"), S("sigma", (), "> 0, the noise standard deviation"),
+    S("theta", ("d",), "parameters"), S("sigma", (), "> 0, the noise standard deviation", positive=True),
     S("I", ("d", "d"), "the identity matrix", "derived"),
     S("N", (), "number of samples", "size"), S("d", (), "number of features", "size"),
     S("j", ("N",), "sample index, bound in sums (0..N-1)", "bound"),
