@@ -174,9 +174,9 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
         return Step(row.line, row.source, "undecided", method="over its time budget",
                     diagnosis="the derivation's total time budget ran out before this line", claim=claim)
     verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds)
+    method = "; ".join((verdict.method,) + verdict.notes)
     if verdict.status != "wrong":
-        return Step(row.line, row.source, verdict.status, verdict.method, verdict.diagnosis, None, verdict.notes,
-                    claim)
+        return Step(row.line, row.source, verdict.status, method, verdict.diagnosis, None, (), claim)
     found = diagnose_line(setup.left, setup.right, outcomes, _evaluator(setup, ctx, seconds), terms_of,
                           sigma_power=None, candidates=_candidates(ctx, setup))
     used = {n.id for side in (setup.left, setup.right) for n in walk(side) if isinstance(n, Name)}
@@ -184,7 +184,7 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
     ce = counterexample(outcomes, used, shown)
     if ce is not None and setup.free:
         ce["indices"] = {v: ce["values"].pop(v) + 1 for v in setup.free if v in ce["values"]}
-    return Step(row.line, row.source, "wrong", verdict.method, found.message, ce, verdict.notes, claim)
+    return Step(row.line, row.source, "wrong", method, found.message, ce, (), claim)
 
 
 def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node]]:
