@@ -180,7 +180,8 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
     found = diagnose_line(setup.left, setup.right, outcomes, _evaluator(setup, ctx, seconds), terms_of,
                           sigma_power=None, candidates=_candidates(ctx, setup))
     used = {n.id for side in (setup.left, setup.right) for n in walk(side) if isinstance(n, Name)}
-    shown = [s.name for s in ctx.symbols if s.kind in ("input", "label", "noise")] + list(setup.free)
+    kinds = ("input", "label") if setup.has_noise_expectation else ("input", "label", "noise")
+    shown = [s.name for s in ctx.symbols if s.kind in kinds] + list(setup.free)
     ce = counterexample(outcomes, used, shown)
     if ce is not None and setup.free:
         ce["indices"] = {v: ce["values"].pop(v) + 1 for v in setup.free if v in ce["values"]}

@@ -69,4 +69,6 @@ def show(node: Node) -> str:
     result = "".join(out)
     for key, label in labels.items():
         result = result.replace(key, label)
+    for word, letter in (("sigma", "σ"), ("theta", "θ"), ("delta1", "δ"), ("delta", "δ"), (" ** 2", "²")):
+        result = result.replace(word, letter)
     return result
