@@ -39,6 +39,6 @@ CONTEXT = Context(
         Definition("D", ("D",), "sqrt(sum((X[:, None, :] - Z[None, :, :])**2, axis=-1))",
                    "D: the (A, B) matrix of distances D_{a,b} = ‖x^{(a)} − z^{(b)}‖"),
     ),
-    bare={"X": "x1", "Z": "z1"},
+    bare={"x": "x1", "z": "z1"},
     sample_subscript=False,
 )

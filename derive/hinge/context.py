@@ -40,6 +40,8 @@ CONTEXT = Context(
         Definition("L", ("L",), "mean(maximum(0, 1 - y * (X @ w + b)))",
                    "the hinge loss L(w, b) = (1/K) Σ_i max(0, 1 − y^{(i)}(wᵀx^{(i)} + b))", params=("w", "b"),
                    param_ndims={"b": 0}),
+        Definition("H", ("H",), "1{z_ > 0}", "the Heaviside step H_h(z) (h: its value at the kink z = 0)",
+                   params=("z_",), subscripts=("h_",), param_ndims={"z_": 0}),
     ),
     kink="the margin y^{(i)}(w^T x^{(i)} + b) = 1",
 )

@@ -47,9 +47,10 @@ CONTEXT = Context(
                    params=("theta",)),
         Definition("Ltilde", (r"\tilde{L}", r"\hat{L}"), "mean((y - (X + delta) @ theta)**2)",
                    "the noisy loss L̃(θ) = (1/N) Σ_j (y⁽ʲ⁾ − (x⁽ʲ⁾ + δ⁽ʲ⁾)ᵀθ)²", params=("theta",)),
+        Definition("lambda", (r"\lambda",), "sigma**2", "λ = σ², the ridge strength the noise acts as"),
     ),
     size_spellings={"n": "N"},
     noise_scale="sigma",
-    bare={"delta": "delta1"},
+    bare={r"\delta": "delta1"},
     default_variable="theta",
 )

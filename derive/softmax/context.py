@@ -46,10 +46,13 @@ CONTEXT = Context(
         Definition("softmax", ("softmax",), "softmax(W @ xv + b)[i_]",
                    "softmax_i(x) = e^{b_i + w_iᵀx} / Σ_k e^{b_k + w_kᵀx} (also σ_i(x))",
                    params=("xv",), subscripts=("i_",)),
+        Definition("score", ("a",), "W[i_] @ xv + b[i_]", "the score a_i(x) = b_i + w_iᵀx",
+                   params=("xv",), subscripts=("i_",)),
         Definition("P", ("P",), "softmax(X @ W.T + b)", "P: the (m, c) matrix of probabilities, "
                    "P_{j,i} = softmax_i(x^{(j)})", applied="Pcond"),
         Definition("Pcond", (), "softmax(W @ xv + b)[lab]", "P(y | x, θ) = softmax_y(x)",
                    params=("lab", "xv", "th"), param_ndims={"lab": 0, "th": 0}),
+        Definition("ell", (r"\ell",), "logsumexp(X @ W.T + b)", "ℓ: each sample's log-sum-exp of its scores"),
         Definition("loglik", (r"\mathcal{L}",), _LOGLIK, "the log-likelihood 𝓛 = Σ_j log P(y^{(j)} | x^{(j)}, θ)",
                    bound={"j_": "m"}),
         Definition("L", ("L",), f"-1 / m * {_LOGLIK}", "the mean loss L(θ) = −𝓛 / m (problem 5)",

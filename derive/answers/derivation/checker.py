@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from derive.answers.ast_nodes import Bin, Call, Compare, Index, Indicator, Name, Neg, Node, Num, SumOver, Transpose, walk
+from derive.answers.derivation.claims import ONES
 from derive.answers.derivation.context import Context
 from derive.answers.derivation.evaluator import NotChecked, OverBudget, evaluate_line
 from derive.answers.derivation.nodes import BoundedSum, Deriv, Expect, Named
@@ -160,7 +161,7 @@ def _bound_vars(node: Node) -> set[str]:
 
 
 def _free_indices(left: Node, right: Node, ctx: Context) -> dict[str, str]:
-    known = set(ctx.by_name) | set(ctx.sizes)
+    known = set(ctx.by_name) | set(ctx.sizes) | {ONES}
     bound = _bound_vars(left) | _bound_vars(right)
     free: dict[str, str] = {}
     for side in (left, right):

@@ -31,7 +31,7 @@ from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.latex_lexer import Tok, TokenStream, tokenize
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, check_limits, constant_value
 
-__all__ = ["Scope", "UserName", "parse_claim", "parse_side", "split_sides", "NewName", "ndim_of", "rename", "bounded"]
+__all__ = ["ONES", "Scope", "UserName", "parse_claim", "parse_side", "split_sides", "NewName", "ndim_of", "rename", "bounded"]
 
 _RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
               r"\ge": ">=", r"\geq": ">="}
@@ -41,6 +41,8 @@ _DECORATIONS = {r"\tilde": "tilde", r"\widetilde": "tilde", r"\hat": "hat", r"\w
 _BOLD = {r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\pmb"}
 _PRODUCT = {"*", r"\cdot", r"\times", r"\circ", r"\odot"}
 _FUNCS = {r"\log": "log", r"\ln": "log", r"\exp": "exp", "log": "log", "ln": "log", "exp": "exp"}
+#: the all-ones vector written without its size (its length is read off its neighbour in a product)
+ONES = "__ones"
 _GREEK_OK = {r"\theta", r"\sigma", r"\delta", r"\lambda", r"\mu", r"\alpha", r"\beta", r"\eta", r"\epsilon",
              r"\ell", r"\gamma", r"\phi", r"\psi", r"\omega", r"\tau", r"\rho", r"\xi", r"\zeta", r"\nu",
              r"\kappa", r"\pi", r"\Theta", r"\Delta", r"\Lambda", r"\Phi", r"\Omega"}
@@ -183,6 +185,8 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
     if isinstance(node, Num):
         return 0
     if isinstance(node, Name):
+        if node.id == ONES:
+            return 1
         s = ctx.by_name.get(node.id)
         return len(s.shape) if s is not None else 0
     if isinstance(node, Neg | Transpose):
@@ -211,6 +215,10 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
             return 0
         if node.func == "inv":
             return 2
+        if node.func == "ones":
+            return 1
+        if node.func == "diag":
+            return 1 if ndim_of(node.args[0], ctx, names) == 2 else 2
         return max((ndim_of(a, ctx, names) for a in node.args), default=0)
     return 0
 
@@ -544,10 +552,12 @@ class _ClaimParser(TokenStream):
             raise self.fail(f"unknown symbol {key!r}; this problem knows: {self.known_names()}", t)
         if target.startswith("size:"):
             return Name(target[5:])
+        if target.startswith("def:") and self.index_mode and len(key) == 1 and not self.at("_", "("):
+            return Name(key)
         if target.startswith("def:"):
             return self.definition_use(target[4:], t, depth)
-        if target in self.ctx.bare and not self._sample_script_follows():
-            return Name(self.ctx.bare[target])
+        if key in self.ctx.bare and not self._sample_script_follows():
+            return Name(self.ctx.bare[key])
         return Name(target)
 
     def _sample_script_follows(self) -> bool:
@@ -659,6 +669,19 @@ class _ClaimParser(TokenStream):
             self.in_norm -= 1
             self.expect(r"\|")
             return Call("norm", (inner,))
+        if v in _BOLD and self.at("{") and self.peek().value == "1" and self.peek(2).value == "}":
+            self.take()
+            self.take()
+            self.take()
+            if self.at("_"):
+                self.take()
+                self.index_mode += 1
+                try:
+                    size = self.script_group(depth)
+                finally:
+                    self.index_mode -= 1
+                return Call("ones", (size,))
+            return Name(ONES)
         if v in (r"\mathbb", r"\mathbf", r"\mathrm", r"\one", r"\E"):
             letter = v[1:] if v in (r"\E",) else ("1" if v == r"\one" else None)
             if letter is None:

@@ -83,7 +83,7 @@ class Context:
     sigma_means_softmax: bool = False
     kink: str | None = None  # a description of the non-differentiable point, if any
     max_noise_entries: int = 48  # cap on the noise's entries where a line takes an expectation
-    bare: Mapping[str, str] = field(default_factory=dict)  # symbol written without its sample index -> one sample's
+    bare: Mapping[str, str] = field(default_factory=dict)  # spelling without a sample index -> one sample's vector
     #: terms a wrong line may have dropped or added (placeholders: a definition's subscripts, bound to the
     #: line's free indices of the same size); the diagnosis names them
     terms: tuple[Definition, ...] = ()

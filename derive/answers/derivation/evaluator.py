@@ -52,6 +52,17 @@ class NotChecked(EvaluationError):
     """The line uses something this evaluator refuses to approximate."""
 
 
+def _count(n: Any) -> int:
+    v = np.real(np.asarray(n))
+    if v.ndim != 0 or not float(v).is_integer() or not 0 <= float(v) <= MAX_ENTRIES:
+        raise EvaluationError(f"a vector of ones needs a whole length up to {MAX_ENTRIES}, got {n!r}")
+    return int(v)
+
+
+class _Ones:
+    """The all-ones vector whose length its neighbour in a matrix product decides."""
+
+
 def _real(x: Any) -> Any:
     return np.real(x)
 
@@ -92,6 +103,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "inv": np.linalg.inv, "diag": np.diag, "trace": np.trace, "transpose": np.transpose,
     "softmax": _softmax, "logsumexp": _logsumexp,
     "onehot": lambda y, c: np.eye(int(c))[np.asarray(y, dtype=int)],
+    "ones": lambda n: np.ones(_count(n)),
     "where": lambda c, a, b: np.where(_real(c) != 0, a, b),
     "ind": lambda c: (_real(c) != 0).astype(float),
 }
@@ -191,6 +203,8 @@ class _Evaluator:
         if isinstance(node, Num):
             return node.value
         if isinstance(node, Name):
+            if node.id == "__ones":
+                return _Ones()
             if node.id not in self.env:
                 raise EvaluationError(f"{node.id!r} has no value here")
             return self.env[node.id]
@@ -204,7 +218,8 @@ class _Evaluator:
         if isinstance(node, Indicator):
             return (_real(self.run(node.cond)) != 0) * 1.0
         if isinstance(node, Transpose):
-            return np.transpose(self.run(node.operand))
+            inner = self.run(node.operand)
+            return inner if isinstance(inner, _Ones) else np.transpose(inner)
         if isinstance(node, Index):
             return self._index(node)
         if isinstance(node, SumOver):
@@ -214,7 +229,10 @@ class _Evaluator:
         if isinstance(node, Call):
             return self._call(node)
         if isinstance(node, Outer):
-            a, b = np.asarray(self.run(node.left)), np.asarray(self.run(node.right))
+            a, b = self.run(node.left), self.run(node.right)
+            if isinstance(a, _Ones) != isinstance(b, _Ones):  # 1 bᵀ: b as a row, broadcast against its neighbour
+                return np.asarray(b)[None, :] if isinstance(a, _Ones) else np.asarray(a)[:, None]
+            a, b = np.asarray(a), np.asarray(b)
             if a.ndim != 1 or b.ndim != 1:
                 raise EvaluationError(f"shape mismatch in {_show(node)}: an outer product needs two vectors")
             return np.outer(a, b)
@@ -231,6 +249,11 @@ class _Evaluator:
 
     def _binary(self, node: Bin) -> Any:
         a, b = self.run(node.left), self.run(node.right)
+        if isinstance(a, _Ones) or isinstance(b, _Ones):
+            if node.op != "@" or (isinstance(a, _Ones) and isinstance(b, _Ones)):
+                raise EvaluationError("the length of the ones vector 1 cannot be read here: write 1_n")
+            a = np.ones(np.shape(b)[0]) if isinstance(a, _Ones) else a
+            b = np.ones(np.shape(a)[-1]) if isinstance(b, _Ones) else b
         if node.op == "@" and (np.ndim(a) == 0 or np.ndim(b) == 0):
             return np.asarray(a) * np.asarray(b)  # a scalar on one side: a plain product
         try:
