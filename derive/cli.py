@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "knn": ("numerics.commands.knn", "k-nearest neighbours experiments (problem 2)"),
     "softmax": ("numerics.commands.softmax", "softmax classifier experiments (problem 5)"),
     "check-answer": ("derive.commands.check_answer", "check a hand-derived result against the derivation"),
+    "check-derivation": ("derive.commands.check_derivation", "check a hand derivation line by line"),
     "grade": ("derive.commands.grade", "grade a student's KNN / Softmax implementation"),
     "solutions": ("derive.commands.solutions", "write the LaTeX worked solutions and figures"),
     "bench": ("numerics.commands.bench", "benchmark the CIFAR-scale paths against installed peers"),

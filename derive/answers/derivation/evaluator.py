@@ -1,0 +1,415 @@
+r"""Evaluate a derivation line's tree on one instance, with expectations and derivatives, within a budget.
+
+The values are numpy arrays (float64, complex128 inside a derivative).  Beyond
+:mod:`derive.answers.evaluate` it knows the nodes of
+:mod:`derive.answers.derivation.nodes`:
+
+* :class:`~derive.answers.derivation.nodes.Deriv` — by the complex step
+  :math:`f'(x) = \operatorname{Im} f(x + ih)/h` with :math:`h = 10^{-30}`: no
+  subtraction, so the derivative is exact to rounding for every analytic
+  expression (max, indicators and comparisons act on the real part, which is how
+  the kink of the hinge is left to the subgradient choice);
+* :class:`~derive.answers.derivation.nodes.Expect` — the expectation over the
+  Gaussian noise of a polynomial of degree at most 3 in the noise entries, exactly,
+  by the symmetric rule :math:`\mathbb{E} f(\delta) = \frac{1}{2n}\sum_k
+  [f(\sigma\sqrt{n} e_k) + f(-\sigma\sqrt{n} e_k)]` (odd moments vanish,
+  :math:`\mathbb{E}[\delta_k\delta_l] = \sigma^2 \mathbb{1}\{k = l\}` — the moment
+  rule of :mod:`derive.expectation`); a higher degree or the noise inside a
+  non-polynomial function is refused (:class:`NotChecked`), never approximated.
+
+Every evaluation counts its steps and watches a deadline; running out raises
+:class:`OverBudget` (the line is then ``undecided``).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from derive.answers.ast_nodes import (
+    Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, render,
+)
+from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer
+from derive.answers.evaluate import EvaluationError
+
+__all__ = ["evaluate_line", "OverBudget", "NotChecked", "noise_degree", "STEP", "MAX_ENTRIES"]
+
+#: complex step (any tiny h works: nothing is subtracted)
+STEP = 1e-30
+MAX_ENTRIES = 200_000
+
+
+class OverBudget(EvaluationError):
+    """The evaluation ran out of steps or time."""
+
+
+class NotChecked(EvaluationError):
+    """The line uses something this evaluator refuses to approximate."""
+
+
+def _count(n: Any) -> int:
+    v = np.real(np.asarray(n))
+    if v.ndim != 0 or not float(v).is_integer() or not 0 <= float(v) <= MAX_ENTRIES:
+        raise EvaluationError(f"a vector of ones needs a whole length up to {MAX_ENTRIES}, got {n!r}")
+    return int(v)
+
+
+class _Ones:
+    """The all-ones vector whose length its neighbour in a matrix product decides."""
+
+
+def _real(x: Any) -> Any:
+    return np.real(x)
+
+
+def _softmax(z: Any, axis: int = -1) -> Any:
+    e = np.exp(z - np.max(_real(z), axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _logsumexp(z: Any, axis: int = -1) -> Any:
+    zmax = np.max(_real(z), axis=axis, keepdims=True)
+    return np.squeeze(zmax, axis=axis) + np.log(np.sum(np.exp(z - zmax), axis=axis))
+
+
+def _norm(x: Any) -> Any:
+    a = np.asarray(x)
+    return np.sqrt(np.sum(a * a))  # analytic: the complex step goes through it
+
+
+def _maximum(a: Any, b: Any) -> Any:
+    a, b = np.broadcast_arrays(np.asarray(a), np.asarray(b))
+    return np.where(_real(a) >= _real(b), a, b)
+
+
+def _minimum(a: Any, b: Any) -> Any:
+    a, b = np.broadcast_arrays(np.asarray(a), np.asarray(b))
+    return np.where(_real(a) <= _real(b), a, b)
+
+
+def _abs(x: Any) -> Any:
+    return np.where(_real(x) >= 0, x, -np.asarray(x))
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": _abs, "square": np.square,
+    "sum": lambda x, axis=None: np.sum(x, axis=axis), "mean": lambda x, axis=None: np.mean(x, axis=axis),
+    "norm": _norm, "maximum": _maximum, "minimum": _minimum,
+    "inv": np.linalg.inv, "diag": np.diag, "trace": np.trace, "transpose": np.transpose,
+    "softmax": _softmax, "logsumexp": _logsumexp,
+    "onehot": lambda y, c: np.eye(int(c))[np.asarray(y, dtype=int)],
+    "ones": lambda n: np.ones(_count(n)),
+    "where": lambda c, a, b: np.where(_real(c) != 0, a, b),
+    "ind": lambda c: (_real(c) != 0).astype(float),
+}
+
+_BIN: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "@": operator.matmul,
+}
+_CMP: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+_LINEAR = {"sum", "mean", "transpose", "trace", "diag"}
+
+
+def noise_degree(node: Node, noise: frozenset[str]) -> float:
+    """The degree of ``node`` as a polynomial in the noise entries (``inf``: not a polynomial)."""
+    if isinstance(node, Name):
+        return 1 if node.id in noise else 0
+    if isinstance(node, Num | Expect):
+        return 0
+    if isinstance(node, Neg | Transpose):
+        return noise_degree(node.operand, noise)
+    if isinstance(node, Named):
+        return noise_degree(node.tree, noise)
+    if isinstance(node, Index):
+        if any(noise_degree(i, noise) for i in node.items):
+            return math.inf
+        return noise_degree(node.base, noise)
+    if isinstance(node, SumOver | BoundedSum | Deriv):
+        return noise_degree(node.body, noise)
+    if isinstance(node, Bin | Outer | Concat):
+        a, b = noise_degree(node.left, noise), noise_degree(node.right, noise)
+        op = node.op if isinstance(node, Bin) else ("*" if isinstance(node, Outer) else "+")
+        if op in ("+", "-"):
+            return max(a, b)
+        if op in ("*", "@"):
+            return a + b
+        if op == "/":
+            return a if b == 0 else math.inf
+        if b == 0 and isinstance(node.right, Num) and float(node.right.value).is_integer() and node.right.value >= 0:
+            if isinstance(node.left, Call) and node.left.func == "norm" and node.right.value == 2:
+                return 2 * noise_degree(node.left.args[0], noise)
+            return a * int(node.right.value)
+        return 0 if a == 0 and b == 0 else math.inf
+    if isinstance(node, Call):
+        degrees = [noise_degree(x, noise) for x in node.args]
+        if all(d == 0 for d in degrees):
+            return 0
+        return max(degrees) if node.func in _LINEAR else math.inf
+    if isinstance(node, Compare | Indicator):
+        return 0 if all(noise_degree(c, noise) == 0 for c in node.children()) else math.inf
+    return math.inf
+
+
+def evaluate_line(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, str], noise: Mapping[str, str],
+                  budget: int, deadline: float) -> Any:
+    """Evaluate ``node`` on one instance.
+
+    Parameters
+    ----------
+    node : Node
+        The parsed side of a claim.
+    env : mapping
+        Values of the names (arrays; ints for sizes and indices).
+    ranges : mapping
+        Sum variable -> size name (for :class:`SumOver`).
+    noise : mapping
+        Noise symbol -> name of its standard deviation (``{"delta": "sigma"}``).
+    budget : int
+        Maximum number of node evaluations.
+    deadline : float
+        ``time.monotonic()`` after which the evaluation stops (:class:`OverBudget`).
+    """
+    ev = _Evaluator(env, ranges, noise, budget, deadline)
+    with np.errstate(all="ignore"):
+        return ev.run(node)
+
+
+class _Evaluator:
+    def __init__(self, env: Mapping[str, Any], ranges: Mapping[str, str], noise: Mapping[str, str], budget: int,
+                 deadline: float) -> None:
+        self.env, self.ranges, self.noise = dict(env), ranges, noise
+        self.budget, self.deadline = budget, deadline
+        self.in_derivative = False
+
+    def run(self, node: Node) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise OverBudget("the line takes too many steps to evaluate (budget exceeded)")
+        if self.budget % 2048 == 0 and time.monotonic() > self.deadline:
+            raise OverBudget("the line took longer than its time budget")
+        value = self._dispatch(node)
+        if isinstance(value, np.ndarray) and value.size > MAX_ENTRIES:
+            raise EvaluationError(f"{_show(node)} has {value.size} entries (limit {MAX_ENTRIES})")
+        return value
+
+    def _dispatch(self, node: Node) -> Any:
+        if isinstance(node, Num):
+            return node.value
+        if isinstance(node, Name):
+            if node.id == "__ones":
+                return _Ones()
+            if node.id not in self.env:
+                raise EvaluationError(f"{node.id!r} has no value here")
+            return self.env[node.id]
+        if isinstance(node, Neg):
+            return -np.asarray(self.run(node.operand))
+        if isinstance(node, Bin):
+            return self._binary(node)
+        if isinstance(node, Compare):
+            a, b = self.run(node.left), self.run(node.right)
+            return _CMP[node.op](_real(a), _real(b)) * 1.0
+        if isinstance(node, Indicator):
+            return (_real(self.run(node.cond)) != 0) * 1.0
+        if isinstance(node, Transpose):
+            inner = self.run(node.operand)
+            return inner if isinstance(inner, _Ones) else np.transpose(inner)
+        if isinstance(node, Index):
+            return self._index(node)
+        if isinstance(node, SumOver):
+            return self._sum(node.var, node.body, self.ranges.get(node.var), None, 0)
+        if isinstance(node, BoundedSum):
+            return self._sum(node.var, node.body, node.size, node.upper, node.base)
+        if isinstance(node, Call):
+            return self._call(node)
+        if isinstance(node, Outer):
+            a, b = self.run(node.left), self.run(node.right)
+            if isinstance(a, _Ones) != isinstance(b, _Ones):  # 1 bᵀ: b as a row, broadcast against its neighbour
+                return np.asarray(b)[None, :] if isinstance(a, _Ones) else np.asarray(a)[:, None]
+            a, b = np.asarray(a), np.asarray(b)
+            if a.ndim != 1 or b.ndim != 1:
+                raise EvaluationError(f"shape mismatch in {_show(node)}: an outer product needs two vectors")
+            return np.outer(a, b)
+        if isinstance(node, Concat):
+            a, b = np.asarray(self.run(node.left)), np.asarray(self.run(node.right))
+            return np.concatenate([a.reshape(-1), b.reshape(-1)])
+        if isinstance(node, Named):
+            return self.run(node.tree)
+        if isinstance(node, Deriv):
+            return self._derivative(node)
+        if isinstance(node, Expect):
+            return self._expectation(node)
+        raise EvaluationError(f"cannot evaluate {_show(node)}")
+
+    def _binary(self, node: Bin) -> Any:
+        a, b = self.run(node.left), self.run(node.right)
+        if isinstance(a, _Ones) or isinstance(b, _Ones):
+            if node.op != "@" or (isinstance(a, _Ones) and isinstance(b, _Ones)):
+                raise EvaluationError("the length of the ones vector 1 cannot be read here: write 1_n")
+            a = np.ones(np.shape(b)[0]) if isinstance(a, _Ones) else a
+            b = np.ones(np.shape(a)[-1]) if isinstance(b, _Ones) else b
+        if node.op == "@" and (np.ndim(a) == 0 or np.ndim(b) == 0):
+            return np.asarray(a) * np.asarray(b)  # a scalar on one side: a plain product
+        try:
+            if node.op == "**":
+                return np.power(np.asarray(a, dtype=complex if np.iscomplexobj(a) else float), b)
+            return _BIN[node.op](np.asarray(a), np.asarray(b))
+        except ValueError as exc:
+            raise EvaluationError(f"shape mismatch in {_show(node)}: shapes {np.shape(a)} and {np.shape(b)}"
+                                  f" ({_first_line(exc)})") from None
+
+    def _index(self, node: Index) -> Any:
+        base = np.asarray(self.run(node.base))
+        key: list[Any] = []
+        for item in node.items:
+            if isinstance(item, NewAxis):
+                key.append(None)
+                continue
+            if isinstance(item, Slice):
+                key.append(slice(None))
+                continue
+            v = np.real(np.asarray(self.run(item)))
+            if v.ndim != 0 or not float(v).is_integer():
+                raise EvaluationError(f"index {_show(item)} is not a whole number")
+            if int(v) < 0:
+                raise EvaluationError(f"{_show(node)}: index {int(v)} is out of range (shape {base.shape})")
+            key.append(int(v))
+        try:
+            return base[tuple(key)]
+        except IndexError as exc:
+            raise EvaluationError(f"{_show(node)}: {_first_line(exc)} (shape {base.shape})") from None
+
+    def _sum(self, var: str, body: Node, size: str | None, upper: Node | None, base: int) -> Any:
+        if upper is not None:
+            top = np.real(np.asarray(self.run(upper)))
+            if top.ndim != 0 or not float(top).is_integer():
+                raise EvaluationError(f"the upper bound of the sum over {var} is not a whole number")
+            count = int(top) - base + 1
+        elif size is not None and size in self.env:
+            count = int(self.env[size])
+        else:
+            raise EvaluationError(f"cannot tell what {var!r} runs over")
+        if count > 100_000:
+            raise OverBudget(f"the sum over {var} has {count} terms")
+        saved = self.env.get(var)
+        total: Any = 0.0
+        try:
+            for value in range(max(0, count)):
+                self.env[var] = value
+                term = self.run(body)
+                try:
+                    total = total + np.asarray(term)
+                except ValueError as exc:
+                    raise EvaluationError(f"the terms of the sum over {var} have different shapes "
+                                          f"({_first_line(exc)})") from None
+        finally:
+            if saved is None:
+                self.env.pop(var, None)
+            else:
+                self.env[var] = saved
+        return total
+
+    def _call(self, node: Call) -> Any:
+        args = [self.run(a) for a in node.args]
+        kwargs = {k: self.run(v) for k, v in node.kwargs}
+        function = FUNCTIONS.get(node.func)
+        if function is None:
+            raise EvaluationError(f"{node.func}() is not known here")
+        try:
+            return function(*args, **kwargs)
+        except (ValueError, np.linalg.LinAlgError, np.exceptions.AxisError, TypeError, IndexError) as exc:
+            raise EvaluationError(f"{_show(node)}: {_first_line(exc)}") from None
+
+    def _derivative(self, node: Deriv) -> Any:
+        if self.in_derivative:
+            raise NotChecked("second derivatives are not checked")
+        target, key = self._variable(node.wrt)
+        original = np.asarray(self.env[target])
+        if not np.issubdtype(original.dtype, np.floating):
+            raise NotChecked(f"cannot differentiate with respect to {target}")
+        sub_shape = np.shape(original[key])
+        outs = []
+        self.in_derivative = True
+        try:
+            for idx in np.ndindex(*sub_shape):
+                moved = original.astype(complex)
+                view = moved[key]
+                if np.ndim(view) == 0:
+                    moved[key] = moved[key] + 1j * STEP
+                else:
+                    view[idx] = view[idx] + 1j * STEP
+                self.env[target] = moved
+                outs.append(np.imag(np.asarray(self.run(node.body))) / STEP)
+        finally:
+            self.env[target] = original
+            self.in_derivative = False
+        shapes = {o.shape for o in outs}
+        if len(shapes) != 1:
+            raise EvaluationError("the derivative's entries have different shapes")
+        stacked = np.stack(outs, axis=-1) if outs else np.zeros(())
+        return stacked.reshape(outs[0].shape + sub_shape) if sub_shape else outs[0]
+
+    def _variable(self, wrt: Node) -> tuple[str, tuple[Any, ...]]:
+        items: list[Any] = []
+        node = wrt
+        chain = []
+        while isinstance(node, Index):
+            chain.append(node.items)
+            node = node.base
+        if not isinstance(node, Name) or node.id not in self.env:
+            raise EvaluationError(f"cannot differentiate with respect to {_show(wrt)}")
+        for group in reversed(chain):
+            for item in group:
+                v = np.real(np.asarray(self.run(item)))
+                if v.ndim != 0 or not float(v).is_integer():
+                    raise EvaluationError(f"index {_show(item)} is not a whole number")
+                items.append(int(v))
+        shape = np.shape(self.env[node.id])
+        if len(items) > len(shape) or any(not 0 <= i < n for i, n in zip(items, shape)):
+            raise EvaluationError(f"{_show(wrt)} is out of range (shape {shape})")
+        return node.id, tuple(items) + (slice(None),) * (len(shape) - len(items))
+
+    def _expectation(self, node: Expect) -> Any:
+        present = [n for n in self.noise if n in self.env]
+        if not present:
+            raise EvaluationError("no noise to take the expectation over")
+        degree = noise_degree(node.body, frozenset(present))
+        if degree == 0:
+            return self.run(node.body)
+        if degree > 3:
+            what = "not a polynomial" if math.isinf(degree) else f"a polynomial of degree {int(degree)}"
+            raise NotChecked(f"the expectation of {what} in the noise is not checked (only degree ≤ 3)")
+        originals = {n: np.asarray(self.env[n], dtype=float) for n in present}
+        total_entries = sum(a.size for a in originals.values())
+        scale = {n: float(np.real(self.env[self.noise[n]])) * math.sqrt(total_entries) for n in present}
+        acc: Any = 0.0
+        try:
+            for n in present:
+                for idx in np.ndindex(*originals[n].shape):
+                    for sign in (1.0, -1.0):
+                        for m in present:
+                            self.env[m] = np.zeros_like(originals[m])
+                        point = np.zeros_like(originals[n])
+                        point[idx] = sign * scale[n]
+                        self.env[n] = point
+                        acc = acc + np.asarray(self.run(node.body))
+        finally:
+            self.env.update(originals)
+        return acc / (2 * total_entries)
+
+
+def _show(node: Node) -> str:
+    try:
+        return render(node)
+    except TypeError:
+        return type(node).__name__
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
