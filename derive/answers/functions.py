@@ -402,12 +402,13 @@ _ROWS: tuple[Function, ...] = (
     Function("eye", (1, 1), _allocate("eye"), _sp_allocate("eye"), _eye),
     Function("inv", (1, 1), np.linalg.inv, _sp_inv, _same),
     Function("solve", (2, 2), np.linalg.solve, _sp_solve, _broadcast),
-    Function("diag", (1, 1), np.diag, _sp_linear(np.diag), _diag),
+    Function("diag", (1, 1), np.diag, _sp_linear(np.diag), _diag, latex=("diag",)),
     Function("outer", (2, 2), np.outer, _sp_linear(np.outer), _outer),
     Function("dot", (2, 2), np.dot, _sp_linear(np.dot), _dot),
     Function("trace", (1, 1), np.trace, _sp_linear(np.trace), _same, latex=("tr", "trace", "Tr")),
     Function("transpose", (1, 1), np.transpose, _sp_linear(np.transpose), _same),
-    Function("softmax", (1, 1), _softmax, None, _same, frozenset({"axis"}), rational=False),
+    Function("softmax", (1, 1), _softmax, None, _same, frozenset({"axis"}), latex=("softmax", "Softmax"),
+             rational=False),
     Function("logsumexp", (1, 1), _logsumexp, None, _same, frozenset({"axis"}), rational=False),
 )
 

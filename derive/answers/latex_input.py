@@ -104,7 +104,7 @@ class LatexParser(LatexScripts):
 
     def starts_factor(self) -> bool:
         t = self.tok
-        if t.kind in ("num", "letter"):
+        if t.kind in ("num", "letter", "word"):
             return True
         if t.kind == "cmd":
             if t.value == r"\|" and self.in_norm:
@@ -134,7 +134,14 @@ class LatexParser(LatexScripts):
                 return node
 
     def mul(self, a: Node, b: Node) -> Node:
-        """Juxtaposition: a matrix product between arrays, else a plain product."""
+        """Juxtaposition: a matrix product between arrays, else a plain product.
+
+        Vectors are columns on paper, so a vector times a transposed vector
+        (``\\theta\\theta^\\top``, ``x^{(j)} x^{(j)\\top}``) is their outer product.
+        """
+        if (_ndim(a, self.vocab) == 1 and isinstance(b, Transpose) and _ndim(b.operand, self.vocab) == 1
+                and not isinstance(a, Transpose)):
+            return Call("outer", (a, b.operand))
         if _ndim(a, self.vocab) >= 1 and _ndim(b, self.vocab) >= 1:
             return Bin("@", a, b)
         return Bin("*", a, b)
@@ -193,6 +200,11 @@ class LatexParser(LatexScripts):
             return inner
         if t.kind == "cmd":
             return self.command(t, depth)
+        if t.kind == "word":  # \operatorname{tr}, \text{softmax}, a bare softmax
+            self.take()
+            if t.value not in LATEX_NAMES:
+                raise self.fail(f"unsupported function {t.value}", t)
+            return self.function(LATEX_NAMES[t.value], depth)
         raise self.fail(f"unexpected {t.value!r}")
 
     def command(self, t: Tok, depth: int) -> Node:
