@@ -2,7 +2,9 @@
 
 The child (``os.fork``: it shares the loaded modules, so starting it costs
 milliseconds) lowers its address-space limit (``RLIMIT_AS``) to its current size
-plus ``memory`` bytes and runs the check; the parent waits at most ``seconds`` and
+plus ``memory`` bytes and its CPU-time limit (``RLIMIT_CPU``) to ``seconds``, and
+runs the check; the parent waits at most :data:`WALL_FACTOR` × ``seconds`` of wall
+time (a loaded machine slows the child down without changing the verdict) and
 kills it after.  A check that runs out of time or memory — SymPy's step included,
 which cannot be interrupted from inside — ends as :class:`TooExpensive`, never as
 a verdict; anything else the child raises is raised again in the parent.  Where
@@ -13,14 +15,15 @@ Examples
 --------
 >>> run_bounded(lambda: 6 * 7, seconds=10, memory=2**28)
 42
->>> run_bounded(lambda: sum(range(10**12)), seconds=0.5, memory=2**28)
+>>> run_bounded(lambda: sum(range(10**12)), seconds=1, memory=2**28)
 Traceback (most recent call last):
 ...
-derive.answers.errors.TooExpensive: checking the answer took more than 0.5 s
+derive.answers.errors.TooExpensive: checking the answer took more than ...
 """
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import select
@@ -36,12 +39,14 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     resource = None  # type: ignore[assignment]
 
-__all__ = ["run_bounded", "DEFAULT_SECONDS", "DEFAULT_MEMORY", "CheckCrashed"]
+__all__ = ["run_bounded", "DEFAULT_SECONDS", "DEFAULT_MEMORY", "WALL_FACTOR", "CheckCrashed"]
 
 T = TypeVar("T")
 
-#: Wall-clock seconds one answer's check may take (SymPy's step included).
-DEFAULT_SECONDS = 30.0
+#: CPU seconds one answer's check may take (SymPy's step included).
+DEFAULT_SECONDS = 20.0
+#: The wall-clock limit is this many times the CPU limit.
+WALL_FACTOR = 3.0
 #: Bytes of address space one answer's check may add.
 DEFAULT_MEMORY = 1 << 30
 
@@ -62,7 +67,7 @@ def _address_space() -> int:
     return 0
 
 
-def _child(fn: Callable[[], T], memory: int, w: int) -> None:
+def _child(fn: Callable[[], T], seconds: float, memory: int, w: int) -> None:
     try:
         try:
             current = _address_space()
@@ -70,6 +75,9 @@ def _child(fn: Callable[[], T], memory: int, w: int) -> None:
                 _, hard = resource.getrlimit(resource.RLIMIT_AS)
                 limit = current + memory
                 resource.setrlimit(resource.RLIMIT_AS, (limit if hard < 0 else min(limit, hard), hard))
+            if resource is not None:
+                cpu = max(1, math.ceil(seconds))
+                resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             payload: tuple[str, object] = ("ok", fn())
         except MemoryError:
             payload = ("raise", TooExpensive("checking the answer needs more memory than its budget",
@@ -88,7 +96,7 @@ def _child(fn: Callable[[], T], memory: int, w: int) -> None:
 
 
 def run_bounded(fn: Callable[[], T], *, seconds: float = DEFAULT_SECONDS, memory: int = DEFAULT_MEMORY) -> T:
-    """``fn()`` run in a child process with ``seconds`` of wall time and ``memory`` more bytes.
+    """``fn()`` run in a child process with ``seconds`` of CPU time and ``memory`` more bytes.
 
     Raises
     ------
@@ -105,10 +113,10 @@ def run_bounded(fn: Callable[[], T], *, seconds: float = DEFAULT_SECONDS, memory
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         os.close(r)
-        _child(fn, memory, w)
+        _child(fn, seconds, memory, w)
     os.close(w)
     chunks: list[bytes] = []
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + WALL_FACTOR * seconds
     timed_out = False
     try:
         while True:
@@ -129,8 +137,10 @@ def run_bounded(fn: Callable[[], T], *, seconds: float = DEFAULT_SECONDS, memory
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
     if timed_out:
-        raise TooExpensive(f"checking the answer took more than {seconds:g} s", budget="time")
+        raise TooExpensive(f"checking the answer took more than {WALL_FACTOR * seconds:g} s", budget="time")
     if not chunks:
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+            raise TooExpensive(f"checking the answer took more than {seconds:g} s of CPU time", budget="time")
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
             raise TooExpensive("checking the answer was stopped (memory)", budget="memory")
         raise CheckCrashed(f"the check ended without a result (status {status})")

@@ -246,39 +246,51 @@ def _warm(question_id: str) -> None:
 
 def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator,
            n_instances: int, n_exact: int) -> CheckResult:
-    symbolic = _symbolic_verdict(question, tree)
     numeric = _numeric_stage(question, tree, rng, n_instances)
-    exact = _exact_stage(question, tree, rng, n_exact) if symbolic is None else []
-    decided_exact = [e for e in exact if e.same is not None]
     base = CheckResult(question.id, answer, render(tree), True, "numeric", instances=len(numeric),
-                       exact_instances=len(decided_exact), sizes=size_ranges([i.sizes for i, _ in numeric]),
-                       exact_sizes=size_ranges([e.instance.sizes for e in decided_exact]))
+                       sizes=size_ranges([i.sizes for i, _ in numeric]))
     failing = [(k, i, o) for k, (i, o) in enumerate(numeric) if o.got is None or not close(o.got, o.expected)]
-    exact_wrong = [e for e in decided_exact if e.same is False]
-    if symbolic is True and not failing:
-        return replace(base, method="symbolic")
-    if symbolic is None and not failing and not exact_wrong:
-        return replace(base, method="exact" if decided_exact else "numeric")
-    if failing:
-        method = "symbolic" if symbolic is False else ("exact" if exact_wrong else "numeric")
-        notes = (["SymPy found the difference zero for symbolic sizes, but an instance differs; "
-                  "trusting the instance"] if symbolic is True else [])
+    if failing:  # a counterexample decides: no need for SymPy
         found = _bounds_diagnosis(question, tree, [o for _, o in numeric]) or diagnose(
             question, [o for _, o in numeric], _evaluator(question))
         _, inst, worst = min(failing, key=lambda t: (sum(t[1].sizes.values()), t[0]))
-        return replace(base, equivalent=False, method=method, diagnosis=found.message, mistake=found.code,
-                       counterexample=_counterexample(inst, worst.expected, worst.got, worst.error), notes=notes)
+        if found.code == "unknown" and worst.got is not None and not np.all(np.isfinite(worst.got)):
+            found = Diagnosis("overflow", "the answer evaluates to inf or nan where the derived result is finite "
+                                          "(an overflow, or a value outside a function's domain)")
+        elif found.code == "unknown" and len(failing) < len(numeric):
+            found = Diagnosis("size_dependent", _agreeing_sizes(numeric, {k for k, _, _ in failing}))
+        return replace(base, equivalent=False, diagnosis=found.message, mistake=found.code,
+                       counterexample=_counterexample(inst, worst.expected, worst.got, worst.error))
+    symbolic = _symbolic_verdict(question, tree)
+    if symbolic is True:
+        return replace(base, method="symbolic")
     if symbolic is False:
         return replace(base, equivalent=False, method="symbolic", mistake="symbolic_difference",
                        diagnosis="SymPy finds a non-zero difference for symbolic sizes (too small for the "
                                  "float instances to show: a stray constant or factor?)")
-    worst_exact = min(exact_wrong, key=lambda e: sum(e.instance.sizes.values()))
-    ce = _counterexample(worst_exact.instance, worst_exact.expected, worst_exact.got, worst_exact.error)
-    ce["difference"] = _difference(worst_exact)
+    exact = [e for e in _exact_stage(question, tree, rng, n_exact) if e.same is not None]
+    base = replace(base, exact_instances=len(exact), exact_sizes=size_ranges([e.instance.sizes for e in exact]))
+    wrong = [e for e in exact if e.same is False]
+    if not wrong:
+        return replace(base, method="exact" if exact else "numeric")
+    first = min(wrong, key=lambda e: sum(e.instance.sizes.values()))
+    ce = _counterexample(first.instance, first.expected, first.got, first.error)
+    ce["difference"] = _difference(first)
     return replace(base, equivalent=False, method="exact", mistake="exact_difference", counterexample=ce,
                    diagnosis="the answer differs from the derived result by an amount too small for float64 "
                              "(exact rational arithmetic shows it): a stray tiny constant or factor, or a "
                              "threshold just off the kink?")
+
+
+def _agreeing_sizes(numeric: Sequence[tuple[Instance, Outcome]], failing: set[int]) -> str:
+    """Where the answer agrees and where it does not (a term that vanishes at some sizes only)."""
+    def listed(keys: list[int]) -> str:
+        shown = sorted({", ".join(f"{n}={v}" for n, v in numeric[k][0].sizes.items()) for k in keys})
+        return "; ".join(shown[:4]) + (" …" if len(shown) > 4 else "")
+    agree = [k for k in range(len(numeric)) if k not in failing]
+    return (f"the answer agrees with the derived result at some sizes ({listed(agree)}) but not at others "
+            f"({listed(sorted(failing))}): a term or factor that vanishes or switches on only at some sizes "
+            "or values?")
 
 
 def _evaluator(question: Question) -> Callable[[Any, Outcome], NDArray[np.float64]]:

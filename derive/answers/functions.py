@@ -186,6 +186,11 @@ def _np_mean(x: Any, axis: int | None = None, keepdims: int = 0) -> Any:
     return np.mean(x, axis=axis, keepdims=bool(keepdims))
 
 
+def _trace(x: Any) -> Any:
+    """The trace; a scalar is a 1 × 1 matrix (tr θᵀθ = θᵀθ)."""
+    return x if np.ndim(x) == 0 else np.trace(x)
+
+
 def _np_where(c: Any, a: Any, b: Any) -> Any:
     return np.where(np.asarray(c) != 0, a, b)
 
@@ -405,7 +410,7 @@ _ROWS: tuple[Function, ...] = (
     Function("diag", (1, 1), np.diag, _sp_linear(np.diag), _diag, latex=("diag",)),
     Function("outer", (2, 2), np.outer, _sp_linear(np.outer), _outer),
     Function("dot", (2, 2), np.dot, _sp_linear(np.dot), _dot),
-    Function("trace", (1, 1), np.trace, _sp_linear(np.trace), _same, latex=("tr", "trace", "Tr")),
+    Function("trace", (1, 1), _trace, _sp_linear(_trace), _same, latex=("tr", "trace", "Tr")),
     Function("transpose", (1, 1), np.transpose, _sp_linear(np.transpose), _same),
     Function("softmax", (1, 1), _softmax, None, _same, frozenset({"axis"}), latex=("softmax", "Softmax"),
              rational=False),
