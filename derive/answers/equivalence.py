@@ -276,10 +276,14 @@ def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator
     first = min(wrong, key=lambda e: sum(e.instance.sizes.values()))
     ce = _counterexample(first.instance, first.expected, first.got, first.error)
     ce["difference"] = _difference(first)
+    if question.exact_adjust is not None and not _tiny(first):
+        return replace(base, equivalent=False, method="exact", mistake="case_split", counterexample=ce,
+                       diagnosis="the answer's case split differs from the derived result's: on exact data "
+                                 "with values just off the split (margins 1 ± 2⁻ᵏ) the two disagree — a "
+                                 "threshold off the kink?")
     return replace(base, equivalent=False, method="exact", mistake="exact_difference", counterexample=ce,
                    diagnosis="the answer differs from the derived result by an amount too small for float64 "
-                             "(exact rational arithmetic shows it): a stray tiny constant or factor, or a "
-                             "threshold just off the kink?")
+                             "to show (exact rational arithmetic shows it): a stray tiny constant or factor?")
 
 
 def _agreeing_sizes(numeric: Sequence[tuple[Instance, Outcome]], failing: set[int]) -> str:
@@ -298,6 +302,17 @@ def _evaluator(question: Question) -> Callable[[Any, Outcome], NDArray[np.float6
         tree = _parsed(question.id, what) if isinstance(what, str) else what
         return evaluate_answer(tree, question, o.env)
     return evaluate_text
+
+
+def _tiny(e: _Exact) -> bool:
+    """Whether the exact difference is below float64's resolution of the expected value."""
+    try:
+        got = np.asarray(e.got, dtype=float)
+        want = np.asarray(e.expected, dtype=float)
+        scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+        return bool(np.all(np.abs(got - want) <= 1e-9 * scale))
+    except (TypeError, ValueError, OverflowError):
+        return True
 
 
 def _difference(e: _Exact) -> str:
