@@ -32,7 +32,7 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-answer", "--json", "noisy.R", "sigma * theta @ theta"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert set(doc) >= {"question", "answer", "equivalent", "method", "diagnosis", "counterexample", "parsed"}
-    assert doc["equivalent"] is False and doc["method"] == "exact"
+    assert doc["equivalent"] is False and doc["method"] == "numeric"
     assert doc["mistake"] == "sigma_power" and "σ^1 where σ^2" in doc["diagnosis"]
     assert doc["parsed"] == "sigma * theta @ theta"
     assert set(doc["counterexample"]) >= {"sizes", "values", "expected", "got"}
