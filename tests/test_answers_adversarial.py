@@ -44,6 +44,7 @@ ADVERSARIAL = [
     ("kink band", "hinge.grad_w", "-X.T @ (y * (y * (X @ w + b) < 1.0009)) / K", WRONG),
     ("kink band", "hinge.grad_w", "-X.T @ (y * (y * (X @ w + b) < 0.9991)) / K", WRONG),
     ("kink band", "hinge.grad_b", "-sum(y * (y * (X @ w + b) < 1 + 1e-30)) / K", WRONG),
+    ("kink band", "hinge.grad_b", "-sum(y * (y * (X @ w + b) < 1.00000000000000000001)) / K", WRONG),
     ("kink band", "hinge.grad_b", r"-\frac{1}{K}\sum_{i=1}^{K}\mathbb{1}\{y^{(i)}(x^{(i)\top} w + b) < 1.000001\} y^{(i)}",
      WRONG),
     # a term switched on for σ in some range
@@ -58,6 +59,7 @@ ADVERSARIAL = [
     ("tiny factor", "noisy.ridge_minimiser", "solve(X.T @ X + N * sigma**2 * eye(d), X.T @ y) * 1.0000000001", WRONG),
     ("tiny factor", "softmax.initial_loss", "log(c) * 1.0000000001", WRONG),
     ("tiny factor", "softmax.grad_W", "(Y - P).T @ X * (1 + 1e-40)", WRONG),
+    ("tiny factor", "noisy.R", "sigma**2 * theta @ theta * 1.00000000000000000000000001", WRONG),
     ("tiny constant", "noisy.R", "sigma**2 * theta @ theta + 1e-50", WRONG),
     ("tiny constant", "noisy.expected_loss", "mean((y - X @ theta)**2) + sigma**2 * theta @ theta - 2 + 2 + 1e-50",
      WRONG),

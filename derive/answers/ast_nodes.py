@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 __all__ = [
     "Node", "Num", "Name", "Neg", "Bin", "Compare", "Indicator", "Call", "Transpose",
@@ -43,9 +43,14 @@ class Node:
 
 @dataclass(frozen=True)
 class Num(Node):
-    """A number literal (int or float)."""
+    """A number literal (int or float); ``text`` is the decimal as typed, when it says more than the float.
+
+    ``1.00000000000000000001`` is the float 1.0 but the exact value 1 + 10⁻²⁰: the exact
+    check reads ``text``.
+    """
 
     value: int | float
+    text: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ _CMP: dict[str, Callable[[Any, Any], Any]] = {
 def evaluate(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, str],
              budget: int = DEFAULT_BUDGET, work: int = DEFAULT_WORK,
              functions: Mapping[str, Callable[..., Any]] | None = None,
-             number: Callable[[int | float], Any] | None = None) -> Any:
+             number: Callable[[Num], Any] | None = None) -> Any:
     """Evaluate ``node`` on one instance.
 
     Parameters
@@ -83,7 +83,7 @@ def evaluate(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, str],
         (float64).  :mod:`derive.answers.to_sympy` passes the SymPy column, and then
         the values are SymPy expressions or numpy object arrays of them.
     number : callable, optional
-        Converts a literal (with ``functions`` given: to an exact SymPy number).
+        Converts a literal node (with ``functions`` given: to an exact SymPy number).
 
     Returns
     -------
@@ -119,7 +119,7 @@ def _matmul_entries(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, int]:
 class _Evaluator:
     def __init__(self, env: Mapping[str, Any], ranges: Mapping[str, str], budget: int, work: int,
                  functions: Mapping[str, Callable[..., Any]], numeric: bool,
-                 number: Callable[[int | float], Any] | None) -> None:
+                 number: Callable[[Num], Any] | None) -> None:
         self.env, self.ranges, self.budget, self.work = dict(env), ranges, budget, work
         self.functions, self.numeric, self.number = functions, numeric, number
 
@@ -143,7 +143,7 @@ class _Evaluator:
 
     def _dispatch(self, node: Node) -> Any:
         if isinstance(node, Num):
-            return node.value if self.number is None else self.number(node.value)
+            return node.value if self.number is None else self.number(node)
         if isinstance(node, Name):
             if node.id not in self.env:
                 raise EvaluationError(f"{node.id!r} has no value here (is it an index used outside a sum?)")

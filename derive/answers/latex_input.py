@@ -274,7 +274,7 @@ def _number(t: Tok, parser: LatexParser) -> Num:
     value: int | float = float(t.value) if "." in t.value else int(t.value)
     if abs(value) > MAX_CONSTANT:
         raise RefusedInput(f"the number {t.value:.40} is too large", text=parser.text, position=t.pos)
-    return Num(value)
+    return Num(value, t.value if isinstance(value, float) else None)
 
 
 def _ndim(node: Node, vocab: Vocabulary) -> int:

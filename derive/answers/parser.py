@@ -80,7 +80,7 @@ def parse_expression(text: str, vocab: Vocabulary) -> Node:
         raise AnswerParseError(f"invalid syntax{detail}", text=text, position=col) from None
     except (RecursionError, MemoryError):
         raise RefusedInput("the expression is nested too deeply", text=text) from None
-    walker = _Walker(vocab, rewritten, text)
+    walker = _Walker(vocab, rewritten, text, rewritten.text.strip() or "()")
     walker.prescan(tree)
     try:
         return walker.convert(tree.body, 0)
@@ -88,13 +88,18 @@ def parse_expression(text: str, vocab: Vocabulary) -> Node:
         raise RefusedInput("the expression is nested too deeply", text=text) from None
 
 
+def _exact_decimal(typed: str) -> bool:
+    """Whether ``typed`` is a plain decimal literal (``1.0009``, ``1e-50``; no underscores or hex)."""
+    return len(typed) <= 64 and all(ch in "0123456789.eE+-" for ch in typed)
+
+
 def _lstrip(s: str) -> int:
     return len(s) - len(s.lstrip())
 
 
 class _Walker:
-    def __init__(self, vocab: Vocabulary, rewritten: Rewritten, text: str) -> None:
-        self.vocab, self.rw, self.text = vocab, rewritten, text
+    def __init__(self, vocab: Vocabulary, rewritten: Rewritten, text: str, source: str) -> None:
+        self.vocab, self.rw, self.text, self.source = vocab, rewritten, text, source
         self.count = 0
 
     # -- errors ---------------------------------------------------------------------
@@ -141,7 +146,8 @@ class _Walker:
             raise self.refuse(node, f"only numbers are allowed as literals, got {type(v).__name__} {v!r:.40}")
         if not math.isfinite(v) or abs(v) > MAX_CONSTANT:
             raise self.refuse(node, f"the number {v!r:.40} is too large (limit {MAX_CONSTANT:g})")
-        return Num(v)
+        typed = ast.get_source_segment(self.source, node) if isinstance(v, float) else None
+        return Num(v, typed if typed and _exact_decimal(typed) else None)
 
     def _Name(self, node: ast.Name, depth: int) -> Node:
         if node.id.startswith("__") or node.id.endswith("__"):

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derive.answers.ast_nodes import Node
+from derive.answers.ast_nodes import Node, Num
 from derive.answers.errors import EvaluationError, NotSymbolic
 from derive.answers.evaluate import evaluate
 from derive.answers.functions import SYMPY
@@ -41,11 +41,12 @@ __all__ = ["to_sympy", "sympy_zero", "expanded_terms", "MAX_EXPANDED_TERMS", "No
 SYMPY_FUNCTIONS = SYMPY
 
 
-def exact_number(value: int | float) -> Any:
-    """A literal as an exact SymPy number: ``0.1`` is 1/10 (its shortest decimal), ``1e-50`` is 10⁻⁵⁰."""
-    if isinstance(value, int):
-        return sp.Integer(value)
-    return sp.Rational(repr(float(value)))
+def exact_number(num: Num) -> Any:
+    """A literal as an exact SymPy number: the decimal as typed (``0.1`` is 1/10, ``1e-50`` is 10⁻⁵⁰,
+    ``1.00000000000000000001`` is not 1), else the float's shortest decimal."""
+    if isinstance(num.value, int):
+        return sp.Integer(num.value)
+    return sp.Rational(num.text if num.text else repr(float(num.value)))
 
 
 def element_symbols(name: str, shape: tuple[int, ...], **assumptions: Any) -> Any:
