@@ -4,14 +4,19 @@ The pieces, each in its own module: :mod:`~derive.answers.lexer` and
 :mod:`~derive.answers.parser` (numpy-like and index-form syntax, via a whitelisting
 walk of :func:`ast.parse`'s tree), :mod:`~derive.answers.latex_input` (a LaTeX
 subset; tokens in :mod:`~derive.answers.latex_lexer`, scripts in
-:mod:`~derive.answers.latex_scripts`), :mod:`~derive.answers.vocabulary` and
+:mod:`~derive.answers.latex_scripts`), :mod:`~derive.answers.functions` (the one table
+of the language's functions), :mod:`~derive.answers.vocabulary` and
 :mod:`~derive.answers.limits` (what an answer may use, and how big it may be),
 :mod:`~derive.answers.ast_nodes` (our tree), :mod:`~derive.answers.evaluate`
-(numpy), :mod:`~derive.answers.to_sympy` (SymPy), :mod:`~derive.answers.catalogue`
-(collects every problem's questions, ``derive/<key>/questions.py``, from the registry),
-:mod:`~derive.answers.equivalence` and :mod:`~derive.answers.diagnosis` (with
-:mod:`~derive.answers.outcomes` and :mod:`~derive.answers.detectors`).  User text
-is never evaluated as Python and never reaches ``sympify``.
+(numpy, sizes checked before anything is built), :mod:`~derive.answers.to_sympy`
+(SymPy, exact numbers), :mod:`~derive.answers.catalogue` (the questions, collected
+from the problem registry), :mod:`~derive.answers.gates` (case splits refused),
+:mod:`~derive.answers.equivalence` (the numeric, symbolic and exact stages) run under
+:mod:`~derive.answers.budget` (a time- and memory-limited child process),
+:mod:`~derive.answers.result` (the verdict and its wording) and
+:mod:`~derive.answers.diagnosis` (with :mod:`~derive.answers.outcomes` and
+:mod:`~derive.answers.detectors`).  User text is never evaluated as Python and never
+reaches ``sympify``.
 
 Examples
 --------
