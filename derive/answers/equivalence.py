@@ -29,7 +29,7 @@ Examples
 >>> q = get_question("softmax.grad_W")
 >>> r = check(q, parse_expression("(P - Y).T @ X", q.vocabulary()), "(P - Y).T @ X", np.random.default_rng(0))
 >>> r.equivalent, r.method, r.diagnosis
-(False, 'exact', 'sign flip: the answer is −1 × the expected result')
+(False, 'numeric', 'sign flip: the answer is −1 × the expected result')
 """
 
 from __future__ import annotations
