@@ -31,7 +31,7 @@ __all__ = ["Symbol", "Definition", "Context", "get_context", "context_keys"]
 
 @dataclass(frozen=True)
 class Symbol:
-    """A named input: ``name`` (its id in the tree), its ``shape`` in size names and how it is written.
+    r"""A named input: ``name`` (its id in the tree), its ``shape`` in size names and how it is written.
 
     ``kind`` is "input" (data or parameter), "noise" (the Gaussian noise, integrated by
     :math:`\mathbb{E}_\delta`), "label" (integer class labels) or "constant" (e.g. the identity).
@@ -99,7 +99,7 @@ class Context:
         """Written spelling -> symbol, size or definition name."""
         out: dict[str, str] = {}
         for s in self.symbols:
-            for sp in s.spellings or (s.name,):
+            for sp in s.spellings:
                 out[sp] = s.name
         for d in self.definitions:
             for sp in d.spellings:

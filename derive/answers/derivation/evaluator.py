@@ -187,6 +187,7 @@ class _Evaluator:
         self.env, self.ranges, self.noise = dict(env), ranges, noise
         self.budget, self.deadline = budget, deadline
         self.in_derivative = False
+        self.tracking: list[tuple[set[str], set[tuple[str, int]]]] = []  # noise entries read, per expectation
 
     def run(self, node: Node) -> Any:
         self.budget -= 1
@@ -207,6 +208,7 @@ class _Evaluator:
                 return _Ones()
             if node.id not in self.env:
                 raise EvaluationError(f"{node.id!r} has no value here")
+            self._read(node.id, None)
             return self.env[node.id]
         if isinstance(node, Neg):
             return -np.asarray(self.run(node.operand))
@@ -264,8 +266,18 @@ class _Evaluator:
             raise EvaluationError(f"shape mismatch in {_show(node)}: shapes {np.shape(a)} and {np.shape(b)}"
                                   f" ({_first_line(exc)})") from None
 
+    def _read(self, name: str, key: tuple[Any, ...] | None) -> None:
+        """Record which noise entries an expectation's body reads (all of them for a whole-array read)."""
+        for names, entries in self.tracking:
+            if name in names:
+                shape = np.shape(self.env[name])
+                flat = np.arange(int(np.prod(shape, dtype=int))).reshape(shape)
+                picked = flat if key is None else flat[key]
+                entries.update((name, int(e)) for e in np.ravel(picked))
+
     def _index(self, node: Index) -> Any:
-        base = np.asarray(self.run(node.base))
+        direct = isinstance(node.base, Name) and any(node.base.id in names for names, _ in self.tracking)
+        base = np.asarray(self.env[node.base.id] if direct else self.run(node.base))  # type: ignore[union-attr]
         key: list[Any] = []
         for item in node.items:
             if isinstance(item, NewAxis):
@@ -281,7 +293,10 @@ class _Evaluator:
                 raise EvaluationError(f"{_show(node)}: index {int(v)} is out of range (shape {base.shape})")
             key.append(int(v))
         try:
-            return base[tuple(key)]
+            value = base[tuple(key)]
+            if direct:
+                self._read(node.base.id, tuple(key))  # type: ignore[union-attr]
+            return value
         except IndexError as exc:
             raise EvaluationError(f"{_show(node)}: {_first_line(exc)} (shape {base.shape})") from None
 
@@ -386,22 +401,32 @@ class _Evaluator:
             what = "not a polynomial" if math.isinf(degree) else f"a polynomial of degree {int(degree)}"
             raise NotChecked(f"the expectation of {what} in the noise is not checked (only degree ≤ 3)")
         originals = {n: np.asarray(self.env[n], dtype=float) for n in present}
-        total_entries = sum(a.size for a in originals.values())
-        scale = {n: float(np.real(self.env[self.noise[n]])) * math.sqrt(total_entries) for n in present}
+        for n in present:
+            self.env[n] = np.zeros_like(originals[n])
+        read: set[tuple[str, int]] = set()
+        self.tracking.append((set(present), read))
+        try:
+            at_zero = np.asarray(self.run(node.body))  # also finds the entries the body reads
+        finally:
+            self.tracking.pop()
+        # the body depends only on the entries it reads: the symmetric rule over those entries alone
+        entries = sorted(read)
+        if not entries:
+            self.env.update(originals)
+            return at_zero
+        scale = {n: float(np.real(self.env[self.noise[n]])) * math.sqrt(len(entries)) for n in present}
         acc: Any = 0.0
         try:
-            for n in present:
-                for idx in np.ndindex(*originals[n].shape):
-                    for sign in (1.0, -1.0):
-                        for m in present:
-                            self.env[m] = np.zeros_like(originals[m])
-                        point = np.zeros_like(originals[n])
-                        point[idx] = sign * scale[n]
-                        self.env[n] = point
-                        acc = acc + np.asarray(self.run(node.body))
+            for name, flat in entries:
+                for sign in (1.0, -1.0):
+                    point = np.zeros_like(originals[name])
+                    point.reshape(-1)[flat] = sign * scale[name]
+                    self.env[name] = point
+                    acc = acc + np.asarray(self.run(node.body))
+                self.env[name] = np.zeros_like(originals[name])
         finally:
             self.env.update(originals)
-        return acc / (2 * total_entries)
+        return acc / (2 * len(entries))
 
 
 def _show(node: Node) -> str:

@@ -166,8 +166,8 @@ def read_rows(text: str) -> list[Row]:
         plain = [(n, "" if ln.lstrip().startswith(("%", "#")) else ln) for n, ln in _numbered(text, 0, len(text))]
         rows = _rows_of_lines(plain, False)
     rows.sort(key=lambda r: r.line)
-    if not rows:
-        raise ReadError("no maths found: expected lines such as  a = b  (or $$ ... $$ / align blocks)")
+    if not any("=" in r.text for r in rows):
+        raise ReadError("no claims found: expected lines such as  a = b  (or $$ ... $$ / align blocks)")
     if len(rows) > MAX_ROWS:
         raise ReadError(f"the derivation has {len(rows)} rows; the limit is {MAX_ROWS}")
     return rows
