@@ -63,6 +63,16 @@ class CheckResult:
                 "counterexample": self.counterexample, "parsed": self.parsed, "instances": self.instances,
                 "notes": list(self.notes)}
 
+    def _repr_html_(self) -> str:  # a notebook table (derive.answers.derivation.result renders it)
+        from derive.answers.derivation.result import answer_html
+
+        return answer_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from derive.answers.derivation.result import answer_markdown
+
+        return answer_markdown(self)
+
     def report(self) -> str:
         """A readable verdict for the terminal."""
         lines = [f"question: {self.question}", f"parsed:   {self.parsed}"]

@@ -46,6 +46,7 @@ class Row:
 
 _ENVS = r"(?:align|align\*|aligned|equation|equation\*|gather|gather\*|multline|multline\*|eqnarray|eqnarray\*|split|flalign|flalign\*)"
 _BLOCK = re.compile(r"\\begin\{" + _ENVS + r"\}(.*?)\\end\{" + _ENVS + r"\}|\$\$(.*?)\$\$|\\\[(.*?)\\\]", re.S)
+_MATRIX = re.compile(r"\\begin\{([pbvV]?matrix|cases|array|smallmatrix)\}.*?\\end\{\1\}", re.S)
 _INLINE = re.compile(r"(?<![\\$])\$([^$\n]+?)\$(?!\$)")
 _NOISE = re.compile(r"\\(?:label|tag\*?|eqref|ref)\s*\{[^{}]*\}|\\(?:nonumber|notag)\b|\\begin\{(?:aligned|split)\}"
                     r"|\\end\{(?:aligned|split)\}")
@@ -152,6 +153,7 @@ def read_rows(text: str) -> list[Row]:
     if stripped.startswith("{") and '"cells"' in text[:MAX_INPUT]:
         text = notebook_markdown(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _MATRIX.sub(lambda m: m.group(0).replace("\\\\", "\\cr "), text)  # a matrix's rows are not claims
     rows: list[Row] = []
     blocks = list(_BLOCK.finditer(text))
     for m in blocks:
