@@ -64,8 +64,8 @@ _SUPERSCRIPTS = {"ᵀ": r"\top", "²": "2", "³": "3", "⁴": "4", "⁻": "-", "
 
 
 def looks_like_latex(text: str) -> bool:
-    """Whether ``text`` is meant as LaTeX (it contains a backslash command)."""
-    return re.search(r"\\[A-Za-z|{]", text) is not None
+    """Whether ``text`` is meant as LaTeX (a backslash command, or maths letters such as σ, θ, ‖, ², ᵀ)."""
+    return re.search(r"\\[A-Za-z|{]", text) is not None or any(ch in UNICODE or ch in _SUPERSCRIPTS for ch in text)
 
 
 @dataclass(frozen=True)
