@@ -190,3 +190,19 @@ def test_notebook_rendering() -> None:
     html, md = result._repr_html_(), result._repr_markdown_()
     assert "✓" in html and "✗" in html and "counterexample" in html and "\\(" in html
     assert "| line |" in md and "first wrong line: 5" in md and "$" in md
+
+
+def test_more_ways_of_writing() -> None:
+    softmax = "\n".join([
+        r"P_{ji} = \text{softmax}_i(x^{(j)})",
+        r"\mathcal{L} := \sum_{j=1}^{m} \log P(y = y^{(j)} \mid x^{(j)}, \theta)",
+        r"\Rightarrow \nabla_{b} \mathcal{L} = (Y - P)^T \mathbf{1}",
+        r"\nabla_{\tilde{W}} L(\theta) = \frac{1}{m}(P - Y)^\top \tilde{X}",  # the bias trick
+        r"\nabla_{\tilde{w}_{i,n}} \mathcal{L} = \sum_{j=1}^{m} (\mathbb{1}\{y^{(j)} = i\} - P_{j,i})",
+    ])
+    result = check_derivation(softmax, "softmax")
+    assert [s.status for s in result.steps] == ["follows"] * 5, result.report()
+    hinge = r"L(w,b) = \frac{1}{K}\sum_{i=1}^{K}\max\{0, 1 - y_i(w^Tx_i + b)\}"
+    assert check_derivation(hinge, "hinge").steps[0].status == "follows"
+    noisy = r"$$ E[||\delta^T\theta||^2] = \sigma^2 ||\theta||^2 $$"
+    assert check_derivation(noisy, "noisy").steps[0].status == "follows"

@@ -33,6 +33,7 @@ WORDS = ("softmax", "Softmax", "diag", "sign", "max", "min", "log", "ln", "exp",
 _TOKEN = re.compile(r"""
     (?P<space>\s+|~|\\[,;:!\ >]|\\quad\b|\\qquad\b|\\limits\b|\\nolimits\b|\\displaystyle\b|\\textstyle\b)
   | (?P<word>\\(?:text|textrm|textit|operatorname\*?|mathrm|mathit|rm|it)\s*\{\s*(?P<wordname>[A-Za-z]+)\s*\})
+  | (?P<normbar>\|\|)
   | (?P<cmd>\\[A-Za-z]+|\\[|{}])
   | (?P<num>\d+(?:\.\d+)?|\.\d+)
   | (?P<bare>(?:softmax|Softmax|diag|sign)(?![A-Za-z]))
@@ -96,6 +97,8 @@ def tokenize(text: str) -> list[Tok]:
             raise AnswerParseError(f"unexpected character {text[k]!r}", text=text, position=k)
         kind = m.lastgroup or ""
         value = m.group()
+        if kind == "normbar":  # ||v|| typed with two bars is the norm
+            kind, value = "cmd", r"\|"
         if kind == "wordname":
             kind = "word"
         if kind == "word":

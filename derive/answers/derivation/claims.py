@@ -26,7 +26,7 @@ from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, walk,
 )
 from derive.answers.derivation.context import Context
-from derive.answers.derivation.nodes import BoundedSum, Deriv, Expect, Named, Outer
+from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer
 from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.latex_lexer import Tok, TokenStream, tokenize
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, check_limits, constant_value
@@ -199,6 +199,8 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
         return max(0, ndim_of(node.base, ctx, names) - dropped + added)
     if isinstance(node, Outer):
         return 2
+    if isinstance(node, Concat):
+        return ndim_of(node.left, ctx, names)
     if isinstance(node, Bin):
         a, b = ndim_of(node.left, ctx, names), ndim_of(node.right, ctx, names)
         if node.op == "@":
@@ -451,6 +453,13 @@ class _ClaimParser(TokenStream):
                     return [Num(int(t.value) - 1) if t.value.isdigit() else _number(t, self)]
                 self.k -= 1
                 return [self.primary(0)]
+            lo, hi = self._group_tokens()
+            group = self.toks[lo:hi]
+            if len(group) > 1 and all(t.kind in ("letter", "num") for t in group):  # P_{ji}: one index per letter
+                items = [self.primary(0) if t.kind == "letter" and not self._rewind(t) else _sub_number(t, self)
+                         for t in group]
+                self.k = hi + 1
+                return items
             self.take()
             items = [self.expr(1)]
             while self.at(","):
@@ -460,6 +469,11 @@ class _ClaimParser(TokenStream):
             return [_one_based(i) for i in items]
         finally:
             self.index_mode -= 1
+
+    def _rewind(self, t: Tok) -> bool:
+        """Point the cursor at ``t`` (to read it on its own); always False."""
+        self.k = self.toks.index(t)
+        return False
 
     def subscript(self, base: Node, under: Tok, depth: int) -> Node:
         if isinstance(base, Call) and base.func == "norm":  # \|v\|_2
@@ -586,10 +600,10 @@ class _ClaimParser(TokenStream):
         if d.params:
             if self.at("(", "["):
                 close = ")" if self.take().value == "(" else "]"
-                args.append(self.expr(depth + 1))
+                args.append(self.argument(depth))
                 while self.at(",", "|", r"\mid", ";"):
                     self.take()
-                    args.append(self.expr(depth + 1))
+                    args.append(self.argument(depth))
                 self.expect(close)
                 if len(args) != len(d.params):
                     raise self.fail(f"{t.value} takes {len(d.params)} argument(s) "
@@ -605,6 +619,14 @@ class _ClaimParser(TokenStream):
         mapping.update(zip(d.subscripts, subs))
         mapping.update({v: Name(new) for v, (new, _) in fresh.items()})
         return Named(label, rename(bounded(tree, fresh), mapping))
+
+    def argument(self, depth: int) -> Node:
+        """One argument; ``y = y^{(j)}`` (as in P(y = y^{(j)} | x^{(j)})) is the value on the right."""
+        node = self.expr(depth + 1)
+        if self.at("="):
+            self.take()
+            node = self.expr(depth + 1)
+        return node
 
     def _skip_arguments(self) -> None:
         """``L(\\theta)``, ``L(w, b)``: the loss's own parameters, as written."""
@@ -643,11 +665,14 @@ class _ClaimParser(TokenStream):
         return self.finish(node, depth) if isinstance(node, _Prefix) else node
 
     def max_min(self, v: str, depth: int) -> Node:
-        self.expect("(")
+        closing = {"(": ")", "[": "]", r"\{": r"\}", "{": "}"}
+        if not self.at(*closing):
+            raise self.fail(f"\\{v} needs its arguments: \\{v}(a, b)")
+        close = closing[self.take().value]
         a = self.expr(depth + 1)
         self.expect(",")
         b = self.expr(depth + 1)
-        self.expect(")")
+        self.expect(close)
         return Call("maximum" if v == "max" else "minimum", (a, b))
 
     def command(self, t: Tok, depth: int) -> Node:
@@ -749,6 +774,8 @@ class _ClaimParser(TokenStream):
         base = node
         while isinstance(base, Index):
             base = base.base
+        if isinstance(base, Named) and isinstance(base.tree, Concat):  # \tilde{W} = [W b]
+            base = base.tree.left
         if not isinstance(base, Name) or base.id not in self.ctx.by_name or self.ctx.by_name[base.id].kind != "input":
             raise self.fail("expected a parameter to differentiate with respect to (a symbol or one of its entries)")
 
@@ -854,6 +881,11 @@ class _ClaimParser(TokenStream):
             self.take()
             upper = self.script_group(1)
         return _Prefix("sum", (var, "", upper, base))
+
+
+def _sub_number(t: Tok, parser: TokenStream) -> Node:
+    parser.k = parser.toks.index(t) + 1
+    return Num(int(t.value) - 1) if t.value.isdigit() else _number(t, parser)
 
 
 def _one_based(item: Node) -> Node:

@@ -116,7 +116,7 @@ def check_derivation(text: str, problem: str | None = None, *, seed: int = 0,
     scope = Scope(ctx)
     steps: list[Step] = []
     previous: tuple[Node, str] | None = None
-    start = time.monotonic()
+    start = time.process_time()
     for k, row in enumerate(rows):
         try:
             sides = _sides(row, scope, previous)
@@ -132,7 +132,7 @@ def check_derivation(text: str, problem: str | None = None, *, seed: int = 0,
             previous = None
             continue
         for n, ((left, ltext), (right, rtext)) in enumerate(zip(sides, sides[1:])):
-            remaining = total_seconds - (time.monotonic() - start)
+            remaining = total_seconds - (time.process_time() - start)
             rng = np.random.default_rng([seed, k, n])
             steps.append(_check(left, right, f"{ltext} = {rtext}", row, ctx, rng, instances,
                                 min(line_seconds, max(0.0, remaining))))
@@ -173,7 +173,11 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
     if seconds <= 0:
         return Step(row.line, row.source, "undecided", method="over its time budget",
                     diagnosis="the derivation's total time budget ran out before this line", claim=claim)
-    verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds)
+    try:
+        verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds)
+    except (KeyError, IndexError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
+        return Step(row.line, row.source, "undecided", method="not checked",
+                    diagnosis=f"the checker could not evaluate this line ({type(exc).__name__}: {exc})", claim=claim)
     method = "; ".join((verdict.method,) + verdict.notes)
     if verdict.status != "wrong":
         return Step(row.line, row.source, verdict.status, method, verdict.diagnosis, None, (), claim)
@@ -211,7 +215,7 @@ def _evaluator(setup: LineSetup, ctx: Context, seconds: float) -> Any:
 
     def evaluate(tree: Node, env: dict[str, Any]) -> Any:
         value = evaluate_line(tree, env, ranges={}, noise=noise, budget=BUDGET,
-                              deadline=time.monotonic() + seconds)
+                              deadline=time.process_time() + seconds)
         a = np.asarray(value)
         return np.real(a).astype(float)
     return evaluate

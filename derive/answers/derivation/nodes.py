@@ -59,7 +59,10 @@ class Outer(Node):
 
 @dataclass(frozen=True)
 class Concat(Node):
-    r"""A vector with one more entry: ``[a; value]`` (the bias trick's :math:`\tilde{x}`)."""
+    r"""``left`` with ``right`` appended as one more last entry (a vector) or last column (a matrix).
+
+    The bias trick: :math:`\tilde{x} = [x; 1]`, :math:`\tilde{W} = [W\; b]`.
+    """
 
     left: Node
     right: Node

@@ -79,11 +79,19 @@ def notebook_markdown(text: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+_DEFINES = re.compile(r":=|\\coloneqq|\\triangleq|\\equiv|\\stackrel\{[^{}]*\}\{=\}|\\overset\{[^{}]*\}\{=\}"
+                      r"|\\doteq|\\eqqcolon")
+_LEADING = re.compile(r"^\s*(?:\\Rightarrow|\\implies|\\therefore|\\Longrightarrow|\\iff|\\hence|\\text\{\s*"
+                      r"(?:so|thus|hence|then|and)\s*\})\s*")
+
+
 def _clean(row: str) -> str:
     row = _NOISE.sub(" ", row)
+    row = _DEFINES.sub("=", row)
+    row = _LEADING.sub("", row)
     row = _REMARK.sub("", row.rstrip())
     row = row.replace("&", " ")
-    row = row.strip()
+    row = " ".join(row.split())
     while row and row[-1] in ",.;":
         row = row[:-1].rstrip()
     if row.endswith("\\,") or row.endswith("\\;"):
