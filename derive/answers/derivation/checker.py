@@ -22,7 +22,7 @@ from derive.answers.ast_nodes import Bin, Call, Compare, Index, Indicator, Name,
 from derive.answers.derivation.claims import ONES
 from derive.answers.derivation.context import Context
 from derive.answers.derivation.evaluator import NotChecked, OverBudget, evaluate_line
-from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named
+from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, map_children
 from derive.answers.evaluate import EvaluationError
 from derive.answers.outcomes import Outcome, close
 
@@ -107,8 +107,6 @@ def _uses(node: Node, var: str, ctx: Context) -> set[str]:
             for a, b in (sides, sides[::-1]):
                 if isinstance(a, Name) and a.id == var and _is_label(b, ctx):
                     found.add(ctx.label_size)
-        if isinstance(n, Deriv):
-            pass
     return found
 
 
@@ -154,14 +152,7 @@ def _fill_sums(node: Node, ctx: Context, whole: Node) -> Node:
             if by_bound is None and upper is not None and used and len(used) == 1:
                 size = next(iter(used))
         return BoundedSum(node.var, body, size, upper, node.base)
-    kwargs: dict[str, Any] = {}
-    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-        v = getattr(node, f)
-        if isinstance(v, Node):
-            kwargs[f] = _fill_sums(v, ctx, whole)
-        elif isinstance(v, tuple):
-            kwargs[f] = tuple(_fill_sums(x, ctx, whole) if isinstance(x, Node) else x for x in v)
-    return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
+    return map_children(node, lambda child: _fill_sums(child, ctx, whole))
 
 
 def _bound_vars(node: Node) -> set[str]:

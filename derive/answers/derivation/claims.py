@@ -19,14 +19,14 @@ Nothing of the text is evaluated: the result is our own tree
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, walk,
 )
 from derive.answers.derivation.context import Context
-from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer
+from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer, map_children
 from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.latex_lexer import Tok, TokenStream, tokenize
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, check_limits, constant_value
@@ -168,16 +168,7 @@ def rename(node: Node, mapping: Mapping[str, Node]) -> Node:
         return mapping.get(node.id, node)
     if isinstance(node, SumOver | BoundedSum) and node.var in mapping:
         mapping = {k: v for k, v in mapping.items() if k != node.var}
-    kwargs: dict[str, Any] = {}
-    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-        v = getattr(node, f)
-        if isinstance(v, Node):
-            kwargs[f] = rename(v, mapping)
-        elif isinstance(v, tuple):
-            kwargs[f] = tuple(rename(x, mapping) if isinstance(x, Node) else
-                              (tuple(rename(y, mapping) if isinstance(y, Node) else y for y in x)
-                               if isinstance(x, tuple) else x) for x in v)
-    return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
+    return map_children(node, lambda child: rename(child, mapping))
 
 
 def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
@@ -900,14 +891,7 @@ def bounded(node: Node, fresh: Mapping[str, tuple[str, str]]) -> Node:
     if isinstance(node, SumOver) and node.var in fresh:
         new, size = fresh[node.var]
         return BoundedSum(new, bounded(node.body, fresh), size, None, 0)
-    kwargs: dict[str, Any] = {}
-    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-        v = getattr(node, f)
-        if isinstance(v, Node):
-            kwargs[f] = bounded(v, fresh)
-        elif isinstance(v, tuple):
-            kwargs[f] = tuple(bounded(x, fresh) if isinstance(x, Node) else x for x in v)
-    return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
+    return map_children(node, lambda child: bounded(child, fresh))
 
 
 def _number(t: Tok, parser: TokenStream) -> Num:

@@ -29,7 +29,7 @@ from derive.answers.derivation.diagnose import counterexample, diagnose_line
 from derive.answers.derivation.evaluator import evaluate_line
 from derive.answers.derivation.reader import ReadError, Row, read_rows
 from derive.answers.derivation.result import DerivationResult, Step
-from derive.answers.errors import AnswerError
+from derive.answers.errors import AnswerError, AnswerParseError
 
 __all__ = ["check_derivation", "guess_problem", "ReadError"]
 
@@ -62,22 +62,20 @@ def _sides(row: Row, scope: Scope, previous: tuple[Node, str] | None) -> list[tu
     text = row.text
     if text.startswith("="):
         if previous is None:
-            raise AnswerError_("a line starting with '=' continues the previous right-hand side, but there is none",
+            raise _parse_error("a line starting with '=' continues the previous right-hand side, but there is none",
                                text, 0)
         rest = text[1:]
         out = [previous]
         for side, start in split_sides(rest):
             if not side.strip():
-                raise AnswerError_("expected an expression after '='", text, start + 1)
+                raise _parse_error("expected an expression after '='", text, start + 1)
             out.append((parse_side(side, scope, start + 1, full_text=text), side.strip()))
         return out
     nodes = parse_claim(text, scope)
     return list(zip(nodes, [s.strip() for s, _ in split_sides(text)]))
 
 
-def AnswerError_(message: str, text: str, position: int) -> AnswerError:  # noqa: N802 - a constructor
-    from derive.answers.errors import AnswerParseError
-
+def _parse_error(message: str, text: str, position: int) -> AnswerError:
     return AnswerParseError(message, text=text, position=position)
 
 
