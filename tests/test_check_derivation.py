@@ -26,6 +26,9 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, list[str]]] = {
     "hinge_correct.tex": ("hinge", None, None, ["follows"] * 4),
     "hinge_missing_1_over_k.tex": ("hinge", 2, "missing 1/K", ["follows", "wrong"]),
     "distances_correct.md": ("distances", None, None, ["follows"] * 4),
+    "noisy_student_aligned.md": ("noisy", None, None, ["follows"] * 6 + ["definition"]),
+    "softmax_student_align.tex": ("softmax", None, None, ["follows"] * 3),
+    "hinge_cases_missing_1_over_k.tex": ("hinge", 2, "missing 1/K", ["follows", "wrong"]),
 }
 
 

@@ -38,6 +38,7 @@ _RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le"
 _TRANSPOSE = {"T", r"\top", r"\intercal", r"\mathsf"}
 _DECORATIONS = {r"\tilde": "tilde", r"\widetilde": "tilde", r"\hat": "hat", r"\widehat": "hat", r"\bar": "bar",
                 r"\overline": "bar"}
+_CASE_WORDS = {"if", "for", "when", "otherwise", "else"}
 _BOLD = {r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\pmb"}
 _PRODUCT = {"*", r"\cdot", r"\times", r"\circ", r"\odot"}
 _FUNCS = {r"\log": "log", r"\ln": "log", r"\exp": "exp", "log": "log", "ln": "log", "exp": "exp"}
@@ -294,13 +295,16 @@ class _ClaimParser(TokenStream):
 
     def _starts_factor(self) -> bool:
         t = self.tok
-        if t.kind in ("num", "letter", "word"):
+        if t.kind == "word":
+            return t.value not in _CASE_WORDS
+        if t.kind in ("num", "letter"):
             return True
         if t.kind == "cmd":
             if t.value == r"\|" and self.in_norm:
                 return False
             return (t.value not in _RELATIONS and t.value not in _PRODUCT and t.value not in (r"\}", r"\mid", r"\in",
-                                                                                           r"\sim", r"\to"))
+                                                                                           r"\sim", r"\to", r"\cr",
+                                                                                           r"\end"))
         return t.value in ("(", "[", "{")
 
     def product(self, depth: int) -> Node:
@@ -536,6 +540,9 @@ class _ClaimParser(TokenStream):
         key, used = self.name_key()
         assert key is not None
         self.k += used
+        if self.at("'") and key + "'" in self.bound:  # c' bound by a sum
+            self.take()
+            return Name(key + "'")
         if key in self.scope.names:
             user = self.scope.names[key]
             if user.subscripts:
@@ -734,9 +741,56 @@ class _ClaimParser(TokenStream):
             else:
                 wrts = (self.default_variable(t),)
             return _Prefix("derivative", wrts)
+        if v == r"\begin" and self.environment() == "cases":
+            return self.cases(t, depth)
         if v == r"\operatorname":
             raise self.fail("\\operatorname needs a name in braces", t)
         raise self.fail(f"unsupported LaTeX command {v}", t)
+
+    def environment(self) -> str:
+        """The name in ``{...}`` at the cursor (``\\begin{cases}``), without moving."""
+        if not self.at("{"):
+            return ""
+        lo, hi = self._group_tokens()
+        return "".join(x.value for x in self.toks[lo:hi])
+
+    def skip_environment_name(self) -> None:
+        lo, hi = self._group_tokens()
+        self.k = hi + 1
+
+    def cases(self, t: Tok, depth: int) -> Node:
+        r"""``\begin{cases} a & \text{if } c \\ b & \text{otherwise} \end{cases}``: a piecewise value."""
+        self.skip_environment_name()
+        rows: list[tuple[Node, Node | None]] = []
+        while True:
+            value = self.expr(depth + 1)
+            if self.at(","):
+                self.take()
+            condition: Node | None = None
+            if self.tok.kind == "word" and self.tok.value in ("if", "for", "when"):
+                self.take()
+                condition = self._bare_condition(depth)
+            elif self.tok.kind == "word" and self.tok.value in ("otherwise", "else"):
+                self.take()
+            elif not self.at(r"\cr", r"\end"):
+                raise self.fail("expected \\text{if} <comparison> or \\text{otherwise} in a case")
+            rows.append((value, condition))
+            if self.at(r"\cr"):
+                self.take()
+                continue
+            break
+        self.expect(r"\end")
+        if self.environment() != "cases":
+            raise self.fail("expected \\end{cases}", t)
+        self.skip_environment_name()
+        if rows[-1][1] is not None:
+            raise self.fail("the last case must be \\text{otherwise}", t)
+        node = rows[-1][0]
+        for value, condition in reversed(rows[:-1]):
+            if condition is None:
+                raise self.fail("only the last case may be \\text{otherwise}", t)
+            node = Call("where", (condition, value, node))
+        return node
 
     def default_variable(self, t: Tok) -> Node:
         if self.ctx.default_variable is None:
@@ -862,6 +916,9 @@ class _ClaimParser(TokenStream):
         if not toks or toks[0].kind != "letter":
             raise self.fail("\\sum needs a single-letter index below it", toks[0] if toks else sum_tok)
         var = toks[0].value
+        if len(toks) > 1 and toks[1].value == "'":  # c' : a primed letter is its own index
+            var += "'"
+            toks = toks[1:]
         lower = "".join(t.value for t in toks[1:])
         if lower not in ("", "=1", "=0"):
             raise self.fail(f"the sum over {var} must start at 1 (or 0)", toks[1])

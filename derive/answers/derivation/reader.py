@@ -124,6 +124,10 @@ def _rows_of_lines(lines: list[tuple[int, str]], block: bool) -> list[Row]:
                 continue
             s = re.sub(r"(?<!\\)%.*$", "", s).strip()
             cleaned = _clean(s)
+            if not cleaned:
+                if k < len(pieces) - 1:
+                    flush()
+                continue
             starts_eq = cleaned.startswith("=")
             if parts and (not block or starts_eq or ("=" in cleaned and any("=" in p for p in parts))):
                 flush()
