@@ -8,7 +8,7 @@ subset; tokens in :mod:`~derive.answers.latex_lexer`, scripts in
 :mod:`~derive.answers.limits` (what an answer may use, and how big it may be),
 :mod:`~derive.answers.ast_nodes` (our tree), :mod:`~derive.answers.evaluate`
 (numpy), :mod:`~derive.answers.to_sympy` (SymPy), :mod:`~derive.answers.catalogue`
-(the questions, one ``catalogue_<problem>`` module per problem),
+(collects every problem's questions, ``derive/<key>/questions.py``, from the registry),
 :mod:`~derive.answers.equivalence` and :mod:`~derive.answers.diagnosis` (with
 :mod:`~derive.answers.outcomes` and :mod:`~derive.answers.detectors`).  User text
 is never evaluated as Python and never reaches ``sympify``.

@@ -1,8 +1,11 @@
 """Problems 3 and 5: the softmax log-likelihood and its gradients, and the softmax classifier.
 
-One place for the problem: :mod:`.maths` (the derivation, SymPy), :mod:`.functions` (its results lambdified to numpy), :mod:`.questions` (``gradproof check-answer``), :mod:`.experiment` (the numbers and their checks against the derivation), :mod:`.solution` (the worked-solutions section), and :data:`PROBLEM`, its record in the registry
-(:mod:`derive.problems`).  The names users import (``derive.softmax.grad_W``, ``derive.softmax.derivation``, ...) are loaded on first
-use, so importing the package costs no SymPy work.
+One place for the problem: :mod:`.maths` (the derivation, SymPy), :mod:`.functions` (its results
+lambdified to numpy), :mod:`.questions` (``gradproof check-answer``), :mod:`.experiment` (the
+numbers and their checks against the derivation), :mod:`.solution` (the worked-solutions section),
+and :data:`PROBLEM`, its record in the registry (:mod:`derive.problems`). The names users import
+(``derive.softmax.grad_W``, ``derive.softmax.derivation``, ...) are loaded on first use, so
+importing the package costs no SymPy work.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ WT = sp.IndexedBase("Wt", real=True)  # w~_{i,l}: w_i with b_i appended as entry
 PE = sp.IndexedBase("P", real=True)   # P[j, i]: a name for softmax_i(x^(j)) in the exact checks
 LL, LOSS = sp.Symbol("LL"), sp.Symbol("L")
 
-#: The matrix symbols of the matrix forms (LaTeX names; see :func:`derive.softmax_matrix.numpy_names`).
+#: The matrix symbols of the matrix forms (LaTeX names; see :func:`derive.softmax.functions.numpy_names`).
 MATRICES: dict[str, sp.MatrixSymbol] = {
     "X": sp.MatrixSymbol("X", m, n), "W": sp.MatrixSymbol("W", c, n), "b": sp.MatrixSymbol("b", c, 1),
     "Y": sp.MatrixSymbol("Y", m, c), "P": sp.MatrixSymbol("P", m, c), "ell": sp.MatrixSymbol("ell", m, 1),
