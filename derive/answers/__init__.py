@@ -17,7 +17,9 @@ Examples
 --------
 >>> r = check_answer("noisy.R", "sigma**2 * theta @ theta")
 >>> r.equivalent, r.method
-(True, 'symbolic')
+(True, 'exact')
+>>> check_answer("softmax.initial_loss", "-log(1/c)").method
+'symbolic'
 >>> r = check_answer("noisy.ridge_gradient", "2 * X.T @ (X @ theta - y) + 2 * sigma**2 * theta")
 >>> r.equivalent, r.mistake
 (False, 'missing_1_over_size')
@@ -32,15 +34,15 @@ import numpy as np
 from derive.answers.ast_nodes import Node, render
 from derive.answers.catalogue import all_questions, get_question, question_ids
 from derive.answers.equivalence import DEFAULT_INSTANCES, CheckResult, check
-from derive.answers.errors import AnswerError, AnswerParseError, RefusedInput
+from derive.answers.errors import AnswerError, AnswerParseError, RefusedInput, TooExpensive
 from derive.answers.latex_input import looks_like_latex, parse_latex
 from derive.answers.parser import parse_expression
 from derive.answers.questions import SYNTAXES, Question
 
 __all__ = [
     "check_answer", "parse_answer", "detect_syntax", "get_question", "question_ids", "QUESTIONS",
-    "Question", "CheckResult", "AnswerError", "AnswerParseError", "RefusedInput", "SYNTAXES", "render",
-    "check_derivation",
+    "Question", "CheckResult", "AnswerError", "AnswerParseError", "RefusedInput", "TooExpensive", "SYNTAXES",
+    "render", "check_derivation",
 ]
 
 
@@ -98,6 +100,8 @@ def check_answer(question_id: str, text: str, *, syntax: str = "auto", rng: np.r
     ------
     ValueError
         An unknown question; :class:`AnswerParseError` / :class:`RefusedInput` for the text.
+    TooExpensive
+        The answer is over its time, memory or work budget (no verdict).
     """
     question = get_question(question_id)
     tree = parse_answer(text, question, syntax)

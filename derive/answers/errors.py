@@ -57,10 +57,17 @@ class AnswerError(ValueError):
         shown = caret_display(self.text, self.position) if self.text else ""
         return f"{head}\n{shown}" if shown else head
 
+    def __reduce__(self) -> tuple[object, ...]:  # keeps the fields across a process boundary
+        return (_rebuild, (type(self), self.reason, self.text, self.position))
+
     def with_text(self, text: str, shift: int = 0) -> AnswerError:
         """A copy located in ``text`` (``shift`` added to the position)."""
         pos = None if self.position is None else self.position + shift
         return type(self)(self.reason, text=text, position=pos)
+
+
+def _rebuild(cls: type[AnswerError], reason: str, text: str, position: int | None) -> AnswerError:
+    return cls(reason, text=text, position=position)
 
 
 class AnswerParseError(AnswerError):
@@ -89,6 +96,13 @@ class TooExpensive(EvaluationError):
     def __init__(self, message: str, *, budget: str = "work") -> None:
         super().__init__(message)
         self.budget = budget
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_too_expensive, (str(self), self.budget))
+
+
+def _too_expensive(message: str, budget: str) -> TooExpensive:
+    return TooExpensive(message, budget=budget)
 
 
 class NotSymbolic(ValueError):

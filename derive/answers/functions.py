@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +69,9 @@ class Function:
     smooth : bool
         False for case splits (comparisons, min/max, abs, indicators): a question
         whose derived result has no case split refuses them.
+    rational : bool
+        Whether it maps exact rationals to exact rationals (False for exp, log,
+        sqrt, norm, softmax, logsumexp).
     """
 
     name: str
@@ -79,6 +83,7 @@ class Function:
     latex: tuple[str, ...] = ()
     latex_form: str = "operand"
     smooth: bool = True
+    rational: bool = True
 
 
 # -- result sizes (before anything is built) ------------------------------------------------------
@@ -181,6 +186,11 @@ def _np_mean(x: Any, axis: int | None = None, keepdims: int = 0) -> Any:
     return np.mean(x, axis=axis, keepdims=bool(keepdims))
 
 
+def _trace(x: Any) -> Any:
+    """The trace; a scalar is a 1 × 1 matrix (tr θᵀθ = θᵀθ)."""
+    return x if np.ndim(x) == 0 else np.trace(x)
+
+
 def _np_where(c: Any, a: Any, b: Any) -> Any:
     return np.where(np.asarray(c) != 0, a, b)
 
@@ -248,33 +258,62 @@ def _sp_allocate(kind: str) -> Callable[..., Any]:
     return make
 
 
-def _sp_matrix(a: Any, what: str) -> Any:
+def _fractions(a: Any, what: str) -> list[list[Fraction]]:
+    """A square matrix of exact numbers as rows of Fractions (NotSymbolic for anything else)."""
     sp = _sp()
     m = _objects(a)
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise EvaluationError(f"{what} needs a square matrix, got shape {m.shape}")
-    if not all(isinstance(e, sp.Basic) and e.is_Rational or isinstance(e, int) for e in m.ravel()):
-        raise NotSymbolic(f"{what} is translated only for matrices of exact numbers")
-    return sp.Matrix(m.tolist())
+    return [[_fraction(e, what, sp) for e in row] for row in m]
+
+
+def _fraction(e: Any, what: str, sp: Any) -> Fraction:
+    if isinstance(e, int | np.integer):
+        return Fraction(int(e))
+    if isinstance(e, sp.Basic) and e.is_Rational:
+        return Fraction(int(e.p), int(e.q))
+    raise NotSymbolic(f"{what} is translated only for matrices of exact numbers")
+
+
+def _gauss_jordan(a: list[list[Fraction]], b: list[list[Fraction]], what: str) -> list[list[Fraction]]:
+    """Solve a x = b exactly (rows of Fractions), or EvaluationError when a is singular."""
+    n = len(a)
+    rows = [a[i][:] + b[i][:] for i in range(n)]
+    for col in range(n):
+        pivot = next((r for r in range(col, n) if rows[r][col] != 0), None)
+        if pivot is None:
+            raise EvaluationError(f"{what}: the matrix is singular")
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        p = rows[col][col]
+        rows[col] = [v / p for v in rows[col]]
+        for r in range(n):
+            if r != col and rows[r][col] != 0:
+                f = rows[r][col]
+                rows[r] = [v - f * w for v, w in zip(rows[r], rows[col])]
+    return [row[n:] for row in rows]
+
+
+def _rationals(rows: list[list[Fraction]]) -> NDArray[Any]:
+    sp = _sp()
+    return np.array([[sp.Rational(v.numerator, v.denominator) for v in row] for row in rows], dtype=object)
 
 
 def _sp_inv(a: Any) -> Any:
-    m = _sp_matrix(a, "inv()")
-    if m.det() == 0:
-        raise EvaluationError("inv(): the matrix is singular")
-    return np.array(m.inv().tolist(), dtype=object)
+    m = _fractions(a, "inv()")
+    n = len(m)
+    eye = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+    return _rationals(_gauss_jordan(m, eye, "inv()")).reshape(n, n)
 
 
 def _sp_solve(a: Any, b: Any) -> Any:
-    m = _sp_matrix(a, "solve()")
-    if m.det() == 0:
-        raise EvaluationError("solve(): the matrix is singular")
+    m = _fractions(a, "solve()")
     rhs = _objects(b)
-    if rhs.ndim not in (1, 2) or rhs.shape[0] != m.shape[0]:
-        raise EvaluationError(f"solve(): shapes {m.shape} and {rhs.shape} do not match")
-    out = m.LUsolve(_sp().Matrix(rhs.tolist() if rhs.ndim == 2 else [[e] for e in rhs]))
-    arr = np.array(out.tolist(), dtype=object)
-    return arr[:, 0] if rhs.ndim == 1 else arr
+    if rhs.ndim not in (1, 2) or rhs.shape[0] != len(m):
+        raise EvaluationError(f"solve(): shapes {(len(m), len(m))} and {rhs.shape} do not match")
+    sp = _sp()
+    cols = rhs.reshape(len(m), -1)
+    x = _rationals(_gauss_jordan(m, [[_fraction(e, "solve()", sp) for e in row] for row in cols], "solve()"))
+    return x[:, 0] if rhs.ndim == 1 else x.reshape(rhs.shape)
 
 
 def _sp_truth(c: Any) -> bool:
@@ -347,14 +386,14 @@ def _sp_linear(f: Callable[..., Any]) -> Callable[..., Any]:
 _AXIS = frozenset({"axis", "keepdims"})
 
 _ROWS: tuple[Function, ...] = (
-    Function("exp", (1, 1), np.exp, _elementwise("exp"), _same, latex=("exp",)),
-    Function("log", (1, 1), np.log, _elementwise("log"), _same, latex=("log", "ln")),
-    Function("sqrt", (1, 1), np.sqrt, _elementwise("sqrt"), _same, latex=("sqrt",), latex_form="braced"),
+    Function("exp", (1, 1), np.exp, _elementwise("exp"), _same, latex=("exp",), rational=False),
+    Function("log", (1, 1), np.log, _elementwise("log"), _same, latex=("log", "ln"), rational=False),
+    Function("sqrt", (1, 1), np.sqrt, _elementwise("sqrt"), _same, latex=("sqrt",), latex_form="braced", rational=False),
     Function("abs", (1, 1), np.abs, _sp_abs, _same, smooth=False),
     Function("square", (1, 1), np.square, _sp_square, _square),
     Function("sum", (1, 1), _np_sum, _sp_sum, _same, _AXIS),
     Function("mean", (1, 1), _np_mean, _sp_mean, _same, _AXIS),
-    Function("norm", (1, 1), _norm, _sp_norm, _same, frozenset({"ord", "axis"})),
+    Function("norm", (1, 1), _norm, _sp_norm, _same, frozenset({"ord", "axis"}), rational=False),
     Function("max", (1, 2), _max, _sp_pairwise(_ge), _broadcast, _AXIS, smooth=False),
     Function("min", (1, 2), _min, _sp_pairwise(_le), _broadcast, _AXIS, smooth=False),
     Function("maximum", (2, 2), np.maximum, _sp_pairwise(_ge), _broadcast, latex=("max",), latex_form="parens",
@@ -368,13 +407,14 @@ _ROWS: tuple[Function, ...] = (
     Function("eye", (1, 1), _allocate("eye"), _sp_allocate("eye"), _eye),
     Function("inv", (1, 1), np.linalg.inv, _sp_inv, _same),
     Function("solve", (2, 2), np.linalg.solve, _sp_solve, _broadcast),
-    Function("diag", (1, 1), np.diag, _sp_linear(np.diag), _diag),
+    Function("diag", (1, 1), np.diag, _sp_linear(np.diag), _diag, latex=("diag",)),
     Function("outer", (2, 2), np.outer, _sp_linear(np.outer), _outer),
     Function("dot", (2, 2), np.dot, _sp_linear(np.dot), _dot),
-    Function("trace", (1, 1), np.trace, _sp_linear(np.trace), _same, latex=("tr", "trace", "Tr")),
+    Function("trace", (1, 1), _trace, _sp_linear(_trace), _same, latex=("tr", "trace", "Tr")),
     Function("transpose", (1, 1), np.transpose, _sp_linear(np.transpose), _same),
-    Function("softmax", (1, 1), _softmax, None, _same, frozenset({"axis"})),
-    Function("logsumexp", (1, 1), _logsumexp, None, _same, frozenset({"axis"})),
+    Function("softmax", (1, 1), _softmax, None, _same, frozenset({"axis"}), latex=("softmax", "Softmax"),
+             rational=False),
+    Function("logsumexp", (1, 1), _logsumexp, None, _same, frozenset({"axis"}), rational=False),
 )
 
 #: function name -> its row

@@ -141,7 +141,14 @@ class LatexParser(LatexScripts):
                 return node
 
     def mul(self, a: Node, b: Node) -> Node:
-        """Juxtaposition: a matrix product between arrays, else a plain product."""
+        """Juxtaposition: a matrix product between arrays, else a plain product.
+
+        Vectors are columns on paper, so a vector times a transposed vector
+        (``\\theta\\theta^\\top``, ``x^{(j)} x^{(j)\\top}``) is their outer product.
+        """
+        if (_ndim(a, self.vocab) == 1 and isinstance(b, Transpose) and _ndim(b.operand, self.vocab) == 1
+                and not isinstance(a, Transpose)):
+            return Call("outer", (a, b.operand))
         if _ndim(a, self.vocab) >= 1 and _ndim(b, self.vocab) >= 1:
             return Bin("@", a, b)
         return Bin("*", a, b)
@@ -245,6 +252,11 @@ class LatexParser(LatexScripts):
             return inner
         if t.kind == "cmd":
             return self.command(t, depth)
+        if t.kind == "word":  # \operatorname{tr}, \text{softmax}, a bare softmax
+            self.take()
+            if t.value not in LATEX_NAMES:
+                raise self.fail(f"unsupported function {t.value}", t)
+            return self.function(LATEX_NAMES[t.value], depth)
         raise self.fail(f"unexpected {t.value!r}")
 
     def command(self, t: Tok, depth: int) -> Node:

@@ -93,6 +93,13 @@ class LatexScripts(TokenStream):
                 raise self.fail("only the 2-norm \\|v\\|_2 is supported", under)
             self.k = hi + (1 if braced else 0)
             return base
+        if (isinstance(base, Name) and self.vocab.ndims.get(base.id) == 2 and len(toks) == 1
+                and toks[0].kind == "letter" and toks[0].value not in self.vocab.indices
+                and self.index_name(toks[0].value) is None  # not a sum's letter (x_n in \sum_{n=1}^{K})
+                and self.vocab.ndims.get(str(self.vocab.resolve(toks[0].value))) == 0):
+            # I_N: the identity of a given size
+            self.k = hi + (1 if braced else 0)
+            return Call("eye", (Name(str(self.vocab.resolve(toks[0].value))),))
         items: list[Node] = []
         for t in toks:
             renamed = self.index_name(t.value) if t.kind == "letter" else None

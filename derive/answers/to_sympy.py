@@ -110,10 +110,18 @@ def sympy_zero(diff: Any, max_ops: int = 150) -> bool | None:
     """True if ``diff`` reduces to zero, False if provably non-zero, None if undecided.
 
     Undecided also when expanding would produce more than :data:`MAX_EXPANDED_TERMS`
-    terms (a hostile ``(a + b + c)**60`` must not hang the checker).
+    terms (a hostile ``(a + b + c)**60`` must not hang the checker), and when SymPy
+    cannot evaluate it (``exp(exp(exp(exp(exp(c)))))`` overflows mpmath).
     """
+    try:
+        return _sympy_zero(diff, max_ops)
+    except (ArithmeticError, RecursionError, ValueError, TypeError):
+        return None
+
+
+def _sympy_zero(diff: Any, max_ops: int) -> bool | None:
     if isinstance(diff, np.ndarray):
-        verdicts = [sympy_zero(e, max_ops) for e in diff.ravel()]
+        verdicts = [_sympy_zero(e, max_ops) for e in diff.ravel()]
         if all(v is True for v in verdicts):
             return True
         return False if any(v is False for v in verdicts) else None
@@ -153,7 +161,7 @@ def _nonzero_somewhere(expr: Any, tries: int = 3) -> bool:
                 point[s] = sp.Rational((5 * k + 7 * t) % 13 - 6, 5)
         try:
             value = sp.N(expr.xreplace(point), 30)
-        except (TypeError, ValueError, ZeroDivisionError):
+        except (TypeError, ValueError, ArithmeticError):
             continue
         if value.is_number and value.is_finite and abs(complex(value)) > 1e-12:
             return True

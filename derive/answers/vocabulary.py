@@ -8,7 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Vocabulary"]
+__all__ = ["Vocabulary", "GREEK"]
+
+#: Greek letters typed as themselves -> the names answers use
+GREEK = {"σ": "sigma", "θ": "theta", "λ": "lambda", "δ": "delta", "μ": "mu", "α": "alpha", "β": "beta",
+         "η": "eta", "ε": "epsilon"}
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -34,7 +38,8 @@ class Vocabulary:
     ranges: Mapping[str, str] = field(default_factory=dict)
 
     def resolve(self, name: str) -> str | None:
-        """The canonical name of ``name``, or None if the question does not know it."""
+        """The canonical name of ``name`` (Greek letters may be typed as σ, θ), or None if unknown."""
+        name = GREEK.get(name, name)
         name = self.aliases.get(name, name)
         return name if name in self.ndims or name in self.indices else None
 

@@ -148,8 +148,8 @@ def _counterexample_rows(ce: dict[str, Any]) -> list[str]:
 
 def _answer_rows(result: Any) -> tuple[str, str, list[str]]:
     mark = "✓" if result.equivalent else "✗"
-    verdict = ("equivalent" if result.equivalent else "not equivalent") + f" ({result.method}, {result.instances} "
-    verdict += "random instances)"
+    how = result.evidence() if hasattr(result, "evidence") else f"{result.method}, {result.instances} instances"
+    verdict = ("equivalent" if result.equivalent else "not equivalent") + f" ({how})"
     details = [result.diagnosis] if result.diagnosis else []
     if result.counterexample:
         ce = result.counterexample
