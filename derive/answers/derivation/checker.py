@@ -208,6 +208,15 @@ def _instances(ctx: Context, setup: LineSetup, count: int, rng: np.random.Genera
             yield sizes, {**sizes, **data, **combo}, combo
 
 
+def _literal_fill(setup: LineSetup, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``∇f = 0``: a side that is a written number stands for an array of it, of the other side's shape."""
+    if isinstance(setup.right, Num) and right.ndim == 0 and left.ndim > 0:
+        right = np.full(left.shape, float(right))
+    elif isinstance(setup.left, Num) and left.ndim == 0 and right.ndim > 0:
+        left = np.full(right.shape, float(left))
+    return left, right
+
+
 def _as_real(value: Any) -> np.ndarray:
     a = np.asarray(value)
     return np.real(a).astype(float) if np.iscomplexobj(a) else a.astype(float)
@@ -249,6 +258,7 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
                 got: np.ndarray | None = _as_real(evaluate_line(setup.right, env, ranges=ranges, noise=noise,
                                                                 budget=BUDGET, deadline=deadline))
                 error = None
+                expected, got = _literal_fill(setup, expected, got)
             except (OverBudget, NotChecked):
                 raise
             except EvaluationError as exc:
