@@ -65,8 +65,11 @@ _SUPERSCRIPTS = {"ᵀ": r"\top", "²": "2", "³": "3", "⁴": "4", "⁻": "-", "
 
 
 def looks_like_latex(text: str) -> bool:
-    """Whether ``text`` is meant as LaTeX (a backslash command, or maths letters such as σ, θ, ‖, ², ᵀ)."""
-    return re.search(r"\\[A-Za-z|{]", text) is not None or any(ch in UNICODE or ch in _SUPERSCRIPTS for ch in text)
+    """Whether ``text`` is meant as LaTeX (a backslash command, or maths signs such as ‖, ², ᵀ, ∑)."""
+    if re.search(r"\\[A-Za-z|{]", text) is not None:
+        return True
+    # signs the numpy-like syntax cannot read (‖ ² ᵀ ∑ ·); Greek letters alone are Python names (σ**2 * θ @ θ)
+    return any((ch in UNICODE or ch in _SUPERSCRIPTS) and not ch.isidentifier() for ch in text)
 
 
 @dataclass(frozen=True)
