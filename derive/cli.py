@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-answer": ("derive.commands.check_answer", "check a hand-derived result against the derivation"),
     "check-derivation": ("derive.commands.check_derivation", "check a hand derivation line by line"),
     "grade": ("derive.commands.grade", "grade a student's KNN / Softmax implementation"),
+    "grade-class": ("derive.commands.grade_class", "grade a whole class (Gradescope export or folders): grades, feedback, class report"),
+    "rubric": ("derive.commands.rubric_cmd", "print the default grading rubric (TOML) or check one"),
+    "bench-grade": ("derive.commands.bench_grade", "grading throughput: a class of N correct submissions (default 100)"),
+    "autograder": ("derive.commands.autograder_cmd", "build a Gradescope autograder zip, or run it inside Gradescope"),
     "solutions": ("derive.commands.solutions", "write the LaTeX worked solutions and figures"),
     "bench": ("numerics.commands.bench", "benchmark the CIFAR-scale paths against installed peers"),
 }

@@ -213,3 +213,43 @@ def test_load_dataset_downloads_only_when_asked(server: str, archive: bytes, tmp
     assert calls == [tmp_path] and ds.X_train.shape == (5 * N_PER_BATCH, 3072)
     load_dataset("cifar10", tmp_path, download=True)
     assert calls == [tmp_path]  # already there: no second download
+
+
+@pytest.mark.parametrize("route", ["/ok", "/noheader"])
+def test_download_stops_at_its_size_cap(server: str, archive: bytes, tmp_path: Path, route: str) -> None:
+    cap = 1000  # well below the test archive, so both the Content-Length check and the streaming check are exercised
+    assert len(archive) > 2 * cap
+    match = "announces .* bytes, more than the 1000" if route == "/ok" else "more than 1000 bytes, more than a CIFAR-10"
+    with pytest.raises(DownloadError, match=match):
+        download_cifar10(tmp_path, url=f"{server}{route}", md5=file_md5_bytes(archive), progress=False,
+                         limits=dl.ArchiveLimits(max_download_bytes=cap))
+    assert _leftovers(tmp_path) == []
+    # Control: the same download under the default caps succeeds.
+    download_cifar10(tmp_path, url=f"{server}/ok", md5=file_md5_bytes(archive), progress=False)
+
+
+@pytest.mark.parametrize(("limits", "match"), [
+    (dl.ArchiveLimits(max_members=8), "more than 8 members"),  # the test archive: a folder, 7 files and a readme
+    (dl.ArchiveLimits(max_member_bytes=1000), r"member 'cifar-10-batches-py/\w+' of \d+ bytes, more than 1000"),
+    (dl.ArchiveLimits(max_extracted_bytes=20_000), "more than 20000 bytes in all"),
+])
+def test_extraction_caps(archive: bytes, tmp_path: Path, limits: dl.ArchiveLimits, match: str) -> None:
+    (tmp_path / ARCHIVE_NAME).write_bytes(archive)
+    with pytest.raises(DownloadError, match=match):
+        download_cifar10(tmp_path, url="http://127.0.0.1:9/never-used", md5=file_md5_bytes(archive), progress=False,
+                         limits=limits)
+    assert _leftovers(tmp_path) == [ARCHIVE_NAME]
+    # Control: one more member / byte of room and the same archive extracts.
+    roomy = dl.ArchiveLimits(max_members=9) if limits.max_members == 8 else dl.ArchiveLimits()
+    assert download_cifar10(tmp_path, url="http://127.0.0.1:9/never-used", md5=file_md5_bytes(archive), progress=False,
+                            limits=roomy).is_dir()
+
+
+def test_a_linked_archive_is_not_trusted(server: str, archive: bytes, tmp_path: Path) -> None:
+    real = tmp_path / "elsewhere.tar.gz"
+    real.write_bytes(archive)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / ARCHIVE_NAME).symlink_to(real)  # right MD5, but a link: downloaded afresh, the link replaced
+    download_cifar10(cache, url=f"{server}/ok", md5=file_md5_bytes(archive), progress=False)
+    assert not (cache / ARCHIVE_NAME).is_symlink() and real.read_bytes() == archive

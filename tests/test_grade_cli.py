@@ -37,11 +37,11 @@ def test_the_reference_gets_full_marks(reference_run: tuple[int, str, dict]) -> 
 
 def test_results_json_is_gradescope_format(reference_run: tuple[int, str, dict]) -> None:
     _, _, results = reference_run
-    assert set(results) == {"score", "tests", "output"}
+    assert set(results) == {"score", "visibility", "tests", "output"}
     assert [t["name"] for t in results["tests"]] == [c.title for c in CHECKS]
-    for t in results["tests"]:
-        assert set(t) == {"name", "status", "score", "max_score", "output"}
-        assert t["status"] == "passed" and t["score"] == t["max_score"] > 0
+    for t, check in zip(results["tests"], CHECKS, strict=True):
+        assert set(t) == {"name", "status", "score", "max_score", "output", "visibility"}
+        assert t["status"] == "passed" and t["score"] == t["max_score"] == (0 if check.advisory else check.points)
     assert sum(t["max_score"] for t in results["tests"]) == 100
     assert "KNN: 50 / 50" in results["output"] and "Total: 100 / 100" in results["output"]
 
@@ -73,3 +73,58 @@ def test_a_failing_submission_still_exits_0(tmp_path: Path, capsys: pytest.Captu
     data = json.loads(results.read_text())
     assert data["score"] == 0 and all(t["status"] == "failed" for t in data["tests"])
     assert "✗" not in capsys.readouterr().out  # classes not graded are one line each, not a list of ✗
+
+
+def test_an_interrupted_grading_still_writes_results(tmp_path: Path) -> None:
+    """SIGTERM while a check hangs: exit 128 + 15, results.json says why, the sandbox is gone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = f"gpi{os.getpid() % 10**8}"
+    (tmp_path / "hang.py").write_text(  # names its process (comm) with the marker, then hangs
+        f"import ctypes\nctypes.CDLL(None).prctl(15, b'{marker}', 0, 0, 0)\n"
+        "class KNN:\n    def train(self, X, y):\n        while True:\n            pass\n")
+    results = tmp_path / "results.json"
+    proc = subprocess.Popen([sys.executable, "-m", "derive.cli", "grade", str(tmp_path / "hang.py"),
+                             "--results-json", str(results), "--timeout", "30"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def named(pid: str) -> bool:
+        try:
+            return Path(f"/proc/{pid}/comm").read_text().strip() == marker
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 60
+    while not any(p.isdigit() and named(p) for p in os.listdir("/proc")) and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the sandboxed child is running the student's code
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    data = json.loads(results.read_text())
+    assert data["score"] == 0 and "interrupted (SIGTERM)" in data["output"]
+    assert [p for p in os.listdir("/proc") if p.isdigit() and named(p)] == []
+
+
+def test_an_internal_error_still_writes_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import derive.grade
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(derive.grade, "grade", broken)
+    results = tmp_path / "r.json"
+    assert main(["grade", str(SUBMISSIONS / "reference.py"), "--results-json", str(results)]) == 3
+    data = json.loads(results.read_text())
+    assert data["score"] == 0 and "internal error of the grader (RuntimeError: a bug of ours)" in data["output"]
+    assert "internal error" in capsys.readouterr().err
+
+
+def test_a_usage_error_still_writes_results(tmp_path: Path) -> None:
+    results = tmp_path / "r.json"
+    assert main(["grade", str(SUBMISSIONS / "conftest.py"), "--results-json", str(results)]) == 2
+    data = json.loads(results.read_text())
+    assert data["score"] == 0 and "found neither name" in data["output"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -86,11 +87,13 @@ def _arr(a: object) -> Value:
     return Value("array", np.asarray(a, dtype=np.float64), "ndarray")
 
 
-def test_speedup_judge_fails_a_slow_vectorisation() -> None:
-    judge = speedup_judge("loop", "fast", "a size")
-    assert judge(_ev({}, {"loop": 1.0, "fast": 0.1})).passed
-    slow = judge(_ev({}, {"loop": 1.0, "fast": 0.9}))
-    assert not slow.passed and "speed-up 1.1×" in slow.message
+def test_speedup_judge_times_the_reference_not_the_students_loop() -> None:
+    judge = speedup_judge("ref loop", "fast", "a size")
+    slow_reference = {"reference": lambda: time.sleep(0.02)}
+    assert judge(_ev({}, {"fast": 0.001}, context=slow_reference)).passed
+    slow = judge(_ev({}, {"fast": 0.5, "loop": 1e6}, context=slow_reference))  # a sleeping student loop is not looked at
+    assert not slow.passed and "over the reference loop version" in slow.message
+    assert "could not time" in judge(_ev({}, {"loop": 1.0}, context=slow_reference)).message
 
 
 def test_no_loops_judge_reads_only_the_submission(tmp_path: Path) -> None:
@@ -104,19 +107,49 @@ def test_no_loops_judge_reads_only_the_submission(tmp_path: Path) -> None:
     assert not judge(Evidence(None, {}, None, (tmp_path,))).passed
 
 
-def test_gradcheck_judge_can_fail() -> None:
+def _gradcheck_ev(outputs: dict, stdouts: tuple[str, ...] = ()) -> Evidence:
     W = np.ones((2, 2))
-    good = {"right": _arr([1e-9, 2e-8]), "wrong": _arr([0.02, 0.03]), "W_after": _arr(W)}
-    assert _gradcheck_judge(_ev(good, context={"W": W})).passed
-    big = _gradcheck_judge(_ev({**good, "right": _arr([1e-9, 1e-2])}, context={"W": W}))
+    G = np.array([[0.5, -0.25], [0.125, 2.0]])
+    steps = ({"op": "new"}, {"op": "set"}, {"op": "call", "save": "right"}, {"op": "get", "save": "W_after"}, {"op": "call", "save": "wrong"})
+    outcome = TaskOutcome("ok", None, {"W_after": _arr(W), **outputs}, {}, "".join(stdouts), stdouts)
+    return Evidence(outcome, {"W": W, "G": G, "Gbad": G * 1.05}, steps=steps)
+
+
+def _line(numerical: float, analytic: float) -> str:
+    rel = abs(numerical - analytic) / (abs(numerical) + abs(analytic))
+    return "numerical: %f analytic: %f, relative error: %e\n" % (numerical, analytic, rel)
+
+
+def test_gradcheck_judge_reads_returned_errors_and_can_fail() -> None:
+    good = {"right": _arr([1e-9, 2e-8]), "wrong": _arr([0.02, 0.03])}
+    assert _gradcheck_judge(_gradcheck_ev(good)).passed
+    big = _gradcheck_judge(_gradcheck_ev({**good, "right": _arr([1e-9, 1e-2])}))
     assert not big.passed and "relative errors up to 0.01" in big.message
-    blind = _gradcheck_judge(_ev({**good, "wrong": _arr([1e-9])}, context={"W": W}))
-    assert not blind.passed and "cannot fail" in blind.message
-    moved = _gradcheck_judge(_ev({**good, "W_after": _arr(W + 1e-5)}, context={"W": W}))
+    blind = _gradcheck_judge(_gradcheck_ev({**good, "wrong": _arr([1e-9])}))
+    assert not blind.passed and "cannot tell a wrong gradient from the right one" in blind.message
+    moved = _gradcheck_judge(_gradcheck_ev({**good, "W_after": _arr(np.ones((2, 2)) + 1e-5)}))
     assert not moved.passed and "changed self.W" in moved.message
-    printed = {"right": Value("none", None, "NoneType"), "W_after": _arr(W)}
-    assert _gradcheck_judge(_ev(printed, context={"W": W}, stdout="numerical: 1 analytic: 1, relative error: 3e-09")).passed
-    assert not _gradcheck_judge(_ev(printed, context={"W": W}, stdout="relative error: 0.5")).passed
+    odd = _gradcheck_judge(_gradcheck_ev({**good, "right": _arr([3.0])}))
+    assert not odd.passed and "expected relative errors" in odd.message
+
+
+def test_gradcheck_judge_attributes_each_calls_printed_lines() -> None:
+    none = {"right": Value("none", None, "NoneType"), "wrong": Value("none", None, "NoneType")}
+    right = _line(0.5, 0.5) + _line(2.0, 2.0)
+    wrong = _line(0.5, 0.525) + _line(2.0, 2.1)
+    assert _gradcheck_judge(_gradcheck_ev(none, ("", "", right, "", wrong))).passed
+    # the wrong gradient's lines printed by the first call, nothing by the second: not credited
+    swapped = _gradcheck_judge(_gradcheck_ev(none, ("", "", wrong, "", "")))
+    assert not swapped.passed
+    silent = _gradcheck_judge(_gradcheck_ev(none, ("", "", "", "", "")))
+    assert not silent.passed and "printed nothing checkable" in silent.message
+    constant = "relative error: 1e-12\n" * 3
+    faked = _gradcheck_judge(_gradcheck_ev(none, ("", "", constant, "", constant)))
+    assert not faked.passed and "cannot tell" in faked.message
+    invented = _gradcheck_judge(_gradcheck_ev(none, ("", "", _line(0.1, 0.1), "", wrong)))
+    assert not invented.passed and "not an entry of the gradient passed in" in invented.message
+    bad_numerical = _gradcheck_judge(_gradcheck_ev(none, ("", "", _line(0.7, 0.5), "", wrong)))
+    assert not bad_numerical.passed and "the finite difference is wrong" in bad_numerical.message
 
 
 def test_train_and_init_judges_can_fail() -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from grade_submissions import noisy_speedup, submission_files
+
 from derive.grade import GradeReport, Limits, grade
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
@@ -23,11 +25,12 @@ PRED = "KNN.predict_labels"
 
 @cache
 def graded(name: str, timeout: float = LIMITS.timeout) -> GradeReport:
-    return grade([SUBMISSIONS / f"{name}.py"], limits=Limits(timeout=timeout, memory_mb=LIMITS.memory_mb), seed=0)
+    return grade(submission_files(name), limits=Limits(timeout=timeout, memory_mb=LIMITS.memory_mb), seed=0)
 
 
 def failed(report: GradeReport, cls: str) -> set[str]:
-    return {r.title for r in report.results if not r.passed and r.cls == cls}
+    """Failed checks, a speed-up failed by timing noise on a busy machine aside (test_grade_submissions judges speed-ups)."""
+    return {r.title for r in report.results if not r.passed and r.cls == cls and not noisy_speedup(r)}
 
 
 def message(report: GradeReport, title: str) -> str:
@@ -54,9 +57,8 @@ def test_each_mistake_fails_exactly_its_checks(name: str) -> None:
     assert failed(report, "KNN") == expected
     for title in expected - {f"{VEC}: no loops"}:
         assert phrase in message(report, title)
-    # the class not in the file is reported, not crashed on
-    assert report.sections["Softmax"] == "not found in the submission"
-    assert all(not r.passed and "not found" in r.message for r in report.results if r.cls == "Softmax")
+    # the other class comes from reference.py, graded with it (the first file defining a class wins)
+    assert report.sections == {"KNN": f"found in {name}.py", "Softmax": "found in reference.py"}
 
 
 def test_uint8_diagnosis_shows_the_minimal_example() -> None:
@@ -89,5 +91,6 @@ def test_huge_allocation_hits_the_memory_limit() -> None:
 def test_a_hung_method_is_killed_and_the_rest_still_graded() -> None:
     report = graded("knn_hang", 3.0)
     assert failed(report, "KNN") == {f"{PRED}: output (generated)", f"{PRED}: tie-breaking"}
-    assert "timed out" in message(report, f"{PRED}: tie-breaking")
-    assert report.children == 2  # a fresh child after the first kill; the second hangs in the last task
+    assert "timed out: still running" in message(report, f"{PRED}: output (generated)")
+    assert message(report, f"{PRED}: tie-breaking") == "not run: timed out in an earlier check"
+    assert report.children == 2  # its later check is not run; a fresh child grades reference.py's Softmax

@@ -178,3 +178,192 @@ def test_limits_are_validated(kwargs: dict, match: str) -> None:
 def test_a_step_naming_an_unknown_array_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="step uses array 'y', not among"):
         run_tasks([os.devnull], {}, [Task("t", "A", [call("f", npy("y"))], {})], Limits())
+
+
+# --- isolation ----------------------------------------------------------------------------
+
+FACTS = textwrap.dedent(
+    """
+    import errno, os, socket, sys
+
+    class Probe:
+        def facts(self):
+            try:
+                import derive  # noqa: F401
+                project = 1
+            except ImportError:
+                project = 0
+            try:
+                import numerics  # noqa: F401
+                project += 1
+            except ImportError:
+                pass
+            ours = sum(m.split(".")[0] in ("derive", "numerics", "numba", "sympy", "scipy") for m in sys.modules)
+            try:
+                pid = os.fork()
+                if pid == 0:
+                    os._exit(0)
+                os.waitpid(pid, 0)
+                forked = 1
+            except OSError:
+                forked = 0
+            try:
+                socket.create_connection(("1.1.1.1", 80), timeout=1).close()
+                network = 1
+            except OSError:
+                network = 0
+            try:
+                open("/box/x", "w")
+                box_writable = 1
+            except OSError:
+                box_writable = 0
+            visible = sum(p.isdigit() for p in os.listdir("/proc"))
+            import numpy
+            return [project, ours, forked, network, box_writable, visible, os.getuid(),
+                    int(numpy.__file__.startswith("/site/")), int(any("site-packages" in p for p in sys.path))]
+    """
+)
+
+
+def test_bubblewrap_isolates_the_child(tmp_path: Path, bubblewrap: None) -> None:
+    path = tmp_path / "probe.py"
+    path.write_text(FACTS)
+    result = run_tasks([str(path)], {"Probe": []}, [Task("f", "Probe", [new("Probe"), call("facts", save="f")])], Limits(timeout=10))
+    assert result.isolation == "bubblewrap"
+    out = result.outcomes["f"]
+    assert out.ok, out.error
+    project, ours, forked, network, box_writable, visible, uid, numpy_alone, site_packages = out.outputs["f"].value.tolist()
+    assert project == 0 and ours == 0  # neither importable nor imported: the child is standalone
+    assert forked == 0  # no process (nor thread) beyond the child itself
+    assert network == 0 and box_writable == 0
+    assert visible <= 3  # its own PID namespace: bwrap's init and the child, not the grader
+    assert (uid != 0) == (os.geteuid() == 0)  # a root grader's child runs as a user of its own
+    assert numpy_alone == 1 and site_packages == 0
+
+
+def test_the_child_script_imports_only_the_standard_library_and_numpy() -> None:
+    import ast
+
+    from derive.grade.sandbox import CHILD_SCRIPT
+
+    tree = ast.parse(CHILD_SCRIPT.read_text())
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and n.level == 0}
+    assert imported - set(sys.stdlib_module_names) - {"__future__"} == {"numpy"}
+
+
+@pytest.mark.parametrize("kind", ["unprivileged-user", "rlimits-only"])
+def test_the_fallback_isolations_report_failures_the_same_way(kind: str, student: Path, request: pytest.FixtureRequest) -> None:
+    from derive.grade.isolation import Isolation
+
+    if kind == "unprivileged-user":
+        request.getfixturevalue("unprivileged_user")
+    tasks = [_task("double", "double", npy("x"), x=np.arange(3.0)), _task("hang", "hang"), _task("segfault", "segfault"),
+             _task("after", "double", npy("x"), x=np.ones(2))]
+    tasks[0].steps[1]["unpack"] = tasks[-1].steps[1]["unpack"] = 2
+    result = run_tasks([str(student)], {"A": ["double"]}, tasks, Limits(timeout=2.0, memory_mb=1024), isolation=Isolation(kind, "test"))
+    assert result.isolation == kind
+    assert result.outcomes["double"].ok and result.outcomes["after"].ok
+    assert result.outcomes["hang"].status == "timeout"
+    assert "SIGSEGV" in (result.outcomes["segfault"].error or "")
+    assert result.classes["A"]["methods"]["double"]["file"] == str(student)
+
+
+# --- the protocol ---------------------------------------------------------------------------
+
+def test_each_step_printed_output_is_kept_apart(tmp_path: Path) -> None:
+    path = tmp_path / "talk.py"
+    path.write_text("class A:\n    def __init__(self):\n        print('built')\n"
+                    "    def f(self, x):\n        print('f', x)\n        return x\n    def g(self):\n        return 1\n")
+    steps = [new("A"), call("f", 1, save="a"), call("g", save="b"), call("f", 2, save="c", repeat=2)]
+    out = run_tasks([str(path)], {"A": []}, [Task("t", "A", steps)], Limits(timeout=10)).outcomes["t"]
+    assert out.ok
+    assert out.stdouts == ("built\n", "f 1\n", "", "f 2\nf 2\n")
+    assert out.stdout == "".join(out.stdouts)
+
+
+def test_timings_are_measured_by_the_grader(tmp_path: Path) -> None:
+    path = tmp_path / "liar.py"
+    path.write_text("import time\n_sleep = time.sleep\ntime.perf_counter = time.monotonic = time.time = lambda: 0.0\n"
+                    "class A:\n    def slow(self):\n        _sleep(0.2)\n        return 1.0\n")
+    out = run_tasks([str(path)], {"A": []}, [Task("t", "A", [new("A"), call("slow", save="s", repeat=2)])], Limits(timeout=10)).outcomes["t"]
+    assert out.ok and out.times["s"] >= 0.2
+
+
+@pytest.mark.parametrize(
+    ("spec", "phrase"),
+    [
+        ({"dtype": "|O", "shape": [2], "nbytes": 16}, "only boolean, integer and float"),
+        ({"dtype": "<f8", "shape": [-1], "nbytes": 8}, "array shape"),
+        ({"dtype": "<f8", "shape": [True], "nbytes": 8}, "array shape"),
+        ({"dtype": "<f8", "shape": [2, 2], "nbytes": 8}, "byte count"),
+        ({"dtype": "<f8", "shape": [1 << 20, 1 << 20], "nbytes": 8 << 40}, "more than the limit"),
+        ({"dtype": "<f8", "shape": [1] * 9, "nbytes": 8}, "array shape"),
+        ("not an object", "not an object"),
+    ],
+)
+def test_array_descriptions_are_checked_before_anything_is_read(spec: object, phrase: str) -> None:
+    from derive.grade.process import ProtocolError, array_spec
+
+    with pytest.raises(ProtocolError, match=phrase):
+        array_spec(spec, 1 << 20)
+
+
+def test_a_valid_array_description_is_accepted() -> None:
+    from derive.grade.process import array_spec
+
+    dtype, shape, nbytes = array_spec({"dtype": "<f8", "shape": [2, 3], "nbytes": 48}, 1 << 20)
+    assert (dtype, shape, nbytes) == (np.dtype("<f8"), (2, 3), 48)
+
+
+# --- what is copied into the sandbox ----------------------------------------------------------
+
+def test_only_regular_files_are_copied(tmp_path: Path) -> None:
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    (folder / "main.py").write_text("class A:\n    def f(self):\n        return 1.0\n")
+    os.mkfifo(folder / "fifo.py")
+    (folder / "zero.py").symlink_to("/dev/zero")
+    (folder / "link.py").symlink_to(folder / "main.py")
+    files = [str(folder / n) for n in ("fifo.py", "zero.py", "link.py", "main.py")]
+    result = run_tasks(files, {"A": []}, [Task("t", "A", [new("A"), call("f", save="r")])], Limits(timeout=10))
+    assert result.outcomes["t"].ok
+    refused = {Path(p).name: why for p, why in result.import_errors.items()}
+    assert "not a regular file" in refused["fifo.py"]
+    assert "symbolic link" in refused["zero.py"] and "symbolic link" in refused["link.py"]
+    assert result.classes["A"]["file"] == str(folder / "main.py")
+
+
+def test_reaping_the_sandbox_user_kills_detached_daemons() -> None:
+    import signal
+    import time
+
+    from derive.grade.isolation import UID_BASE, reap_user
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root (the sandbox's own user exists only for a root grader)")
+    uid = UID_BASE + 7_000_000 + os.getpid() % 1000
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a daemon of the sandbox's user: own session, parent gone
+        try:
+            os.close(r)
+            os.setsid()
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            if os.fork() == 0:
+                os.write(w, str(os.getpid()).encode())
+                os.close(w)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    daemon = int(os.read(r, 32))
+    os.close(r)
+    assert os.path.exists(f"/proc/{daemon}")
+    assert reap_user(uid, sweep=False) == []
+    time.sleep(0.05)
+    status = Path(f"/proc/{daemon}/status")
+    assert not status.exists() or "State:\tZ" in status.read_text()

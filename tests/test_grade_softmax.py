@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from grade_submissions import noisy_speedup, submission_files
+
 from derive.grade import GradeReport, Limits, grade
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
@@ -23,11 +25,12 @@ TRAIN = "Softmax.train: learns"
 
 @cache
 def graded(name: str) -> GradeReport:
-    return grade([SUBMISSIONS / f"{name}.py"], limits=LIMITS, seed=0)
+    return grade(submission_files(name), limits=LIMITS, seed=0)
 
 
 def failed(report: GradeReport) -> set[str]:
-    return {r.title for r in report.results if not r.passed and r.cls == "Softmax"}
+    """Failed scored checks (advice is not a failure)."""
+    return {r.title for r in report.results if not r.passed and r.cls == "Softmax" and not r.advisory and not noisy_speedup(r)}
 
 
 def message(report: GradeReport, title: str) -> str:
@@ -49,7 +52,8 @@ MISTAKES: dict[str, tuple[set[str], str]] = {
 def test_each_mistake_fails_its_checks_with_its_diagnosis(name: str) -> None:
     report = graded(name)
     expected, diagnosis = MISTAKES[name]
-    assert expected <= failed(report) <= expected | {TRAIN}
+    gated = {f"{FAST}: no loops", f"{FAST}: speed-up"} if expected & FAST_OUTPUTS - {f"{FAST}: stability (large scores)"} else set()
+    assert expected | gated <= failed(report) <= expected | gated | {TRAIN}
     for title in expected:
         assert f"diagnosis: {diagnosis}" in message(report, title)
 
@@ -63,7 +67,6 @@ def test_diagnosis_comes_with_a_minimal_example() -> None:
 def test_the_reference_gets_full_marks_on_softmax_only_files_too() -> None:
     report = graded("flood")  # prints megabytes, then answers correctly
     assert failed(report) == set()
-    assert report.sections["KNN"] == "not found in the submission"
     assert sum(r.score for r in report.results if r.cls == "Softmax") == 50
 
 

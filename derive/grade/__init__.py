@@ -5,7 +5,9 @@ Student code runs only in a sandboxed child process (:mod:`derive.grade.sandbox`
 :mod:`numerics` (:mod:`derive.grade.checks_knn`, :mod:`derive.grade.checks_softmax`),
 names known mistakes (:mod:`derive.grade.diagnose`), checks for Python loops on the
 syntax tree (:mod:`derive.grade.static`) and reports for a terminal or for
-Gradescope (:mod:`derive.grade.report`).
+Gradescope (:mod:`derive.grade.report`).  A rubric (:mod:`derive.grade.rubric`) sets the
+points; :mod:`derive.grade.classgrade` and :mod:`derive.grade.classreport` grade a whole
+class, :mod:`derive.grade.autograder` builds a Gradescope autograder.
 
 Typical use::
 
@@ -16,12 +18,16 @@ Typical use::
 
 from __future__ import annotations
 
-from derive.grade.grader import CHECKS, CheckResult, GradeReport, collect_files, grade
+from derive.grade.grader import CHECK_GROUPS, CHECKS, CheckResult, GradeReport, collect_files, grade
 from derive.grade.report import format_report, gradescope, summary, write_gradescope
+from derive.grade.rubric import Rubric, default_rubric
 from derive.grade.sandbox import Limits
 
 __all__ = [
+    "CHECK_GROUPS",
     "CHECKS",
+    "Rubric",
+    "default_rubric",
     "CheckResult",
     "GradeReport",
     "Limits",

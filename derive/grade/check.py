@@ -12,6 +12,7 @@ The small step builders (:func:`new`, :func:`call`, :func:`get`, :func:`put`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from numpy.typing import NDArray
 from derive.grade.diagnose import Verdict, fmt
 from derive.grade.sandbox import TaskOutcome, Value
 
-__all__ = ["Check", "Probe", "Evidence", "new", "call", "get", "put", "npy", "array_output", "task_failure"]
+__all__ = ["Check", "CheckGroup", "check_id", "Probe", "Evidence", "new", "call", "get", "put", "npy", "array_output", "task_failure"]
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,38 @@ class Evidence:
     context: dict[str, Any]
     location: dict[str, Any] | None = None
     folders: tuple[Path, ...] = ()
+    steps: tuple[dict[str, Any], ...] = ()
 
     def value(self, key: str) -> Value | None:
         """The value saved under ``key`` (None when the child saved nothing)."""
         return None if self.outcome is None else self.outcome.outputs.get(key)
 
+    def printed(self, key: str) -> str:
+        """What the call saved under ``key`` printed, and nothing printed by other calls.
+
+        Empty when the step is unknown or the child reported no per-step output.
+        """
+        if self.outcome is None:
+            return ""
+        index = next((i for i, s in enumerate(self.steps) if s.get("save") == key), None)
+        stdouts = self.outcome.stdouts
+        if index is None or index >= len(stdouts):
+            return ""
+        return stdouts[index]
+
 
 @dataclass(frozen=True)
 class Check:
-    """One graded check: ``<cls>.<method>: <name>`` worth ``points``."""
+    """One graded check: ``<cls>.<method>: <name>`` worth ``points``.
+
+    Attributes
+    ----------
+    requires : tuple of str
+        Names of checks of the same method that must pass for this one to earn
+        anything ("no loops" and "speed-up" count only for a correct method).
+    advisory : bool
+        Shown as advice, worth 0 points, in the default rubric.
+    """
 
     cls: str
     method: str
@@ -71,11 +95,24 @@ class Check:
     points: float
     probe: Callable[[np.random.Generator], Probe] | None
     judge: Callable[[Evidence], Verdict]
+    requires: tuple[str, ...] = ()
+    advisory: bool = False
 
     @property
     def title(self) -> str:
         """The Gradescope test name."""
         return f"{self.cls}.{self.method}: {self.name}"
+
+    @property
+    def id(self) -> str:
+        """The check's key in a rubric: ``<Class>.<method>.<name as a slug>``."""
+        return check_id(self.cls, self.method, self.name)
+
+
+def check_id(cls: str, method: str, name: str) -> str:
+    """``check_id("KNN", "predict_labels", "output (generated)")`` is ``"KNN.predict_labels.output-generated"``."""
+    slug = "-".join(re.findall(r"[0-9A-Za-z]+", name.replace("∞", "inf"))).lower()
+    return f"{cls}.{method}.{slug}"
 
 
 def npy(name: str) -> dict[str, str]:
@@ -136,3 +173,22 @@ def array_output(ev: Evidence, key: str, what: str) -> tuple[NDArray[Any] | None
 def example(**arrays: Any) -> str:
     """A minimal failing example, one ``name = value`` per line."""
     return "\n".join(f"  {k} = {fmt(v)}" for k, v in arrays.items())
+
+
+@dataclass(frozen=True)
+class CheckGroup:
+    """The checks of one graded class: the grader loops over a list of these.
+
+    Attributes
+    ----------
+    cls : str
+        The class the student defines (``"KNN"``).
+    methods : list of str
+        Methods whose source location the child reports (for the static checks).
+    checks : list of Check
+        In report order.
+    """
+
+    cls: str
+    methods: list[str]
+    checks: list[Check]

@@ -19,18 +19,19 @@ computed with the row maximum subtracted (finite for scores of ±1e3).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from derive.grade.check import Check, Evidence, Probe, array_output, call, example, new, npy, put, task_failure
+from derive.grade.check import Check, CheckGroup, Evidence, Probe, array_output, call, example, new, npy, put, task_failure
 from derive.grade.checks_softmax_model import MODEL_CHECKS
 from derive.grade.common import Judge, no_loops_judge, speedup_judge
 from derive.grade.diagnose import Verdict, compare, diagnose, fmt, gradient_mistakes, loss_mistakes, max_relative_error
-from numerics.softmax import softmax_loss_and_grad
+from numerics.softmax import softmax_loss_and_grad, softmax_loss_and_grad_loop
 
-__all__ = ["SOFTMAX_CHECKS", "METHODS"]
+__all__ = ["GROUP", "SOFTMAX_CHECKS", "METHODS", "UNDERFLOW"]
 
 CLS = "Softmax"
 LOSS, LAG, FAST = "loss", "loss_and_grad", "fast_loss_and_grad"
@@ -40,19 +41,15 @@ METHODS = ["__init__", "init_weights", LOSS, LAG, FAST, "grad_check_sparse", "tr
 GRAD_TOL = 1e-6
 LOSS_RTOL = 1e-7
 #: rows of the timing probe (CIFAR-shaped: D = 3073, C = 10)
-SPEED_N = 200
+SPEED_N = 500
 
 OVERFLOW_MESSAGE = (
     "no max-subtraction: overflow for large scores — exp(1000) is inf and inf/inf is NaN; subtract each row's "
     "maximum score before exp (the softmax does not change)"
 )
-INF_LOSS_MESSAGE = (
-    "the loss is inf for large scores: exp overflowed (no max-subtraction) or log was taken of a probability "
-    "that underflowed to 0; subtract the row maximum m and use log-sum-exp: −log P[y] = log Σ exp(s − m) − (s_y − m)"
-)
-UNDERFLOW_MESSAGE = (
-    "the gradient is right but the loss is inf: log of a probability that underflowed to 0 — compute "
-    "−log P[y] = log Σ exp(s − m) − (s_y − m) with m the row maximum (log-sum-exp), not log(P[y])"
+UNDERFLOW_ADVICE = (
+    "advice: P[y] = e^−2000 underflows to 0, so log(P[y]) is −inf and the loss inf even with max-subtraction; "
+    "compute −log P[y] = log Σ exp(s − m) − (s_y − m) with m the row maximum (log-sum-exp), never log of P[y] itself"
 )
 
 
@@ -79,13 +76,26 @@ def _random(rng: np.random.Generator) -> tuple[str, str, NDArray[Any], NDArray[A
 
 
 def _large(rng: np.random.Generator) -> list[tuple[str, str, NDArray[Any], NDArray[Any], NDArray[np.int64]]]:
+    """Scores up to ±1e3 whose true class is within 300 of the row maximum.
+
+    exp overflows without max-subtraction; with it, P[y] ≥ e^−300 stays a normal float, so
+    these cases test overflow only (the underflow of P[y] is :func:`_underflow`'s advice).
+    """
     X = rng.standard_normal((8, 5))
     W = rng.standard_normal((4, 5))
     W *= 1e3 / np.abs(X @ W.T).max()  # scores reach ±1e3
+    S = X @ W.T
+    y = np.array([rng.choice(np.flatnonzero(row >= row.max() - 300.0)) for row in S])
     return [
-        _case("big1", "scores [1000, 0, −1000] (N = 1, D = 2, C = 3)", [[1000.0, 0.0], [0.0, 0.0], [-1000.0, 0.0]], [[1.0, 1.0]], [1]),
-        _case("big", "scores up to ±1e3 (N = 8, D = 5, C = 4)", W, X, rng.integers(0, 4, size=8)),
+        _case("big1", "scores [1000, 999, 990] (N = 1, D = 2, C = 3)", [[1000.0, 0.0], [999.0, 0.0], [990.0, 0.0]], [[1.0, 1.0]], [1]),
+        _case("big", "scores up to ±1e3, true class within 300 of the maximum (N = 8, D = 5, C = 4)", W, X, y),
     ]
+
+
+def _underflow() -> list[tuple[str, str, NDArray[Any], NDArray[Any], NDArray[np.int64]]]:
+    """Scores [1000, 0, −1000] with the true class at −1000: P[y] = e^−2000 underflows to 0."""
+    W = [[1000.0, 0.0], [0.0, 0.0], [-1000.0, 0.0]]
+    return [_case("far", "scores [1000, 0, −1000] with the true class at −1000 (N = 1, D = 2, C = 3)", W, [[1.0, 1.0]], [2])]
 
 
 def _probe(method: str, cases: list[Any], grad: bool) -> Probe:
@@ -108,9 +118,7 @@ def _loss_verdict(got: Any, W: Any, X: Any, y: Any, ref: float, stability: bool)
         return None
     msg = f"the loss: expected {fmt(ref)}, got {fmt(value)}"
     if not np.isfinite(value):
-        if not stability:
-            return msg
-        return msg + f"\ndiagnosis: {OVERFLOW_MESSAGE if np.isnan(value) else INF_LOSS_MESSAGE}"
+        return msg + (f"\ndiagnosis: {OVERFLOW_MESSAGE}" if stability else "")
     diag = diagnose(value, ref, loss_mistakes(W, X, y), rtol=1e-6)
     return msg + (f"\ndiagnosis: {diag}" if diag else "")
 
@@ -149,9 +157,7 @@ def _judge(method: str, grad: bool, stability: bool = False) -> Judge:
                 problem = _loss_verdict(loss_v.value if loss_v else None, W, X, y, ref_loss, stability)
                 grad_arr, why = array_output(ev, f"{name}.1", "the gradient")
                 grad_problem = why or _grad_verdict(grad_arr, W, X, y, ref_grad, stability)
-                if problem and stability and grad_problem is None and "inf" in problem.split("\n")[0]:
-                    problem = problem.split("\n")[0] + f"\ndiagnosis: {UNDERFLOW_MESSAGE}"
-                elif problem and grad_problem and OVERFLOW_MESSAGE in grad_problem:
+                if problem and grad_problem and OVERFLOW_MESSAGE in grad_problem:
                     problem = problem.split("\n")[0] + f"; {grad_problem}"
                 problem = problem or grad_problem
                 if problem is None and grad_arr is not None:
@@ -195,23 +201,53 @@ def _stability(method: str, grad: bool) -> Any:
 
 def _speed(rng: np.random.Generator) -> Probe:
     X, y, W = _cifar(rng, SPEED_N)
-    steps = [new(CLS, [10, 3073]), put("W", npy("W")),
-             call(LAG, npy("X"), npy("y"), save="loop", repeat=2), call(FAST, npy("X"), npy("y"), save="fast", repeat=3)]
-    return Probe(steps, {"W": W, "X": X, "y": y})
+    steps = [new(CLS, [10, 3073]), put("W", npy("W")), call(FAST, npy("X"), npy("y"), save="fast", repeat=5)]
+    return Probe(steps, {"W": W, "X": X, "y": y}, {"reference": partial(softmax_loss_and_grad_loop, W, X, y)})
 
+
+def _underflow_probe(method: str, grad: bool) -> Any:
+    return lambda rng: _probe(method, _underflow(), grad)
+
+
+def _underflow_judge(method: str, grad: bool) -> Judge:
+    """Advice: the loss must stay finite where P[y] underflows (log-sum-exp)."""
+    outputs = _judge(method, grad)
+
+    def judge(ev: Evidence) -> Verdict:
+        verdict = outputs(ev)
+        if verdict.passed:
+            return Verdict(True, "finite loss where P[y] underflows to 0 (log-sum-exp or equivalent)")
+        v = ev.value("far.0" if grad else "far")
+        loss = np.asarray(v.value, dtype=np.float64).reshape(-1) if v is not None and v.kind in ("scalar", "array") else np.empty(0)
+        if loss.size == 1 and np.isposinf(loss[0]):
+            return Verdict(False, f"{ev.context['cases'][0][1]}: the loss is inf (expected 2000)\n{UNDERFLOW_ADVICE}")
+        return verdict
+
+    return judge
+
+
+#: "no loops" and "speed-up" of fast_loss_and_grad count only when these pass
+_FAST_OUTPUT = ("output (generated)", "output (CIFAR-shaped)")
+UNDERFLOW = "underflow of P[y] (advice)"
 
 SOFTMAX_CHECKS: list[Check] = [
     MODEL_CHECKS[0],
     Check(CLS, LOSS, "output (generated)", 4, _generated(LOSS, False), _judge(LOSS, False)),
     Check(CLS, LOSS, "output (CIFAR-shaped)", 2, _cifar_probe(LOSS, False), _judge(LOSS, False)),
     Check(CLS, LOSS, "stability (large scores)", 2, _stability(LOSS, False), _judge(LOSS, False, True)),
+    Check(CLS, LOSS, UNDERFLOW, 0, _underflow_probe(LOSS, False), _underflow_judge(LOSS, False), advisory=True),
     Check(CLS, LAG, "output (generated)", 5, _generated(LAG, True), _judge(LAG, True)),
     Check(CLS, LAG, "output (CIFAR-shaped)", 2, _cifar_probe(LAG, True), _judge(LAG, True)),
     Check(CLS, LAG, "stability (large scores)", 2, _stability(LAG, True), _judge(LAG, True, True)),
+    Check(CLS, LAG, UNDERFLOW, 0, _underflow_probe(LAG, True), _underflow_judge(LAG, True), advisory=True),
     Check(CLS, FAST, "output (generated)", 5, _generated(FAST, True), _judge(FAST, True)),
     Check(CLS, FAST, "output (CIFAR-shaped)", 3, _cifar_probe(FAST, True), _judge(FAST, True)),
     Check(CLS, FAST, "stability (large scores)", 3, _stability(FAST, True), _judge(FAST, True, True)),
-    Check(CLS, FAST, "no loops", 4, None, no_loops_judge(CLS, FAST)),
-    Check(CLS, FAST, "speed-up", 3, _speed, speedup_judge(LAG, FAST, f"N = {SPEED_N}, D = 3073, C = 10")),
+    Check(CLS, FAST, UNDERFLOW, 0, _underflow_probe(FAST, True), _underflow_judge(FAST, True), advisory=True),
+    Check(CLS, FAST, "no loops", 4, None, no_loops_judge(CLS, FAST), requires=_FAST_OUTPUT),
+    Check(CLS, FAST, "speed-up", 3, _speed, speedup_judge("numerics' softmax_loss_and_grad_loop", FAST, f"N = {SPEED_N}, D = 3073, C = 10"),
+          requires=_FAST_OUTPUT),
     *MODEL_CHECKS[1:],
 ]
+
+GROUP = CheckGroup(CLS, METHODS, SOFTMAX_CHECKS)

@@ -1,46 +1,63 @@
-"""The sandboxed child: imports a submission and runs the grader's probes in it.
+"""The grader's child: a standalone script that imports a submission and runs the grader's steps in it.
 
-Run as ``python -m derive.grade.child JOB_JSON FD`` by :mod:`derive.grade.sandbox`,
-never in the grader's own process.  It only *runs* student code; every judgement
-is made by the parent.  Protocol (one JSON object per line on file descriptor
-``FD``):
+It is **not** imported by the grader.  :mod:`derive.grade.process` copies this file
+into the sandbox's private folder and runs it by path
+(``python -I -S /box/child.py CONFIG_JSON``); it imports only the standard library
+and numpy, and the project is never on its ``sys.path``.  It only *runs* student
+code: every judgement, every time measurement and every limit is the parent's.
+Nothing it sends is trusted — student code runs in this interpreter and can rewrite
+any of it.
 
-* ``{"event": "ready", "classes": {...}, "import_errors": {...}}`` after importing;
-* ``{"event": "start", "id": ...}`` before a task and
-  ``{"event": "done", "id": ..., "ok": ..., "error": ..., "outputs": ..., "times": ..., "stdout": ...}``
-  after it;
-* ``{"event": "end"}``.
+Start-up, before any student code runs: drop to the sandbox's user (``uid``/``gid``
+in the config, when the grader is root), allow no more processes or threads than
+this user has now (``RLIMIT_NPROC``), close every other file descriptor, capture
+``sys.stdout``/``sys.stderr``, import numpy from the read-only ``site`` folder.
 
-Arrays come in and go out only as ``.npy`` files (``allow_pickle=False`` on both
-sides); everything else is JSON.  A task is a list of steps: ``new`` (instantiate a
-class), ``set`` / ``get`` (an attribute) and ``call`` (a method, optionally timed).
+Protocol
+--------
+Commands arrive on ``cmd_fd``, replies leave on ``reply_fd``; each message is one
+JSON line.  A reply is followed by the raw bytes of its ``outputs`` of kind
+``array``, in order, C-contiguous, little endian, each described as
+``{"dtype": "<f8", "shape": [2, 3], "nbytes": 48}``; only boolean, integer and float
+dtypes cross.  Input arrays are raw files the grader writes, just before the step
+that uses them, into the read-only box (``{"name", "path", "dtype", "shape"}``).  Every command carries a ``nonce``
+which the reply repeats; the parent sends one command and waits for its reply, and
+times the round trip itself.
+
+Commands (parent -> child):
+
+* ``{"cmd": "import", "nonce", "files": [...], "classes": {name: [method, ...]}, "max_capture": n}``
+  -> ``{"event": "ready", "nonce", "classes": {name: {"found": bool, "file", "methods": {m: {"file", "line"} | null}}},
+  "import_errors": {file: text}, "stdout": text}``;
+* ``{"cmd": "step", "nonce", "task": id, "seed": n, "cls": name, "step": {...}, "arrays": [{"name", "path", ...}, ...]}``
+  -> ``{"event": "step", "nonce", "ok": bool, "error": text | null,
+  "stdout": text, "outputs": [[key, value], ...]}`` followed by the output arrays' bytes.
+  A new ``task`` id starts afresh (no object, no arrays) and seeds numpy's and
+  ``random``'s global generators with ``seed``.  A step is ``new`` (instantiate
+  ``cls``), ``set``/``get`` (an attribute) or ``call`` (a method); ``save`` names its
+  output, ``unpack`` splits a returned tuple.  Arguments ``{"npy": name}`` are the
+  named input array, read afresh from its file for every call, ``{"norm": "l1" | "l2" | "linf"}`` a norm
+  function.  A value is ``{"kind": "array", "dtype", "shape", "nbytes", "type"}``,
+  ``{"kind": "scalar", "value", "type"}``, ``{"kind": "none"}`` or ``{"kind": "bad",
+  "type", "repr"}``.  ``stdout`` is what *this* step printed (capped), so the parent
+  can attribute every printed line to the call that printed it;
+* ``{"cmd": "end"}``: exit.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import io
 import json
 import os
-import random
 import sys
-import time
-import traceback
-import warnings
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-#: characters of printed output kept per task (the rest is counted, then dropped)
+#: characters of printed output kept per step (the rest is counted, then dropped)
 MAX_CAPTURE = 4096
-
-_NORMS = {
-    "l1": lambda v: float(np.abs(v).sum()),
-    "l2": lambda v: float(np.sqrt((v * v).sum())),
-    "linf": lambda v: float(np.abs(v).max()),
-}
+#: the only dtypes that cross the boundary
+DTYPES = frozenset({"|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8"})
+#: longest command line the child accepts from the parent
+MAX_COMMAND_LINE = 16 << 20
 
 
 class CappedText(io.TextIOBase):
@@ -73,71 +90,104 @@ class CappedText(io.TextIOBase):
         return text
 
 
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 class Channel:
-    """JSON lines to the parent over an inherited pipe."""
+    """Framed messages: a JSON line, then raw array bytes."""
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
+    def __init__(self, cmd_fd: int, reply_fd: int) -> None:
+        self.cmd_fd, self.reply_fd = cmd_fd, reply_fd
+        self.buffer = b""
 
-    def send(self, obj: dict[str, Any]) -> None:
-        data = (json.dumps(obj) + "\n").encode()
-        while data:
-            data = data[os.write(self.fd, data):]
+    def receive(self) -> dict[str, Any] | None:
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_COMMAND_LINE:
+                return None
+            chunk = os.read(self.cmd_fd, 1 << 16)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def send(self, obj: dict[str, Any], blobs: list[Any] = ()) -> None:
+        _write_all(self.reply_fd, (json.dumps(obj) + "\n").encode())
+        for blob in blobs:
+            _write_all(self.reply_fd, memoryview(blob).cast("B"))
 
 
 def describe_exception(exc: BaseException, files: set[str]) -> str:
     """One readable line (plus the student's innermost frame) for an exception."""
+    import traceback
+
     if isinstance(exc, SystemExit):
-        return f"the code called sys.exit({exc.code!r}); a method must return, not exit"
+        return f"the code called sys.exit({_safe_repr(exc.code)}); a method must return, not exit"
     if isinstance(exc, MemoryError):
         return "ran out of memory (MemoryError): the allocation exceeded the memory limit"
     if isinstance(exc, KeyboardInterrupt):
         return "raised KeyboardInterrupt"
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    folders = {str(Path(f).parent) for f in files}
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if str(Path(f.filename).parent) in folders]
+    try:
+        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    except BaseException:  # noqa: BLE001 - a student's __str__ may raise anything
+        text = f"{type(exc).__name__} (its message could not be printed)"
+    folders = {os.path.dirname(f) for f in files}
+    try:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.dirname(f.filename) in folders]
+    except BaseException:  # noqa: BLE001
+        frames = []
     if frames:
         f = frames[-1]
-        text += f" (at {Path(f.filename).name}:{f.lineno} in {f.name}: {(f.line or '').strip()})"
+        text += f" (at {os.path.basename(f.filename)}:{f.lineno} in {f.name}: {(f.line or '').strip()})"
     return text[:2000]
-
-
-def encode(value: Any, key: str, out_dir: Path, task: str) -> dict[str, Any]:
-    """Describe a returned value as JSON; arrays are saved as ``.npy``."""
-    if value is None:
-        return {"kind": "none"}
-    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
-        return {"kind": "scalar", "value": float(value), "type": type(value).__name__}
-    type_name = type(value).__name__
-    if isinstance(value, (list, tuple, np.ndarray)):
-        try:
-            arr = np.asarray(value)
-            if arr.dtype == object:
-                arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            return {"kind": "bad", "type": type_name, "repr": _safe_repr(value)}
-        if arr.dtype.kind not in "biuf":
-            return {"kind": "bad", "type": type_name, "repr": f"an array of dtype {arr.dtype}"}
-        name = f"{task}__{key}.npy"
-        np.save(out_dir / name, np.ascontiguousarray(arr), allow_pickle=False)
-        return {"kind": "array", "file": name, "type": type_name}
-    return {"kind": "bad", "type": type_name, "repr": _safe_repr(value)}
 
 
 def _safe_repr(value: Any) -> str:
     try:
         return repr(value)[:200]
-    except BaseException:  # a student's __repr__ may raise anything
+    except BaseException:  # noqa: BLE001 - a student's __repr__ may raise anything
         return f"<{type(value).__name__}>"
 
 
-def load_submission(paths: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+def encode(np: Any, value: Any) -> tuple[dict[str, Any], Any]:
+    """(JSON description, array to send or None) of a returned value."""
+    if value is None:
+        return {"kind": "none"}, None
+    type_name = type(value).__name__
+    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        try:
+            return {"kind": "scalar", "value": float(value), "type": type_name}, None
+        except (OverflowError, ValueError, TypeError):
+            return {"kind": "bad", "type": type_name, "repr": _safe_repr(value)}, None
+    if isinstance(value, (list, tuple, np.ndarray)):
+        try:
+            arr = np.asarray(value)
+            if arr.dtype == object:
+                arr = arr.astype(np.float64)
+            arr = np.ascontiguousarray(arr)
+            if arr.dtype.byteorder == ">":
+                arr = arr.astype(arr.dtype.newbyteorder("<"))
+        except BaseException:  # noqa: BLE001 - a ragged list, an element that is not a number...
+            return {"kind": "bad", "type": type_name, "repr": _safe_repr(value)}, None
+        if arr.dtype.str not in DTYPES:
+            return {"kind": "bad", "type": type_name, "repr": f"an array of dtype {arr.dtype}"}, None
+        spec = {"kind": "array", "dtype": arr.dtype.str, "shape": list(arr.shape), "nbytes": int(arr.nbytes), "type": type_name}
+        return spec, arr
+    return {"kind": "bad", "type": type_name, "repr": _safe_repr(value)}, None
+
+
+def import_submission(paths: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Import every file; return (module by path, import error by path)."""
+    import importlib.util
+
     modules: dict[str, Any] = {}
     errors: dict[str, str] = {}
     files = set(paths)
     for i, path in enumerate(paths):
-        folder = str(Path(path).parent)
+        folder = os.path.dirname(path)
         if folder not in sys.path:
             sys.path.insert(0, folder)  # the student's own helper modules
         name = f"_gradproof_submission_{i}"
@@ -149,13 +199,15 @@ def load_submission(paths: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
             sys.modules[name] = module
             spec.loader.exec_module(module)
             modules[path] = module
-        except BaseException as exc:  # SystemExit and friends included: report, go on
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and friends included: report, go on
             errors[path] = describe_exception(exc, files)
     return modules, errors
 
 
 def locate(modules: dict[str, Any], classes: dict[str, list[str]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Find each wanted class and where its methods are defined."""
+    import inspect
+
     found: dict[str, Any] = {}
     info: dict[str, Any] = {}
     for cls_name, methods in classes.items():
@@ -165,11 +217,11 @@ def locate(modules: dict[str, Any], classes: dict[str, list[str]]) -> tuple[dict
                 found[cls_name] = cls
                 where: dict[str, Any] = {}
                 for m in methods:
-                    fn = inspect.getattr_static(cls, m, None)
-                    fn = getattr(fn, "__func__", fn)
                     try:
+                        fn = inspect.getattr_static(cls, m, None)
+                        fn = getattr(fn, "__func__", fn)
                         where[m] = {"file": inspect.getsourcefile(fn), "line": inspect.getsourcelines(fn)[1]}
-                    except (TypeError, OSError):
+                    except BaseException:  # noqa: BLE001 - not Python source, or a hostile descriptor
                         where[m] = None
                 info[cls_name] = {"found": True, "file": path, "methods": where}
                 break
@@ -178,87 +230,150 @@ def locate(modules: dict[str, Any], classes: dict[str, list[str]]) -> tuple[dict
     return found, info
 
 
-def run_task(task: dict[str, Any], classes: dict[str, Any], in_dir: Path, out_dir: Path) -> tuple[dict[str, Any], dict[str, float]]:
-    """Execute one task's steps; return (outputs, times). Student exceptions propagate."""
-    outputs: dict[str, Any] = {}
-    times: dict[str, float] = {}
-    arrays: dict[str, Any] = {}
+class Runner:
+    """The state of the task being run: its object and its arrays."""
 
-    def arg(spec: Any) -> Any:
+    def __init__(self, np: Any, classes: dict[str, Any]) -> None:
+        self.np = np
+        self.classes = classes
+        self.task: Any = None
+        self.obj: Any = None
+        self.arrays: dict[str, Any] = {}
+        self.norms = {
+            "l1": lambda v: float(np.abs(v).sum()),
+            "l2": lambda v: float(np.sqrt((v * v).sum())),
+            "linf": lambda v: float(np.abs(v).max()),
+        }
+
+    def begin(self, task: Any, seed: int) -> None:
+        import random
+
+        if task != self.task:
+            self.task, self.obj, self.arrays = task, None, {}
+            self.np.random.seed(seed)
+            random.seed(seed)
+
+    def arg(self, spec: Any) -> Any:
         if isinstance(spec, dict) and "npy" in spec:
-            if spec["npy"] not in arrays:
-                arrays[spec["npy"]] = np.load(in_dir / f"{spec['npy']}.npy", allow_pickle=False)
-            return arrays[spec["npy"]].copy()  # a fresh copy per call: the student may write into it
+            path, dtype, shape = self.arrays[spec["npy"]]
+            return self.np.fromfile(path, dtype=self.np.dtype(dtype)).reshape(shape)  # read afresh for every call
         if isinstance(spec, dict) and "norm" in spec:
-            return _NORMS[spec["norm"]]
+            return self.norms[spec["norm"]]
         return spec
 
-    obj: Any = None
-    for step in task["steps"]:
+    def run(self, cls: str, step: dict[str, Any]) -> list[list[Any]]:
+        """Run one step; return its outputs as [key, value] pairs. Student exceptions propagate."""
+        args = [self.arg(a) for a in step.get("args", [])]
+        kwargs = {k: self.arg(v) for k, v in step.get("kwargs", {}).items()}
         op = step["op"]
-        args = [arg(a) for a in step.get("args", [])]
-        kwargs = {k: arg(v) for k, v in step.get("kwargs", {}).items()}
         if op == "new":
-            obj = classes[step["cls"]](*args, **kwargs)
-            continue
+            self.obj = self.classes[cls](*args, **kwargs)
+            return []
         if op == "set":
-            setattr(obj, step["name"], args[0])
-            continue
-        if op == "get":
-            value = getattr(obj, step["name"])
-        else:  # call
-            method = getattr(obj, step["method"])
-            best = float("inf")
-            for _ in range(int(step.get("repeat", 1))):
-                t0 = time.perf_counter()
-                value = method(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs)
-                best = min(best, time.perf_counter() - t0)
-            times[step.get("save") or step["method"]] = best
+            setattr(self.obj, step["name"], args[0])
+            return []
+        value = getattr(self.obj, step["name"]) if op == "get" else getattr(self.obj, step["method"])(*args, **kwargs)
         key = step.get("save")
         if key is None:
-            continue
+            return []
         n = step.get("unpack")
-        if n is not None:
-            if not isinstance(value, (tuple, list)) or len(value) != n:
-                outputs[key] = {"kind": "bad", "type": type(value).__name__, "repr": f"expected a tuple of {n} values, got {_safe_repr(value)}"}
-                continue
-            for i, v in enumerate(value):
-                outputs[f"{key}.{i}"] = encode(v, f"{key}.{i}", out_dir, task["id"])
-        else:
-            outputs[key] = encode(value, key, out_dir, task["id"])
-    return outputs, times
+        if n is None:
+            return [[key, value]]
+        if not isinstance(value, (tuple, list)) or len(value) != n:
+            return [[key, BadValue(type(value).__name__, f"expected a tuple of {n} values, got {_safe_repr(value)}")]]
+        return [[f"{key}.{i}", v] for i, v in enumerate(value)]
+
+
+class BadValue:
+    """A value already known not to be usable (e.g. a tuple of the wrong length)."""
+
+    def __init__(self, type_name: str, text: str) -> None:
+        self.type_name, self.text = type_name, text
+
+
+def serve(channel: Channel, capture: CappedText, np: Any) -> None:
+    """Answer commands until ``end`` (or the grader goes away)."""
+    runner: Runner | None = None
+    files: set[str] = set()
+    while True:
+        cmd = channel.receive()
+        if cmd is None or cmd.get("cmd") == "end":
+            return
+        nonce = cmd.get("nonce")
+        if cmd["cmd"] == "import":
+            capture.cap = int(cmd.get("max_capture", MAX_CAPTURE))
+            files = set(cmd["files"])
+            modules, errors = import_submission(cmd["files"])
+            found, info = locate(modules, cmd["classes"])
+            runner = Runner(np, found)
+            _restore_streams(capture)
+            channel.send({"event": "ready", "nonce": nonce, "classes": info, "import_errors": errors, "stdout": capture.take()})
+            continue
+        assert runner is not None, "a step before the import"
+        runner.begin(cmd["task"], int(cmd["seed"]))
+        for spec in cmd.get("arrays", []):
+            runner.arrays[spec["name"]] = (spec["path"], spec["dtype"], spec["shape"])
+        reply: dict[str, Any] = {"event": "step", "nonce": nonce, "ok": True, "error": None, "outputs": []}
+        blobs: list[Any] = []
+        try:
+            for key, value in runner.run(cmd["cls"], cmd["step"]):
+                if isinstance(value, BadValue):
+                    reply["outputs"].append([key, {"kind": "bad", "type": value.type_name, "repr": value.text}])
+                    continue
+                spec, arr = encode(np, value)
+                reply["outputs"].append([key, spec])
+                if arr is not None:
+                    blobs.append(arr)
+        except BaseException as exc:  # noqa: BLE001 - every student failure is a report
+            reply.update(ok=False, error=describe_exception(exc, files), outputs=[])
+            blobs = []
+        _restore_streams(capture)
+        reply["stdout"] = capture.take()
+        channel.send(reply, blobs)
+
+
+def _restore_streams(capture: CappedText) -> None:
+    sys.stdout = sys.stderr = capture  # in case the student replaced them
+
+
+def _confine(config: dict[str, Any]) -> None:
+    """Drop privileges, cap the processes, close inherited descriptors: before any student code."""
+    import resource
+
+    uid, gid = config.get("uid"), config.get("gid")
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    if config.get("nproc"):
+        me, tasks = os.getuid(), 0
+        for pid in os.listdir("/proc"):
+            try:
+                if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == me:
+                    tasks += len(os.listdir(f"/proc/{pid}/task"))
+            except OSError:
+                pass
+        limit = max(tasks, 1)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+    keep = sorted({0, 1, 2, config["cmd_fd"], config["reply_fd"]})
+    for low, high in zip(keep, keep[1:] + [1 << 16]):
+        os.closerange(low + 1, high)
 
 
 def main(argv: list[str]) -> int:
-    job_path, fd = Path(argv[0]), int(argv[1])
-    channel = Channel(fd)
-    job = json.loads(job_path.read_text())
-    in_dir, out_dir = Path(job["inputs"]), Path(job["outputs"])
+    config = json.loads(argv[0])
+    _confine(config)
     sys.dont_write_bytecode = True
-    capture = CappedText(job.get("max_capture", MAX_CAPTURE))
-    sys.stdout = sys.stderr = capture
+    sys.path[:] = [p for p in sys.path if p and os.path.isdir(p)] + [config["site"]]
+    import warnings
+
+    import numpy as np
+
+    channel = Channel(config["cmd_fd"], config["reply_fd"])
+    capture = CappedText()
+    _restore_streams(capture)
     warnings.simplefilter("default")
-    files = set(job["files"])
-    modules, errors = load_submission(job["files"])
-    classes, info = locate(modules, job["classes"])
-    channel.send({"event": "ready", "classes": info, "import_errors": errors, "stdout": capture.take()})
-    for task in job["tasks"]:
-        channel.send({"event": "start", "id": task["id"]})
-        result: dict[str, Any] = {"event": "done", "id": task["id"], "ok": True, "error": None, "outputs": {}, "times": {}}
-        if task["cls"] not in classes:
-            result.update(ok=False, error=f"class {task['cls']} not found")
-        else:
-            # the sandbox's own process: seed the student's global RNGs for reproducible grading
-            np.random.seed(job["seed"])
-            random.seed(job["seed"])
-            try:
-                result["outputs"], result["times"] = run_task(task, classes, in_dir, out_dir)
-            except BaseException as exc:  # noqa: BLE001 - every student failure is a report
-                result.update(ok=False, error=describe_exception(exc, files))
-        result["stdout"] = capture.take()
-        sys.stdout = sys.stderr = capture  # in case the student replaced them
-        channel.send(result)
-    channel.send({"event": "end"})
+    serve(channel, capture, np)
     return 0
 
 

@@ -9,27 +9,29 @@ ValueError: no/such/file.py: expected a .py file or a folder of them, got a path
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from derive.grade.check import Check, Evidence
-from derive.grade.checks_knn import KNN_CHECKS
-from derive.grade.checks_knn import METHODS as KNN_METHODS
-from derive.grade.checks_softmax import METHODS as SOFTMAX_METHODS
-from derive.grade.checks_softmax import SOFTMAX_CHECKS
+from derive.grade import checks_knn, checks_softmax
+from derive.grade.check import Check, CheckGroup, Evidence, check_id
 from derive.grade.diagnose import Verdict
-from derive.grade.sandbox import Limits, SandboxResult, Task, run_tasks
+from derive.grade.rubric import Rubric, default_rubric
+from derive.grade.sandbox import Limits, SandboxResult, Task, read_source, run_tasks
 
-__all__ = ["CHECKS", "CLASSES", "CheckResult", "GradeReport", "collect_files", "grade"]
+__all__ = ["CHECKS", "CHECK_GROUPS", "CLASSES", "CheckResult", "GradeReport", "collect_files", "grade"]
 
+#: the graded problems: adding one is adding a check module and one entry here
+CHECK_GROUPS: dict[str, CheckGroup] = {"knn": checks_knn.GROUP, "softmax": checks_softmax.GROUP}
 #: every check, in report order
-CHECKS: list[Check] = KNN_CHECKS + SOFTMAX_CHECKS
+CHECKS: list[Check] = [c for g in CHECK_GROUPS.values() for c in g.checks]
 #: the graded classes and the methods whose source locations the child reports
-CLASSES: dict[str, list[str]] = {"KNN": KNN_METHODS, "Softmax": SOFTMAX_METHODS}
+CLASSES: dict[str, list[str]] = {g.cls: g.methods for g in CHECK_GROUPS.values()}
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,18 @@ class CheckResult:
     max_score: float
     passed: bool
     message: str
+    advisory: bool = False
+    visibility: str = "visible"
 
     @property
     def title(self) -> str:
         """``<Class>.<method>: <check>``."""
         return f"{self.cls}.{self.method}: {self.name}"
+
+    @property
+    def id(self) -> str:
+        """The check's key in a rubric."""
+        return check_id(self.cls, self.method, self.name)
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ class GradeReport:
     sections: dict[str, str]
     results: tuple[CheckResult, ...]
     children: int = 0
+    isolation: str = ""
 
     @property
     def score(self) -> float:
@@ -78,6 +88,9 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     """
     files: list[Path] = []
     for p in paths:
+        if p.is_symlink():
+            raise ValueError(f"{p}: expected a .py file or a folder of them, got a symbolic link "
+                             "(only regular files are copied into the grader's sandbox)")
         if not p.exists():
             raise ValueError(f"{p}: expected a .py file or a folder of them, got a path that does not exist")
         if p.is_dir():
@@ -91,12 +104,14 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
             files.append(p)
     if not files:
         raise ValueError("PATH: expected at least one .py file, got none")
-    return list(dict.fromkeys(f.resolve() for f in files))
+    # absolute, not resolved: a symbolic link stays one, and the sandbox refuses to copy it
+    return list(dict.fromkeys(Path(os.path.abspath(f)) for f in files))
 
 
 def _mentioned(files: list[Path]) -> list[str]:
     """The graded classes whose name occurs in the files' text (a cheap, execution-free filter)."""
-    text = "\n".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
+    # bounded reads of regular files only: a FIFO or a link to /dev/zero named *.py must not hang us
+    text = "\n".join(read_source(str(f))[0].decode("utf-8", "replace") for f in files)
     return [c for c in CLASSES if re.search(rf"\b{c}\b", text)]
 
 
@@ -107,7 +122,26 @@ def _judge(check: Check, ev: Evidence) -> Verdict:
         return Verdict(False, f"the output could not be judged ({type(exc).__name__}: {exc})")
 
 
-def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: int = 0) -> GradeReport:
+def _needed(rubric: Rubric) -> set[str]:
+    """Ids of the checks to run: those switched on, and those they require."""
+    on = {c.id for c in CHECKS if rubric.entry(c).enabled}
+    for c in CHECKS:
+        if c.id in on:
+            on |= {check_id(c.cls, c.method, r) for r in c.requires}
+    return on
+
+
+def _gated(check: Check, verdict: Verdict, verdicts: dict[str, Verdict]) -> Verdict:
+    """``verdict``, or a failing one when a check it requires failed (the judge's text kept for information)."""
+    failed = [r for r in check.requires if not verdicts.get(check_id(check.cls, check.method, r), Verdict(False, "")).passed]
+    if not failed:
+        return verdict
+    names = ", ".join(f"'{r}'" for r in failed)
+    return Verdict(False, f"no credit: {check.method} is not correct ({names} failed); '{check.name}' counts only for a "
+                          f"correct method\n(for information: {verdict.message})")
+
+
+def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: int = 0, rubric: Rubric | None = None) -> GradeReport:
     """Grade the submission made of ``paths``.
 
     Parameters
@@ -118,10 +152,13 @@ def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: in
         Time and memory limits of the sandbox (default :class:`Limits`).
     seed : int, default 0
         Seed of the generated inputs (and of the student's global RNGs in the child).
+    rubric : Rubric, optional
+        Points, switched-off and advisory checks, Gradescope visibility (default: :func:`default_rubric`).
 
     Returns
     -------
     GradeReport
+        One result per switched-on check.
 
     Raises
     ------
@@ -129,41 +166,52 @@ def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: in
         When a path does not exist or nothing gradable is found.
     """
     limits = limits or Limits()
+    rubric = rubric or default_rubric()
     files = collect_files([Path(p) for p in paths])
     wanted = _mentioned(files)
     if not wanted:
         names = ", ".join(str(f) for f in files)
-        raise ValueError(f"PATH: expected code defining KNN and/or Softmax, found neither name in {names}")
+        raise ValueError(f"PATH: expected code defining {' and/or '.join(CLASSES)}, found neither name in {names}")
+    needed = _needed(rubric)
     tasks: dict[int, Task] = {}
-    contexts: dict[int, dict] = {}
+    probes: dict[int, Any] = {}
     for i, check in enumerate(CHECKS):
-        if check.cls in wanted and check.probe is not None:
+        if check.cls in wanted and check.probe is not None and check.id in needed:
             probe = check.probe(np.random.default_rng([seed, i]))
             tasks[i] = Task(f"t{i}", check.cls, probe.steps, probe.arrays)
-            contexts[i] = probe.context
+            probes[i] = probe
     result = run_tasks([str(f) for f in files], {c: CLASSES[c] for c in wanted}, list(tasks.values()), limits, seed=seed)
     sections = _sections(result, wanted, files)
     folders = tuple(sorted({f.parent for f in files}))
     fatal = None if result.classes else next((o.error for o in result.outcomes.values()), "the submission could not be run")
     results = []
+    verdicts: dict[str, Verdict] = {}
     for i, check in enumerate(CHECKS):
+        if check.id not in needed:
+            continue
         info = result.classes.get(check.cls, {})
         if fatal is not None and check.cls in wanted:
             verdict = Verdict(False, fatal or "failed")
         elif not info.get("found"):
             verdict = Verdict(False, f"{check.cls} {sections[check.cls]}")
         else:
-            task = tasks.get(i)
+            task, probe = tasks.get(i), probes.get(i)
             ev = Evidence(
                 result.outcomes.get(task.id) if task else None,
-                contexts.get(i, {}),
+                probe.context if probe else {},
                 (info.get("methods") or {}).get(check.method),
                 folders,
+                tuple(probe.steps) if probe else (),
             )
-            verdict = _judge(check, ev)
-        results.append(CheckResult(check.cls, check.method, check.name, check.points if verdict.passed else 0.0,
-                                   check.points, verdict.passed, verdict.message))
-    return GradeReport(tuple(str(f) for f in files), sections, tuple(results), result.children)
+            verdict = _gated(check, _judge(check, ev), verdicts)
+        verdicts[check.id] = verdict
+        entry = rubric.entry(check)
+        if not entry.enabled:
+            continue  # run only because a switched-on check requires it
+        points = 0.0 if entry.advisory else entry.points
+        results.append(CheckResult(check.cls, check.method, check.name, points if verdict.passed else 0.0,
+                                   points, verdict.passed, verdict.message, entry.advisory, entry.visibility))
+    return GradeReport(tuple(str(f) for f in files), sections, tuple(results), result.children, result.isolation)
 
 
 def _sections(result: SandboxResult, wanted: list[str], files: list[Path]) -> dict[str, str]:

@@ -29,8 +29,9 @@ def summary(report: GradeReport) -> str:
     for cls, where in report.sections.items():
         rs = [r for r in report.results if r.cls == cls]
         got, total = sum(r.score for r in rs), sum(r.max_score for r in rs)
-        passed = sum(r.passed for r in rs)
-        lines.append(f"{cls}: {_points(got)} / {_points(total)} ({passed} of {len(rs)} checks passed; {where})")
+        scored = [r for r in rs if not r.advisory]
+        passed = sum(r.passed for r in scored)
+        lines.append(f"{cls}: {_points(got)} / {_points(total)} ({passed} of {len(scored)} checks passed; {where})")
     lines.append(f"Total: {_points(report.score)} / {_points(report.max_score)}")
     return "\n".join(lines)
 
@@ -54,8 +55,9 @@ def format_report(report: GradeReport, *, verbose: bool = False) -> str:
             if r.method != method:
                 method = r.method
                 out.append(f"  {method}")
-            mark = "✓" if r.passed else "✗"
-            out.append(f"    {mark} {r.name:<40} {_points(r.score):>3} / {_points(r.max_score)}")
+            mark = "✓" if r.passed else "!" if r.advisory else "✗"
+            pts = "advice" if r.advisory else f"{_points(r.score):>3} / {_points(r.max_score)}"
+            out.append(f"    {mark} {r.name:<40} {pts}")
             if not r.passed or verbose or r.name in ALWAYS_SHOWN:
                 out += [f"        {line}" for line in r.message.splitlines()]
         out.append("")
@@ -67,21 +69,26 @@ def _clean(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def gradescope(report: GradeReport) -> dict[str, Any]:
-    """The report as Gradescope's autograder ``results.json`` object (finite numbers only)."""
+def gradescope(report: GradeReport, *, visibility: str = "visible") -> dict[str, Any]:
+    """The report as Gradescope's autograder ``results.json`` object (finite numbers only).
+
+    Advisory checks are tests worth 0 points whose output starts with "advice (no points)".
+    """
     tests = [
         {
             "name": r.title,
             "status": "passed" if r.passed else "failed",
             "score": r.score if math.isfinite(r.score) else 0.0,
             "max_score": r.max_score,
-            "output": _clean(r.message),
+            "output": _clean(("advice (no points): " if r.advisory and not r.passed else "") + r.message),
+            "visibility": r.visibility,
         }
         for r in report.results
     ]
-    return {"score": report.score, "tests": tests, "output": _clean(summary(report))}
+    return {"score": report.score, "visibility": visibility, "tests": tests, "output": _clean(summary(report))}
 
 
-def write_gradescope(report: GradeReport, path: Path) -> None:
+def write_gradescope(report: GradeReport, path: Path, *, visibility: str = "visible") -> None:
     """Write :func:`gradescope` as JSON to ``path`` (strict JSON: no NaN)."""
-    path.write_text(json.dumps(gradescope(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    data = gradescope(report, visibility=visibility)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")

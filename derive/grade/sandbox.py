@@ -1,22 +1,29 @@
-"""Run a submission's code in a separate, limited process and collect what it returned.
+"""Run a submission's code in an isolated child process and collect what it returned.
 
-The grader never imports student code itself.  :func:`run_tasks` starts
-``python -m derive.grade.child`` with
+The grader never imports student code itself.  :func:`run_tasks`
 
-* a sanitised environment (no user site, no bytecode writing, one BLAS thread),
-* its own process group, a fresh temporary working folder and ``stdin`` closed,
-* ``RLIMIT_AS`` (memory), ``RLIMIT_CPU``, ``RLIMIT_FSIZE`` and no core files,
-* a wall-clock limit *per task*: a task that overruns is killed with its whole
-  process group, reported as timed out, and the remaining tasks re-run in a fresh child.
+* copies the submission's regular files (never a symbolic link, a FIFO or a device)
+  and the standalone child script (:mod:`derive.grade.child`) into a private folder;
+* starts the child under the strongest isolation available
+  (:mod:`derive.grade.isolation`: bubblewrap, else a user of its own, else limits only);
+* drives it one step at a time (:mod:`derive.grade.process`): each step is a command
+  and a reply, timed by the parent, with the parent's wall-clock limit *per task*;
+  a task that overruns, crashes the child or breaks the protocol fails, the child is
+  killed with all it started, and the remaining tasks run in a fresh child;
+* keeps what each step printed separately (:attr:`TaskOutcome.stdouts`).
 
-A crash (a signal, ``os._exit``) fails the task that was running; the next child
-carries on with the rest.  Arrays come back only as ``.npy`` files read with
-``allow_pickle=False``; printed output is capped.
+Arrays cross the boundary only as raw bytes with a validated dtype and shape (never
+pickles, never files the child could swap).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import os
+import shutil
+import stat
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -26,9 +33,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from derive.grade.process import Child, signal_text, tail
+from derive.grade.isolation import BOX, Isolation, detect
+from derive.grade.process import Child, Gone, ProtocolError, Reply, Timeout, signal_text
 
-__all__ = ["Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "run_tasks"]
+#: the error of a task not run because a method it calls timed out in an earlier task
+SKIPPED_AFTER_TIMEOUT = "not run: timed out in an earlier check"
+
+__all__ = ["SKIPPED_AFTER_TIMEOUT", "Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "read_source", "run_tasks"]
+
+#: largest submission file copied into the sandbox
+MAX_SOURCE_BYTES = 4 << 20
+#: most helper modules (``.py`` files beside the given ones) copied into the sandbox
+MAX_HELPERS = 100
+#: the child script, copied into the box and run by path
+CHILD_SCRIPT = Path(__file__).with_name("child.py")
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -37,22 +56,30 @@ class Limits:
     Attributes
     ----------
     timeout : float
-        Wall-clock seconds per task (and for importing the submission).
+        Wall-clock seconds per task (and for importing the submission), measured by the grader.
     memory_mb : int
-        Address-space limit (``RLIMIT_AS``) in MiB.
+        Address-space limit (``RLIMIT_AS``) in MiB; the child may start no other process.
     max_output : int
-        Characters of printed output kept per task.
+        Characters of printed output kept per step.
+    max_array_mb : int
+        Largest array accepted from the child, in MiB (a reply may hold twice this in all).
+    scratch_mb : int
+        Size of the child's writable folder (a tmpfs under bubblewrap) and largest file it may write, in MiB.
     """
 
     timeout: float = 20.0
     memory_mb: int = 2048
     max_output: int = 4096
+    max_array_mb: int = 32
+    scratch_mb: int = 64
 
     def __post_init__(self) -> None:
-        if not self.timeout > 0:
+        if not (isinstance(self.timeout, (int, float)) and math.isfinite(self.timeout) and self.timeout > 0):
             raise ValueError(f"timeout: expected a positive number of seconds, got {self.timeout!r}")
         if self.memory_mb < 256:
             raise ValueError(f"memory_mb: expected at least 256 (numpy needs it to start), got {self.memory_mb!r}")
+        if self.max_array_mb < 1 or self.scratch_mb < 1:
+            raise ValueError(f"max_array_mb, scratch_mb: expected at least 1, got {self.max_array_mb!r}, {self.scratch_mb!r}")
 
 
 @dataclass(frozen=True)
@@ -81,13 +108,20 @@ class Value:
 
 @dataclass(frozen=True)
 class TaskOutcome:
-    """What happened to one task: ``status`` is ok, error, timeout, crash or import."""
+    """What happened to one task: ``status`` is ok, error, timeout, crash or import.
+
+    ``times`` holds, per timed call (under its ``save`` name, else its method name),
+    the best round-trip time in seconds measured by the grader.  ``stdouts`` holds
+    what each step printed, one string per step run, in step order (a repeated call's
+    runs together); ``stdout`` is all of it.
+    """
 
     status: str
     error: str | None
     outputs: dict[str, Value]
     times: dict[str, float]
     stdout: str = ""
+    stdouts: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -96,35 +130,259 @@ class TaskOutcome:
 
 @dataclass(frozen=True)
 class SandboxResult:
-    """Classes found (with method locations), import errors and every task's outcome."""
+    """Classes found (with method locations), import errors, every task's outcome, and the isolation used."""
 
     classes: dict[str, Any]
     import_errors: dict[str, str]
     outcomes: dict[str, TaskOutcome]
     children: int
+    isolation: str = ""
 
 
-def _values(raw: Any, out_dir: Path) -> dict[str, Value]:
-    values: dict[str, Value] = {}
-    if not isinstance(raw, dict):
-        return values
-    for key, spec in raw.items():
-        if not isinstance(spec, dict):
+class _ChildFailed(Exception):
+    """The child can go on no longer: (status, message)."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _copy_submission(files: list[str], dest: Path, inside: str) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """Copy the submission's regular files into ``dest``.
+
+    The ``.py`` files beside each given file are copied too (the student's helper
+    modules, importable but not imported by the grader), at most :data:`MAX_HELPERS`.
+    Returns (sandbox path -> host path of every copy, sandbox paths of the given files,
+    why each refused given file was refused).
+    """
+    mapping: dict[str, str] = {}
+    given: list[str] = []
+    refused: dict[str, str] = {}
+    hosts = [os.path.abspath(f) for f in files]
+    root = os.path.commonpath([os.path.dirname(h) for h in hosts]) if hosts else "/"
+    helpers: list[str] = []
+    for folder in dict.fromkeys(os.path.dirname(h) for h in hosts):
+        try:
+            helpers += sorted(e.path for e in os.scandir(folder) if e.name.endswith(".py") and e.path not in hosts)
+        except OSError:
+            pass
+    for host in hosts + helpers[:MAX_HELPERS]:
+        rel = os.path.relpath(host, root)
+        why = _unsafe_parents(root, rel)
+        data = b""
+        if why is None:
+            data, why = read_source(host)
+        if why is not None:
+            if host in hosts:
+                refused[host] = f"not graded: {why} (only regular files of the submission are copied into the sandbox)"
             continue
-        kind, type_name = spec.get("kind"), str(spec.get("type", ""))
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        target.chmod(0o644)
+        mapping[f"{inside}/{rel}"] = host
+        if host in hosts:
+            given.append(f"{inside}/{rel}")
+    for d in [dest, *dest.rglob("*")]:
+        if d.is_dir():
+            d.chmod(0o755)
+    return mapping, given, refused
+
+
+def _unsafe_parents(root: str, rel: str) -> str | None:
+    """Why a folder between the submission's root and the file is unsafe (a symbolic link), else None."""
+    path = root
+    for part in Path(rel).parts[:-1]:
+        path = os.path.join(path, part)
+        if os.path.islink(path):
+            return f"{part}/ is a symbolic link"
+    return None
+
+
+def read_source(path: str) -> tuple[bytes, str | None]:
+    """(content, None) for a regular file of at most MAX_SOURCE_BYTES, else (b"", why not); never follows a link."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        return b"", "a symbolic link" if os.path.islink(path) else f"it cannot be opened ({exc.strerror})"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return b"", "not a regular file"
+        if st.st_size > MAX_SOURCE_BYTES:
+            return b"", f"larger than {MAX_SOURCE_BYTES >> 20} MiB"
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(MAX_SOURCE_BYTES + 1)
+        if len(data) > MAX_SOURCE_BYTES:
+            return b"", f"larger than {MAX_SOURCE_BYTES >> 20} MiB"
+        return data, None
+    finally:
+        os.close(fd)
+
+
+def _clean_classes(raw: Any, wanted: dict[str, list[str]], mapping: dict[str, str]) -> dict[str, Any]:
+    """The child's class report, reduced to the wanted classes and methods, paths mapped back to the host."""
+    raw = raw if isinstance(raw, dict) else {}
+    info: dict[str, Any] = {}
+    for cls, methods in wanted.items():
+        entry = raw.get(cls)
+        file = mapping.get(entry.get("file")) if isinstance(entry, dict) and isinstance(entry.get("file"), str) else None
+        if not (isinstance(entry, dict) and entry.get("found") is True and file is not None):
+            info[cls] = {"found": False}
+            continue
+        where: dict[str, Any] = {}
+        locations = entry.get("methods") if isinstance(entry.get("methods"), dict) else {}
+        for m in methods:
+            loc = locations.get(m)
+            ok = (isinstance(loc, dict) and isinstance(loc.get("file"), str) and isinstance(loc.get("line"), int)
+                  and not isinstance(loc.get("line"), bool))
+            where[m] = {"file": mapping[loc["file"]], "line": loc["line"]} if ok and loc["file"] in mapping else None
+        info[cls] = {"found": True, "file": file, "methods": where}
+    return info
+
+
+def _clean_errors(raw: Any, mapping: dict[str, str]) -> dict[str, str]:
+    raw = raw if isinstance(raw, dict) else {}
+    return {mapping[k]: str(v)[:2000] for k, v in raw.items() if isinstance(k, str) and k in mapping}
+
+
+def _text(value: Any, cap: int) -> str:
+    return value[:cap] if isinstance(value, str) else ""
+
+
+def _values(reply: Reply) -> tuple[dict[str, Value], str]:
+    """The outputs of a step reply as Values, and a digest of them (to compare repeated runs)."""
+    values: dict[str, Value] = {}
+    digest = hashlib.sha256()
+    arrays = iter(reply.arrays)
+    for key, spec in reply.header["outputs"]:
+        kind, type_name = spec.get("kind"), _text(spec.get("type"), 100)
         if kind == "array":
-            name = Path(str(spec.get("file", ""))).name  # never a path outside out_dir
+            arr = next(arrays)
+            digest.update(f"{key}|{arr.dtype.str}|{arr.shape}|".encode())
+            digest.update(memoryview(arr.reshape(-1).view(np.uint8)))
+            if arr.dtype == np.bool_ and bool((arr.view(np.uint8) > 1).any()):
+                values[key] = Value("bad", "a boolean array holding bytes other than 0 and 1", type_name)
+            else:
+                values[key] = Value("array", arr, type_name)
+            continue
+        digest.update(json.dumps([key, spec], sort_keys=True, default=str).encode())
+        value = spec.get("value")
+        if kind == "scalar" and isinstance(value, (int, float)) and not isinstance(value, bool):
             try:
-                values[key] = Value("array", np.load(out_dir / name, allow_pickle=False), type_name)
-            except (OSError, ValueError) as exc:
-                values[key] = Value("bad", f"an unreadable array ({exc})", type_name)
-        elif kind == "scalar":
-            values[key] = Value("scalar", float(spec.get("value", float("nan"))), type_name)
+                values[key] = Value("scalar", float(value), type_name)
+            except OverflowError:
+                values[key] = Value("bad", "a number too large for a float", type_name)
         elif kind == "none":
             values[key] = Value("none", None, "NoneType")
         else:
-            values[key] = Value("bad", str(spec.get("repr", "?"))[:300], type_name)
-    return values
+            values[key] = Value("bad", _text(spec.get("repr"), 300) or "?", type_name)
+    return values, digest.hexdigest()
+
+
+def _step_arrays(step: dict[str, Any]) -> list[str]:
+    specs = list(step.get("args", [])) + list(step.get("kwargs", {}).values())
+    return list(dict.fromkeys(s["npy"] for s in specs if isinstance(s, dict) and "npy" in s))
+
+
+def _check_arrays(task: Task) -> None:
+    for step in task.steps:
+        for name in _step_arrays(step):
+            if name not in task.arrays:
+                raise ValueError(f"task {task.id}: step uses array {name!r}, not among {sorted(task.arrays)}")
+    for name, arr in task.arrays.items():
+        if np.asarray(arr).dtype.str not in _SENDABLE:
+            raise ValueError(f"task {task.id}: array {name!r} has dtype {np.asarray(arr).dtype}; expected bool, integer or float")
+
+
+_SENDABLE = frozenset({"|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8"})
+
+
+class _Session:
+    """One child and the tasks it runs."""
+
+    def __init__(self, child: Child, limits: Limits, seed: int, inputs: Path, inside: str) -> None:
+        self.child, self.limits, self.seed = child, limits, seed
+        self.step: dict[str, Any] | None = None  # the step being run (a timeout blames its method)
+        self.inputs, self.inside = inputs, inside  # the inputs folder, as the grader and as the child sees it
+
+    def call(self, command: dict[str, Any], deadline: float, event: str, array_key: str | None) -> Reply:
+        cap = self.limits.max_array_mb << 20
+        try:
+            return self.child.exchange(command, deadline, event=event, array_key=array_key, array_cap=cap, total_cap=2 * cap)
+        except Timeout:
+            self.child.stop()
+            raise _ChildFailed("timeout", f"timed out: still running after {self.limits.timeout:g} s (the limit); killed") from None
+        except Gone:
+            natural = self.child.finished(0.5)  # let it finish exiting: its own status, not our SIGKILL
+            self.child.stop()
+            why = signal_text(natural) if natural is not None else "the process closed its channel to the grader; killed"
+            last = self.child.output_tail()
+            raise _ChildFailed("crash", why + (f"\nlast output:\n{last[-600:]}" if last else "")) from None
+        except ProtocolError as exc:
+            self.child.stop()
+            raise _ChildFailed("crash", f"the submission broke the grader's protocol ({exc}); the process was killed") from None
+
+    def _publish(self, task: Task, names: list[str], written: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Write the step's input arrays (once per task) where the child reads them (read-only to it)."""
+        for name in names:
+            if name not in written:
+                arr = np.ascontiguousarray(task.arrays[name])
+                file = f"{len(written)}.bin"
+                arr.tofile(self.inputs / file)
+                written[name] = {"name": name, "path": f"{self.inside}/{file}", "dtype": arr.dtype.str, "shape": list(arr.shape)}
+        return [written[n] for n in names]
+
+    def run(self, task: Task) -> TaskOutcome:
+        """Run one task step by step; each call is timed by the grader from its command to its whole reply.
+
+        A step's input arrays are written to the read-only inputs folder just before its
+        command and read by the child inside the timed round trip (a fresh copy per call);
+        they are not visible before the task reaches that step.
+        """
+        deadline = time.monotonic() + self.limits.timeout
+        written: dict[str, dict[str, Any]] = {}
+        outputs: dict[str, Value] = {}
+        times: dict[str, float] = {}
+        stdouts: list[str] = []
+        cap = self.limits.max_output + 200
+        try:
+            for step in task.steps:
+                self.step = step
+                reps = max(1, int(step.get("repeat", 1))) if step.get("op") == "call" else 1
+                printed: list[str] = []
+                best, first = math.inf, None
+                arrays = self._publish(task, _step_arrays(step), written)
+                for _ in range(reps):
+                    command = {"cmd": "step", "task": task.id, "seed": self.seed, "cls": task.cls, "step": step, "arrays": arrays}
+                    reply = self.call(command, deadline, "step", "outputs")
+                    printed.append(_text(reply.header.get("stdout"), cap))
+                    if reply.header.get("ok") is not True:
+                        stdouts.append("".join(printed)[:cap])
+                        error = _text(reply.header.get("error"), 3000) or "failed"
+                        return TaskOutcome("error", error, {}, {}, "".join(stdouts), tuple(stdouts))
+                    values, digest = _values(reply)
+                    if first is None:
+                        first, step_values = digest, values
+                    if digest == first:  # a run that returned something else is not a timing of the same work
+                        best = min(best, reply.seconds)
+                outputs.update(step_values)
+                if step.get("op") == "call":
+                    times[str(step.get("save") or step.get("method"))] = best
+                stdouts.append("".join(printed)[:cap])
+            return TaskOutcome("ok", None, outputs, times, "".join(stdouts), tuple(stdouts))
+        finally:
+            for entry in self.inputs.iterdir():
+                entry.unlink()
+
+
+def _called(step: dict[str, Any] | None, cls: str) -> str | None:
+    """``<Class>.<method>`` of the student's method a step runs (``__init__`` for ``new``), or None."""
+    if step is None:
+        return None
+    if step.get("op") == "new":
+        return f"{step.get('cls')}.__init__"
+    return f"{cls}.{step.get('method')}" if step.get("op") == "call" else None
 
 
 def run_tasks(
@@ -134,122 +392,82 @@ def run_tasks(
     limits: Limits,
     *,
     seed: int = 0,
+    isolation: Isolation | None = None,
 ) -> SandboxResult:
     """Run ``tasks`` against the submission ``files`` in sandboxed child processes.
 
     Parameters
     ----------
     files : list of str
-        The submission's ``.py`` files (absolute paths).
+        The submission's ``.py`` files (symbolic links and non-regular files are refused).
     classes : dict
         Class name -> method names whose source location to report.
     tasks : list of Task
     limits : Limits
     seed : int, default 0
         Seeds numpy's and ``random``'s global generators in the child before each task.
+    isolation : Isolation, optional
+        Default: the strongest available (:func:`derive.grade.isolation.detect`).
 
     Returns
     -------
     SandboxResult
         An outcome for every task, whatever the student's code did.
     """
+    for task in tasks:
+        _check_arrays(task)
+    isolation = isolation or detect()
     outcomes: dict[str, TaskOutcome] = {}
-    class_info: dict[str, Any] = {}
+    class_info: dict[str, Any] | None = None
     import_errors: dict[str, str] = {}
     children = 0
     with tempfile.TemporaryDirectory(prefix="gradproof-grade-") as tmp:
         root = Path(tmp)
-        in_dir = root / "inputs"
-        in_dir.mkdir()
-        for task in tasks:
-            for name, arr in task.arrays.items():
-                np.save(in_dir / f"{task.id}__{name}.npy", arr, allow_pickle=False)
+        os.chmod(root, 0o711)  # the sandbox's user may pass through, not list
+        box = root / "box"
+        box.mkdir(mode=0o755)
+        shutil.copyfile(CHILD_SCRIPT, box / "child.py")
+        (box / "child.py").chmod(0o644)
+        inside_box = BOX if isolation.kind == "bubblewrap" else str(box)
+        inside = f"{inside_box}/submission"
+        (box / "inputs").mkdir(mode=0o755)
+        (box / "submission").mkdir(mode=0o755)
+        mapping, given, refused = _copy_submission(files, box / "submission", inside)
         remaining = list(tasks)
         while remaining:
             children += 1
-            run_dir = root / f"run{children}"
-            out_dir = run_dir / "out"
-            out_dir.mkdir(parents=True)
-            job = {
-                "files": files,
-                "classes": classes,
-                "inputs": str(in_dir),
-                "outputs": str(out_dir),
-                "seed": seed,
-                "max_capture": limits.max_output,
-                "tasks": [
-                    {"id": t.id, "cls": t.cls, "steps": _prefixed(t)} for t in remaining
-                ],
-            }
-            job_path = run_dir / "job.json"
-            job_path.write_text(json.dumps(job))
-            child = Child(job_path, run_dir, timeout=limits.timeout, memory_mb=limits.memory_mb, n_tasks=len(remaining))
-            ready, current, state = False, None, "more"
-            started = time.monotonic()
-            deadline = started + limits.timeout
-            while state == "more":
-                events, state = child.events(deadline)
-                for ev in events:
-                    kind = ev.get("event")
-                    if kind == "ready" and not ready:
-                        ready = True
-                        class_info = ev.get("classes") if isinstance(ev.get("classes"), dict) else {}
-                        import_errors = ev.get("import_errors") if isinstance(ev.get("import_errors"), dict) else {}
-                    elif kind == "start" and ready:
-                        current, started = ev.get("id"), time.monotonic()
-                    elif kind == "done" and ready and ev.get("id") == current:
-                        outcomes[current] = TaskOutcome(
-                            "ok" if ev.get("ok") else "error",
-                            None if ev.get("ok") else str(ev.get("error"))[:3000],
-                            _values(ev.get("outputs"), out_dir),
-                            {k: float(v) for k, v in (ev.get("times") or {}).items() if isinstance(v, (int, float))},
-                            str(ev.get("stdout") or "")[: limits.max_output + 200],
-                        )
-                        current = None
-                    elif kind == "end":
-                        state = "end"
-                    if kind in ("ready", "start", "done"):
-                        deadline = time.monotonic() + limits.timeout
-            code = child.stop()
-            elapsed = time.monotonic() - started
-            if state == "timeout":
-                why = f"timed out: still running after {elapsed:.1f} s (limit {limits.timeout:g} s); killed"
-            elif state == "flood":
-                why = "sent more than 16 MB of output on the grader's channel; killed"
-            else:
-                why = signal_text(code)
-            last = tail(child.log)
-            if last and state != "timeout":
-                why += f"\nlast output:\n{last}"
-            if not ready:  # the import itself hung or crashed: nothing else can run
-                for t in remaining:
-                    outcomes[t.id] = TaskOutcome("import", f"importing the submission failed: {why}", {}, {})
-                break
-            if current is not None:
-                outcomes[current] = TaskOutcome("timeout" if state == "timeout" else "crash", why, {}, {})
-            elif state != "end":
-                # died between tasks: charge the next task so that every child makes progress
-                pending = [t for t in remaining if t.id not in outcomes]
-                if pending:
-                    outcomes[pending[0].id] = TaskOutcome("crash", why, {}, {})
+            work = root / f"work{children}"
+            work.mkdir(mode=0o700)
+            cpu = int(limits.timeout * (len(remaining) + 1)) + 5
+            child = Child(isolation, box, work, memory_mb=limits.memory_mb, cpu_seconds=cpu, scratch_mb=limits.scratch_mb)
+            session = _Session(child, limits, seed, box / "inputs", f"{inside_box}/inputs")
+            try:
+                try:
+                    command = {"cmd": "import", "files": given, "classes": classes, "max_capture": limits.max_output}
+                    ready = session.call(command, time.monotonic() + limits.timeout, "ready", None)
+                except _ChildFailed as failed:
+                    for t in remaining:
+                        outcomes[t.id] = TaskOutcome("import", f"importing the submission failed: {failed.message}", {}, {})
+                    break
+                info = _clean_classes(ready.header.get("classes"), classes, mapping)
+                if class_info is None:
+                    class_info = info
+                    import_errors = {**refused, **_clean_errors(ready.header.get("import_errors"), mapping)}
+                for task in remaining:
+                    if not info.get(task.cls, {}).get("found"):
+                        outcomes[task.id] = TaskOutcome("error", f"class {task.cls} not found", {}, {})
+                        continue
+                    try:
+                        outcomes[task.id] = session.run(task)
+                    except _ChildFailed as failed:
+                        outcomes[task.id] = TaskOutcome(failed.status, failed.message, {}, {})
+                        if failed.status == "timeout":  # the method's budget is spent: its later tasks are not run
+                            hung = _called(session.step, task.cls)
+                            for t in remaining:
+                                if t.id not in outcomes and hung in {_called(s, t.cls) for s in t.steps}:
+                                    outcomes[t.id] = TaskOutcome("timeout", SKIPPED_AFTER_TIMEOUT, {}, {})
+                        break
+            finally:
+                child.stop()
             remaining = [t for t in remaining if t.id not in outcomes]
-    return SandboxResult(class_info, import_errors, outcomes, children)
-
-
-def _prefixed(task: Task) -> list[dict[str, Any]]:
-    """Steps with array names made unique per task (``{"npy": "X"}`` -> ``{"npy": "<id>__X"}``)."""
-
-    def fix(spec: Any) -> Any:
-        if isinstance(spec, dict) and "npy" in spec:
-            if spec["npy"] not in task.arrays:
-                raise ValueError(f"task {task.id}: step uses array {spec['npy']!r}, not among {sorted(task.arrays)}")
-            return {"npy": f"{task.id}__{spec['npy']}"}
-        return spec
-
-    steps = []
-    for step in task.steps:
-        s = dict(step)
-        s["args"] = [fix(a) for a in step.get("args", [])]
-        s["kwargs"] = {k: fix(v) for k, v in step.get("kwargs", {}).items()}
-        steps.append(s)
-    return steps
+    return SandboxResult(class_info or {}, import_errors, outcomes, children, isolation.kind)

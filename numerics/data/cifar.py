@@ -1,28 +1,36 @@
 r"""CIFAR-10 loaders for the official python version (pickles) and binary version.
 
 The python batches are pickles, and unpickling runs whatever a pickle asks for.
-They are therefore read with :class:`RestrictedUnpickler`, which resolves only the
-globals the format needs to rebuild a uint8 numpy array; any other global
-(``os.system``, ``builtins.eval``, ``subprocess.Popen`` ...) is refused before it
-is looked up, so nothing from such a file runs.
+They are therefore read with :func:`~numerics.data.safe_pickle.load_pickle`, a
+bounded reader that resolves only the globals the format needs to rebuild a
+plain numpy array (:data:`~numerics.data.pickle_numpy.NUMPY_GLOBALS`); any other
+global (``os.system``, ``builtins.eval``, ``subprocess.Popen`` ...) is refused
+before it is looked up, so nothing from such a file runs. Every file is opened
+by :func:`~numerics.data.files.read_regular_file`: regular files only, no
+symbolic links, size capped (:data:`MAX_BATCH_BYTES`, :data:`MAX_META_BYTES`)
+before reading.
 
 Examples
 --------
->>> import io, pickle, numpy as np
->>> good = pickle.dumps({b"data": np.zeros((1, 3072), np.uint8)}, protocol=2)
->>> sorted(RestrictedUnpickler(io.BytesIO(good), path="x").load())
-[b'data']
->>> RestrictedUnpickler(io.BytesIO(pickle.dumps(print)), path="evil").load()
+>>> import pickle, tempfile, numpy as np
+>>> folder = tempfile.mkdtemp()
+>>> with open(f"{folder}/data_batch_1", "wb") as f:
+...     pickle.dump({b"data": np.zeros((2, 3072), np.uint8), b"labels": [3, 4]}, f, protocol=2)
+>>> X, y = load_python_batch(f"{folder}/data_batch_1")
+>>> X.shape, y.tolist()
+((2, 3072), [3, 4])
+>>> with open(f"{folder}/evil", "wb") as f:
+...     pickle.dump(print, f)
+>>> load_python_batch(f"{folder}/evil")
 Traceback (most recent call last):
 ...
-numerics.data.errors.UnsafePickleError: evil: refused to load the global 'builtins.print' ...
+numerics.data.errors.UnsafePickleError: .../evil: refused to load the global 'builtins.print' ...
 """
 
 from __future__ import annotations
 
-import codecs
-import io
-import pickle
+import os
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +38,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numerics.data.dataset import ImageDataset
-from numerics.data.errors import DataFormatError, DataNotFoundError, UnsafePickleError
+from numerics.data.errors import DataFormatError, DataNotFoundError
+from numerics.data.files import read_regular_file
+from numerics.data.pickle_numpy import NUMPY_BUILDERS, NUMPY_GLOBALS
+from numerics.data.safe_pickle import load_pickle
 from numerics.validation import check_labels
 
 __all__ = [
-    "CLASS_NAMES", "N_FEATURES", "RECORD_BYTES", "PYTHON_FOLDER", "BINARY_FOLDER",
-    "PYTHON_FILES", "BINARY_FILES", "RestrictedUnpickler", "load_python_batch", "load_python_meta",
-    "load_binary_batch", "load_binary_meta", "find_cifar10", "load_cifar10", "assemble_cifar10",
+    "CLASS_NAMES", "N_FEATURES", "RECORD_BYTES", "PYTHON_FOLDER", "BINARY_FOLDER", "PYTHON_FILES", "BINARY_FILES",
+    "MAX_BATCH_BYTES", "MAX_META_BYTES", "load_python_batch", "load_python_meta", "load_binary_batch",
+    "load_binary_meta", "find_cifar10", "load_cifar10", "assemble_cifar10",
 ]
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -48,80 +59,19 @@ _TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
 #: (training batches, test batch, meta file) of each version.
 PYTHON_FILES = (_TRAIN, "test_batch", "batches.meta")
 BINARY_FILES = (tuple(f"{b}.bin" for b in _TRAIN), "test_batch.bin", "batches.meta.txt")
+#: Largest batch file read (an official batch is 31 MB; this allows all 60,000 images in one file).
+MAX_BATCH_BYTES = 256 << 20
+#: Largest ``batches.meta`` / ``batches.meta.txt`` read (the official ones are under 200 bytes).
+MAX_META_BYTES = 1 << 20
+_short = reprlib.Repr()
+_short.maxlist = _short.maxtuple = _short.maxdict = 12
+_short.maxstring = _short.maxother = 60
 
 
-def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
-    """``_codecs.encode`` restricted to latin-1: how Python 3 pickles ``bytes`` at protocols 0-2."""
-    if codecs.lookup(encoding).name != "iso8859-1":
-        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r}: only latin-1 is allowed")
-    return text.encode("latin1")
-
-
-def _plain_dtype(obj: Any, align: bool = False, copy: bool = False) -> np.dtype[Any]:
-    """``numpy.dtype`` without object dtypes (which could hold arbitrary Python objects)."""
-    dt = np.dtype(obj, align=align, copy=copy)
-    if dt.hasobject:
-        raise pickle.UnpicklingError(f"numpy.dtype({obj!r}) holds Python objects; only plain dtypes are allowed")
-    return dt
-
-
-_RECONSTRUCT = np.zeros(1).__reduce__()[0]  # numpy's array reconstructor, wherever numpy keeps it
-#: Every global a CIFAR-10 python batch may name, and what it resolves to.
-ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
-    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,  # numpy 1.x (the official files)
-    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,  # numpy 2.x
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): _plain_dtype,
-    ("_codecs", "encode"): _latin1_encode,  # bytes pickled by Python 3 at protocol <= 2
-}
-
-
-class RestrictedUnpickler(pickle.Unpickler):
-    """A :class:`pickle.Unpickler` that resolves only :data:`ALLOWED_GLOBALS`.
-
-    Parameters
-    ----------
-    file : binary file object
-    path : str or Path
-        The file's name, quoted in every error.
-
-    Notes
-    -----
-    Every opcode that names a global (GLOBAL, STACK_GLOBAL, INST, OBJ, EXT*)
-    goes through :meth:`find_class`, and persistent ids are refused by the base
-    class, so a refused global is never imported, looked up or called.
-    Reads with ``encoding="bytes"``: Python 2 strings stay bytes, as in the
-    official batches.
-    """
-
-    def __init__(self, file: Any, *, path: str | Path) -> None:
-        super().__init__(file, encoding="bytes")
-        self.path = str(path)
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return ALLOWED_GLOBALS[(module, name)]
-        except KeyError:
-            allowed = ", ".join(f"{m}.{n}" for m, n in ALLOWED_GLOBALS)
-            raise UnsafePickleError(
-                f"{self.path}: refused to load the global '{module}.{name}' from this pickle; a CIFAR-10 "
-                f"python batch needs only numpy array reconstruction ({allowed}). The file is not an "
-                f"official batch and may be malicious: nothing from it was run."
-            ) from None
-
-
-def _unpickle(path: Path) -> dict[str, Any]:
+def _unpickle(path: Path, max_bytes: int, what: str) -> dict[str, Any]:
     """Unpickle ``path`` safely and return its dict with ``str`` keys."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataNotFoundError(f"{path}: no such file") from None
-    try:
-        obj = RestrictedUnpickler(io.BytesIO(raw), path=path).load()
-    except UnsafePickleError:
-        raise
-    except Exception as exc:  # truncated or corrupt pickles raise many types
-        raise DataFormatError(f"{path}: not a readable pickle ({type(exc).__name__}: {exc}); truncated or corrupt?") from None
+    obj = load_pickle(read_regular_file(path, max_bytes=max_bytes, what=what), str(path),
+                      globals_=NUMPY_GLOBALS, builders=NUMPY_BUILDERS)
     if not isinstance(obj, dict):
         raise DataFormatError(f"{path}: expected a pickled dict, got {type(obj).__name__}")
     return {k.decode("latin1") if isinstance(k, bytes) else str(k): v for k, v in obj.items()}
@@ -141,7 +91,7 @@ def _check_labels(labels: Any, n: int, path: Path) -> NDArray[np.int64]:
         if isinstance(labels, (list, tuple)) and not all(isinstance(v, ints) and not isinstance(v, bool) for v in labels):
             raise ValueError("expected a list of ints")
         return check_labels(np.asarray(labels), "labels", n_samples=n, n_classes=len(CLASS_NAMES))
-    except ValueError as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise DataFormatError(f"{path}: {exc}") from None
 
 
@@ -162,37 +112,43 @@ def load_python_batch(path: str | Path) -> tuple[NDArray[np.uint8], NDArray[np.i
     Raises
     ------
     UnsafePickleError
-        The pickle names a global outside :data:`ALLOWED_GLOBALS` (nothing ran).
+        The pickle names a global outside
+        :data:`~numerics.data.pickle_numpy.NUMPY_GLOBALS` (nothing ran).
     DataFormatError
-        Truncated or corrupt file, missing keys, wrong shape, dtype or labels.
+        Not a regular file (symbolic link, FIFO, device), larger than
+        :data:`MAX_BATCH_BYTES`, truncated or corrupt, over the reader's limits,
+        missing keys, wrong shape, dtype or labels.
     DataNotFoundError
         No such file.
     """
     path = Path(path)
-    d = _unpickle(path)
+    d = _unpickle(path, MAX_BATCH_BYTES, "CIFAR-10 python batch")
     _require(d, ("data", "labels"), path)
     X = d["data"]
     if not isinstance(X, np.ndarray) or X.dtype != np.uint8 or X.ndim != 2 or X.shape[1] != N_FEATURES or X.shape[0] == 0:
         got = f"shape {X.shape} and dtype {X.dtype}" if isinstance(X, np.ndarray) else type(X).__name__
         raise DataFormatError(f"{path}: expected b'data' to be a uint8 array of shape (n, {N_FEATURES}) with n >= 1, got {got}")
-    return np.ascontiguousarray(X), _check_labels(d["labels"], X.shape[0], path)
+    return np.array(X, order="C"), _check_labels(d["labels"], X.shape[0], path)  # a writable copy
 
 
 def _check_names(names: list[str], path: Path) -> tuple[str, ...]:
     if len(names) != len(CLASS_NAMES) or not all(names):
-        raise DataFormatError(f"{path}: expected {len(CLASS_NAMES)} non-empty class names, got {names!r}")
+        raise DataFormatError(f"{path}: expected {len(CLASS_NAMES)} non-empty class names, got {_short.repr(names)}")
     return tuple(names)
 
 
 def load_python_meta(path: str | Path) -> tuple[str, ...]:
     """The ten class names from ``batches.meta`` (key ``b'label_names'``)."""
     path = Path(path)
-    d = _unpickle(path)
+    d = _unpickle(path, MAX_META_BYTES, "CIFAR-10 batches.meta")
     _require(d, ("label_names",), path)
     names = d["label_names"]
     if not isinstance(names, (list, tuple)) or not all(isinstance(n, (bytes, str)) for n in names):
-        raise DataFormatError(f"{path}: expected b'label_names' to be a list of strings, got {names!r}")
-    return _check_names([n.decode("utf-8") if isinstance(n, bytes) else n for n in names], path)
+        raise DataFormatError(f"{path}: expected b'label_names' to be a list of strings, got {_short.repr(names)}")
+    try:
+        return _check_names([n.decode("utf-8") if isinstance(n, bytes) else n for n in names], path)
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(f"{path}: expected UTF-8 class names, got {exc}") from None
 
 
 def load_binary_batch(path: str | Path) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
@@ -208,15 +164,13 @@ def load_binary_batch(path: str | Path) -> tuple[NDArray[np.uint8], NDArray[np.i
     Raises
     ------
     DataFormatError
-        Empty file, a size that is not a multiple of 3073 (truncated), or a label above 9.
+        Not a regular file, larger than :data:`MAX_BATCH_BYTES`, empty, a size that
+        is not a multiple of 3073 (truncated), or a label above 9.
     DataNotFoundError
         No such file.
     """
     path = Path(path)
-    try:
-        raw = np.fromfile(path, dtype=np.uint8)
-    except FileNotFoundError:
-        raise DataNotFoundError(f"{path}: no such file") from None
+    raw = np.frombuffer(read_regular_file(path, max_bytes=MAX_BATCH_BYTES, what="CIFAR-10 binary batch"), np.uint8)
     if raw.size == 0 or raw.size % RECORD_BYTES:
         raise DataFormatError(
             f"{path}: expected a whole number of {RECORD_BYTES}-byte records (1 label byte + {N_FEATURES} pixels), "
@@ -230,10 +184,9 @@ def load_binary_batch(path: str | Path) -> tuple[NDArray[np.uint8], NDArray[np.i
 def load_binary_meta(path: str | Path) -> tuple[str, ...]:
     """The ten class names from ``batches.meta.txt`` (one a line; blank lines ignored)."""
     path = Path(path)
+    raw = read_regular_file(path, max_bytes=MAX_META_BYTES, what="CIFAR-10 batches.meta.txt")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataNotFoundError(f"{path}: no such file") from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataFormatError(f"{path}: expected UTF-8 text, got {exc}") from None
     return _check_names([line.strip() for line in text.splitlines() if line.strip()], path)
@@ -248,7 +201,8 @@ def find_cifar10(root: str | Path, fmt: str = "auto") -> tuple[Path, str] | None
     ``root`` may be the batches folder itself or the folder that contains
     ``cifar-10-batches-py`` / ``cifar-10-batches-bin``. With ``fmt="auto"`` the
     python version is preferred. Returns ``(folder, fmt)`` or ``None``; a folder
-    counts as found when its first training batch exists.
+    counts as found when its first training batch exists as any kind of entry
+    (a link or FIFO too, so that loading it says what is wrong with it).
     """
     if fmt not in ("auto", *_FORMATS):
         raise ValueError(f"fmt: expected 'auto', 'python' or 'binary', got {fmt!r}")
@@ -256,7 +210,7 @@ def find_cifar10(root: str | Path, fmt: str = "auto") -> tuple[Path, str] | None
     for kind in (("python", "binary") if fmt == "auto" else (fmt,)):
         folder_name, (train, _, _) = _FORMATS[kind]
         for folder in (root, root / folder_name):
-            if (folder / train[0]).is_file():
+            if os.path.lexists(folder / train[0]):  # a link or FIFO counts, so that loading names it
                 return folder, kind
     return None
 
@@ -290,7 +244,7 @@ def load_cifar10(root: str | Path, *, fmt: str = "auto") -> ImageDataset:
         raise DataNotFoundError(f"{root}: no CIFAR-10 {wanted} folder here (looked for its data_batch_1)")
     folder, kind = found
     train, test, meta = _FORMATS[kind][1]
-    missing = [f for f in (*train, test, meta) if not (folder / f).is_file()]
+    missing = [f for f in (*train, test, meta) if not os.path.lexists(folder / f)]
     if missing:
         raise DataNotFoundError(f"{folder}: incomplete CIFAR-10 {kind} version, missing {missing}; re-extract the archive")
     load_batch, load_meta = (load_python_batch, load_python_meta) if kind == "python" else (load_binary_batch, load_binary_meta)

@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from numerics.data.cifar import (
-    BINARY_FILES, BINARY_FOLDER, CLASS_NAMES, N_FEATURES, PYTHON_FILES, PYTHON_FOLDER, _RECONSTRUCT,
+    BINARY_FILES, BINARY_FOLDER, CLASS_NAMES, N_FEATURES, PYTHON_FILES, PYTHON_FOLDER,
 )
 from numerics.data.dataset import ImageDataset
 from numerics.validation import check_int, check_labels, check_matrix
@@ -47,6 +47,7 @@ __all__ = [
     "synthetic_cifar10", "write_cifar10_python_tree", "write_cifar10_binary_tree", "make_cifar10_archive",
 ]
 
+_RECONSTRUCT = np.zeros(1).__reduce__()[0]  # numpy's array reconstructor, wherever this numpy keeps it
 _PY2_GLOBALS = {  # GLOBAL opcode arguments as numpy 1.x on Python 2 wrote them
     id(_RECONSTRUCT): b"numpy.core.multiarray\n_reconstruct\n",
     id(np.ndarray): b"numpy\nndarray\n",

@@ -61,6 +61,9 @@ def load_cifar10_subset(data_dir: str | Path | None = None) -> ImageDataset:
     ------
     DataNotFoundError
         No folder given, or it holds no partial training or test batch.
+    DataFormatError
+        A file named like a batch is not a regular file (a symbolic link, FIFO or
+        device) or is malformed; the message names it.
     """
     if data_dir is None:
         env = os.environ.get(SUBSET_ENV)
@@ -81,4 +84,4 @@ def load_cifar10_subset(data_dir: str | Path | None = None) -> ImageDataset:
             f"found {names}")
     meta = root / "batches.meta"
     return assemble_cifar10("cifar10-subset", [load_python_batch(root / n) for _, n in train],
-                            load_python_batch(root / test[0]), load_python_meta(meta) if meta.exists() else CLASS_NAMES)
+                            load_python_batch(root / test[0]), load_python_meta(meta) if os.path.lexists(meta) else CLASS_NAMES)
