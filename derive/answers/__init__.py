@@ -47,13 +47,17 @@ from derive.answers.questions import SYNTAXES, Question
 __all__ = [
     "check_answer", "parse_answer", "detect_syntax", "get_question", "question_ids", "QUESTIONS",
     "Question", "CheckResult", "AnswerError", "AnswerParseError", "RefusedInput", "TooExpensive", "SYNTAXES",
-    "render",
+    "render", "check_derivation",
 ]
 
 
 def __getattr__(name: str) -> Any:
     if name == "QUESTIONS":  # every question, collected from the registry on first use
         return all_questions()
+    if name == "check_derivation":  # line by line (derive.answers.derivation), loaded on first use
+        from derive.answers.derivation import check_derivation
+
+        return check_derivation
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

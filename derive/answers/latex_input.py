@@ -6,11 +6,17 @@ question's Greek symbols), ``+ - * /``, ``\cdot``/``\times`` and juxtaposition
 product), ``\frac{a}{b}``, ``\sqrt{a}``, powers ``^2``/``^{p}``, ``^{-1}``
 (inverse), transposes ``^T``/``^\top``/``^{\top}``, the sample superscript
 ``x^{(j)}`` (also ``x^{(j)\top}``), subscripts ``y_j``/``P_{j,i}``/``\theta_k``,
-``\sum_{j=1}^{N}`` (also ``\sum_j``; the range must be the question's), the norms
+``\sum_{j=1}^{N}`` (also ``\sum_j``, and 0-based ``\sum_{i=0}^{N-1}``), the norms
 ``\|v\|``, ``\|v\|_2``, ``\|v\|_2^2``, the indicator ``\mathbb{1}\{a = b\}``
-(also ``1\{...\}``, with ``= \neq < \le > \ge``), ``\log``, ``\exp``, ``\max(a, b)``,
-parentheses with or without ``\left``/``\right``, and the spacing commands.
-Anything else is a parse error pointing at its column.
+(also ``1\{...\}``, ``1_{\{...\}}``, ``\mathbb{I}[...]``, with ``= \neq < \le > \ge``),
+``\log``/``\ln``, ``\exp``, ``\max(a, b)``, parentheses with or without
+``\left``/``\right``, and the spacing commands.  Notation as students write it:
+any letter as a sum's index (it stands for the question's index over the same range,
+inside that sum only: ``\sum_{i=1}^{N}`` sums over the samples); function names in
+``\text``/``\operatorname``/``\mathrm``/``\mathit`` (``\text{softmax}_i(x^{(j)})``,
+also ``\sigma_i(x^{(j)})`` where σ is no noise level, is the entry P[j, i]); a size's
+other case when unambiguous (``C`` for ``c``); Unicode σ θ ‖ ² ᵀ ∑ (the tokens of
+:mod:`derive.answers.latex_lexer`).  Anything else is a parse error pointing at its column.
 
 A ``\sum`` takes the rest of its product term as the summand, as on paper.
 
@@ -78,6 +84,7 @@ class LatexParser(LatexScripts):
         super().__init__(text, toks)
         self.vocab = vocab
         self.in_norm = 0  # inside \| ... \|, a \| closes the norm (no nested norms)
+        self.renamed: list[tuple[str, str]] = []  # sum letters as written -> the question's index, innermost last
 
     def _guard(self, depth: int) -> None:
         if depth > 3 * MAX_DEPTH:
@@ -171,10 +178,47 @@ class LatexParser(LatexScripts):
         raise self.fail(f"unexpected {t.value!r}", t)
 
     def name(self, t: Tok) -> Node:
+        renamed = self.index_name(t.value)
+        if renamed is not None:
+            return Name(renamed)
         resolved = self.vocab.resolve(t.value)
+        if resolved is None and len(t.value) == 1:  # C for the class count c: the other case, when unambiguous
+            other = self.vocab.resolve(t.value.swapcase())
+            if other is not None and self.vocab.ndims.get(other, 1) == 0 and other not in self.vocab.indices:
+                resolved = other
         if resolved is None:
             raise self.fail(f"unknown symbol {t.value!r}; this question knows: {self.vocab.known()}", t)
         return Name(resolved)
+
+    def word(self, t: Tok, depth: int) -> Node:
+        r"""A function name written as a word: ``\text{softmax}_i(x^{(j)})``, ``\operatorname{log}``, ``diag``."""
+        self.take()
+        if t.value.lower() == "softmax":
+            return self.softmax(t, depth)
+        name = {"ln": "log", "tr": "trace"}.get(t.value, t.value)
+        if name in LATEX_NAMES:
+            return self.function(LATEX_NAMES[name], depth)
+        raise self.fail(f"unsupported function {t.value!r}", t)
+
+    def softmax(self, t: Tok, depth: int) -> Node:
+        r"""``softmax_i(x^{(j)})`` (also ``\sigma_i``): the entry P[j, i] of the question's probabilities."""
+        if self.vocab.ndims.get("P") != 2:
+            raise self.fail("this question has no softmax probabilities P", t)
+        self.expect("_")
+        lo, hi = self._group_tokens()
+        toks = [x for x in self.toks[lo:hi]]
+        if len(toks) != 1 or toks[0].kind != "letter":
+            raise self.fail("softmax needs its class index below it, e.g. softmax_i(x^{(j)})", t)
+        cls = self.index_name(toks[0].value) or toks[0].value
+        if cls not in self.vocab.indices:
+            raise self.fail(f"softmax_{toks[0].value}: {toks[0].value} is not an index of this question", toks[0])
+        self.k = hi + (1 if self.at("{") else 0)
+        self.expect("(")
+        arg = self.expr(depth + 1)
+        self.expect(")")
+        if not (isinstance(arg, Index) and isinstance(arg.base, Name) and arg.base.id == "X" and len(arg.items) == 1):
+            raise self.fail("softmax_i(...) is read for one sample x^{(j)}", t)
+        return Index(Name("P"), (arg.items[0], Name(cls)))
 
     def primary(self, depth: int) -> Node:
         t = self.tok
@@ -184,10 +228,18 @@ class LatexParser(LatexScripts):
             self.take()
             if t.value == "1" and self.at(r"\{"):
                 return self.indicator(depth)
+            if t.value == "1" and self.at("_") and self.peek().value == "{" and self.peek(2).value == r"\{":
+                self.take()
+                self.take()
+                node = self.indicator(depth)  # 1_{\{a = b\}}
+                self.expect("}")
+                return node
             return _number(t, self)
         if t.kind == "letter":
             self.take()
             return self.name(t)
+        if t.kind == "word":
+            return self.word(t, depth)
         if t.value in ("(", "["):
             self.take()
             inner = self.expr(depth + 1)
@@ -212,6 +264,8 @@ class LatexParser(LatexScripts):
         self.take()
         if v[1:] in self.vocab.ndims:
             return Name(v[1:])
+        if v == r"\sigma" and self.vocab.ndims.get("P") == 2:  # σ_i(x): the softmax, where σ is no noise level
+            return self.softmax(t, depth)
         if v == r"\frac":
             num = self.braced(depth)
             den = self.braced(depth)
@@ -224,11 +278,13 @@ class LatexParser(LatexScripts):
             self.in_norm -= 1
             self.expect(r"\|")
             return Call("norm", (inner,))
-        if v == r"\mathbb":
+        if v in (r"\mathbb", r"\mathbf", r"\mathrm"):
             self.expect("{")
-            self.expect("1")
+            if not self.at("1", "I"):
+                raise self.fail("expected \\mathbb{1} or \\mathbb{I} (an indicator)")
+            self.take()
             self.expect("}")
-            return self.indicator(depth)
+            return self.indicator(depth, "[") if self.at("[") else self.indicator(depth)
         if v[1:] in LATEX_NAMES:
             return self.function(LATEX_NAMES[v[1:]], depth)
         if v == r"\sum":
@@ -259,14 +315,15 @@ class LatexParser(LatexScripts):
         self.expect("}")
         return inner
 
-    def indicator(self, depth: int) -> Node:
-        self.expect(r"\{")
+    def indicator(self, depth: int, opening: str = r"\{") -> Node:
+        closing = {r"\{": r"\}", "[": "]"}[opening]
+        self.expect(opening)
         left = self.expr(depth + 1)
         if not (self.tok.value in _RELATIONS and self.tok.kind in ("op", "cmd")):
             raise self.fail("expected a comparison (=, \\neq, <, \\le, >, \\ge) in the indicator")
         op = _RELATIONS[self.take().value]
         right = self.expr(depth + 1)
-        self.expect(r"\}")
+        self.expect(closing)
         return Indicator(Compare(op, left, right))
 
 

@@ -33,6 +33,7 @@ WORDS = ("softmax", "Softmax", "diag", "sign", "max", "min", "log", "ln", "exp",
 _TOKEN = re.compile(r"""
     (?P<space>\s+|~|\\[,;:!\ >]|\\quad\b|\\qquad\b|\\limits\b|\\nolimits\b|\\displaystyle\b|\\textstyle\b)
   | (?P<word>\\(?:text|textrm|textit|operatorname\*?|mathrm|mathit|rm|it)\s*\{\s*(?P<wordname>[A-Za-z]+)\s*\})
+  | (?P<normbar>\|\|)
   | (?P<cmd>\\[A-Za-z]+|\\[|{}])
   | (?P<num>\d+(?:\.\d+)?|\.\d+)
   | (?P<bare>(?:softmax|Softmax|diag|sign)(?![A-Za-z]))
@@ -64,8 +65,11 @@ _SUPERSCRIPTS = {"ᵀ": r"\top", "²": "2", "³": "3", "⁴": "4", "⁻": "-", "
 
 
 def looks_like_latex(text: str) -> bool:
-    """Whether ``text`` is meant as LaTeX (it contains a backslash command)."""
-    return re.search(r"\\[A-Za-z|{]", text) is not None
+    """Whether ``text`` is meant as LaTeX (a backslash command, or maths signs such as ‖, ², ᵀ, ∑)."""
+    if re.search(r"\\[A-Za-z|{]", text) is not None:
+        return True
+    # signs the numpy-like syntax cannot read (‖ ² ᵀ ∑ ·); Greek letters alone are Python names (σ**2 * θ @ θ)
+    return any((ch in UNICODE or ch in _SUPERSCRIPTS) and not ch.isidentifier() for ch in text)
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ def tokenize(text: str) -> list[Tok]:
             raise AnswerParseError(f"unexpected character {text[k]!r}", text=text, position=k)
         kind = m.lastgroup or ""
         value = m.group()
+        if kind == "normbar":  # ||v|| typed with two bars is the norm
+            kind, value = "cmd", r"\|"
         if kind == "wordname":
             kind = "word"
         if kind == "word":

@@ -54,8 +54,9 @@ class LatexScripts(TokenStream):
         if not toks or toks[0].kind == "end":
             raise self.fail("'^' needs an exponent", caret)
         # ^{(j)} sample superscript, optionally followed by a transpose sign
-        if len(values) >= 3 and values[0] == "(" and values[2] == ")" and values[1] in self.vocab.indices:
-            node: Node = Index(base, (Name(values[1]),))
+        index = (self.index_name(values[1]) or values[1]) if len(values) >= 3 else None
+        if len(values) >= 3 and values[0] == "(" and values[2] == ")" and index in self.vocab.indices:
+            node: Node = Index(base, (Name(index),))
             if len(values) == 4 and values[3] in _TRANSPOSE:
                 node = Transpose(node)
             elif len(values) != 3:
@@ -94,13 +95,17 @@ class LatexScripts(TokenStream):
             return base
         if (isinstance(base, Name) and self.vocab.ndims.get(base.id) == 2 and len(toks) == 1
                 and toks[0].kind == "letter" and toks[0].value not in self.vocab.indices
+                and self.index_name(toks[0].value) is None  # not a sum's letter (x_n in \sum_{n=1}^{K})
                 and self.vocab.ndims.get(str(self.vocab.resolve(toks[0].value))) == 0):
             # I_N: the identity of a given size
             self.k = hi + (1 if braced else 0)
             return Call("eye", (Name(str(self.vocab.resolve(toks[0].value))),))
         items: list[Node] = []
         for t in toks:
-            if t.kind == "letter" and t.value in self.vocab.indices:
+            renamed = self.index_name(t.value) if t.kind == "letter" else None
+            if renamed is not None:
+                items.append(Name(renamed))
+            elif t.kind == "letter" and t.value in self.vocab.indices:
                 items.append(Name(t.value))
             elif t.kind == "num" and t.value.isdigit():
                 items.append(Num(int(t.value)))
@@ -119,10 +124,9 @@ class LatexScripts(TokenStream):
         lo, hi = self._group_tokens()
         braced = self.at("{")
         toks = self.toks[lo:hi]
-        if not toks or toks[0].kind != "letter" or toks[0].value not in self.vocab.indices:
-            raise self.fail(f"\\sum needs an index ({', '.join(sorted(self.vocab.indices))}) below it",
-                            toks[0] if toks else sum_tok)
-        var = toks[0].value
+        if not toks or toks[0].kind != "letter":
+            raise self.fail("\\sum needs a letter below it, e.g. \\sum_{j=1}^{N}", toks[0] if toks else sum_tok)
+        written = var = toks[0].value
         lower: Node | None = None
         if len(toks) > 1:
             if toks[1].value != "=" or len(toks) == 2:
@@ -136,7 +140,35 @@ class LatexScripts(TokenStream):
             braced = self.at("{")
             upper = self._bound(lo, hi, depth)
             self.k = hi + (1 if braced else 0)
-        return PendingSum(var, *_zero_based(lower, upper, self.vocab.ranges.get(var)))
+        var = self._summed_index(written, lower, upper, sum_tok)
+        return PendingSum(var, *_zero_based(lower, upper, self.vocab.ranges.get(var)), written=written)
+
+    def index_name(self, letter: str) -> str | None:
+        """The question's index a sum letter stands for (innermost sum first), or None."""
+        for written, canonical in reversed(getattr(self, "renamed", [])):
+            if written == letter:
+                return canonical
+        return None
+
+    def _summed_index(self, written: str, lower: Node | None, upper: Node | None, sum_tok: Tok) -> str:
+        """Any letter may be a sum's index: it stands for the question's index over the same range."""
+        size = None
+        if upper is not None:
+            top = upper.left if isinstance(upper, Bin) and upper.op == "-" and upper.right == Num(1) else upper
+            size = top.id if isinstance(top, Name) else None
+        elif written in self.vocab.indices:
+            return written
+        if size is None and written in self.vocab.ranges:
+            return written
+        active = {c for _, c in getattr(self, "renamed", [])}
+        if written in self.vocab.ranges and self.vocab.ranges[written] == size and written not in active:
+            return written
+        for index, over in self.vocab.ranges.items():
+            if over == size and index not in active:
+                return index
+        raise self.fail(f"\\sum_{{{written}}}: this question sums over "
+                        + ", ".join(f"{i} = 1..{n}" for i, n in sorted(self.vocab.ranges.items()))
+                        + " (write the upper bound)", sum_tok)
 
     def _bound(self, lo: int, hi: int, depth: int) -> Node:
         """Parse the tokens lo..hi as a whole expression (a limit of a sum)."""
@@ -180,9 +212,17 @@ class PendingSum(Node):
     var: str
     start: Node | None = None
     stop: Node | None = None
+    written: str = ""  # the letter as written (it stands for ``var`` inside the summand)
 
     def finish(self, parser: LatexScripts, depth: int) -> Node:
         if not parser.starts_factor() and not parser.at("-"):
             raise parser.fail(f"\\sum over {self.var} needs a summand")
-        return SumOver(self.var, parser.term(depth + 1), self.start, self.stop)
+        renamed = getattr(parser, "renamed", None)
+        if renamed is not None:
+            renamed.append((self.written or self.var, self.var))
+        try:
+            return SumOver(self.var, parser.term(depth + 1), self.start, self.stop)
+        finally:
+            if renamed is not None:
+                renamed.pop()
 

@@ -67,6 +67,16 @@ class CheckResult:
             parts.append(f"numerically on {self.instances} random instances ({self.sizes})")
         return "; ".join(parts) or "no instance"
 
+    def _repr_html_(self) -> str:  # a notebook table (rendered by derive.answers.derivation.result)
+        from derive.answers.derivation.result import answer_html
+
+        return answer_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from derive.answers.derivation.result import answer_markdown
+
+        return answer_markdown(self)
+
     def report(self) -> str:
         """A readable verdict for the terminal."""
         lines = [f"question: {self.question}", f"parsed:   {self.parsed}"]

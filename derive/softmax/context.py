@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from derive.answers.ast_nodes import Name, Num
 from derive.answers.derivation.context import Context, Definition, Symbol
+from derive.answers.derivation.nodes import Concat
 
 __all__ = ["CONTEXT"]
 
@@ -22,7 +24,7 @@ def _data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
     m, n, c = s["m"], s["n"], s["c"]
     y = rng.integers(0, c, size=m)
     return {"X": rng.uniform(-2, 2, (m, n)), "W": rng.uniform(-1, 1, (c, n)), "b": rng.uniform(-1, 1, c),
-            "y": y, "Y": np.eye(c)[y], "theta": 0.0}
+            "y": y, "Y": np.eye(c)[y], "theta": 0.0, "n1": n + 1}
 
 
 _LOGLIK = "sum(j_, log(softmax(W @ X[j_] + b)[y[j_]]))"
@@ -52,6 +54,10 @@ CONTEXT = Context(
                    "P_{j,i} = softmax_i(x^{(j)})", applied="Pcond"),
         Definition("Pcond", (), "softmax(W @ xv + b)[lab]", "P(y | x, θ) = softmax_y(x)",
                    params=("lab", "xv", "th"), param_ndims={"lab": 0, "th": 0}),
+        Definition("Xtilde", (r"\tilde{X}", r"\tilde{x}"), "", "the bias trick's inputs x̃ = [x; 1], X̃ = [X 1]",
+                   build=lambda: Concat(Name("X"), Num(1))),
+        Definition("Wtilde", (r"\tilde{W}", r"\tilde{w}"), "", "the bias trick's weights w̃_i = [w_i; b_i], W̃ = [W b]",
+                   build=lambda: Concat(Name("W"), Name("b"))),
         Definition("ell", (r"\ell",), "logsumexp(X @ W.T + b)", "ℓ: each sample's log-sum-exp of its scores"),
         Definition("loglik", (r"\mathcal{L}",), _LOGLIK, "the log-likelihood 𝓛 = Σ_j log P(y^{(j)} | x^{(j)}, θ)",
                    bound={"j_": "m"}),

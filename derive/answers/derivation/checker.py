@@ -22,7 +22,7 @@ from derive.answers.ast_nodes import Bin, Call, Compare, Index, Indicator, Name,
 from derive.answers.derivation.claims import ONES
 from derive.answers.derivation.context import Context
 from derive.answers.derivation.evaluator import NotChecked, OverBudget, evaluate_line
-from derive.answers.derivation.nodes import BoundedSum, Deriv, Expect, Named
+from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, map_children
 from derive.answers.evaluate import EvaluationError
 from derive.answers.outcomes import Outcome, close
 
@@ -75,6 +75,9 @@ def axes(node: Node, ctx: Context) -> tuple[str, ...] | None:
         return axes(node.operand, ctx)
     if isinstance(node, Named):
         return axes(node.tree, ctx)
+    if isinstance(node, Concat):  # one more entry along the last axis: size "<n>1" (= n + 1, in the data)
+        left = axes(node.left, ctx)
+        return None if not left else left[:-1] + (left[-1] + "1",)
     if isinstance(node, Bin):
         a, b = axes(node.left, ctx), axes(node.right, ctx)
         if node.op == "@":
@@ -104,9 +107,12 @@ def _uses(node: Node, var: str, ctx: Context) -> set[str]:
             for a, b in (sides, sides[::-1]):
                 if isinstance(a, Name) and a.id == var and _is_label(b, ctx):
                     found.add(ctx.label_size)
-        if isinstance(n, Deriv):
-            pass
     return found
+
+
+def _narrowest(sizes: set[str]) -> set[str]:
+    """An index used along n and along the bias trick's n + 1 ("n1") runs where both are defined: over n."""
+    return {s for s in sizes if not (s.endswith("1") and s[:-1] in sizes)}
 
 
 def _is_label(node: Node, ctx: Context) -> bool:
@@ -134,7 +140,7 @@ def _fill_sums(node: Node, ctx: Context, whole: Node) -> Node:
         upper = node.upper
         if not size:
             by_bound = _upper_size(upper, node.base, ctx)
-            used = _uses(node.body, node.var, ctx)
+            used = _narrowest(_uses(node.body, node.var, ctx))
             if by_bound is not None:
                 size, upper = by_bound, None
             elif len(used) == 1:
@@ -146,14 +152,7 @@ def _fill_sums(node: Node, ctx: Context, whole: Node) -> Node:
             if by_bound is None and upper is not None and used and len(used) == 1:
                 size = next(iter(used))
         return BoundedSum(node.var, body, size, upper, node.base)
-    kwargs: dict[str, Any] = {}
-    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-        v = getattr(node, f)
-        if isinstance(v, Node):
-            kwargs[f] = _fill_sums(v, ctx, whole)
-        elif isinstance(v, tuple):
-            kwargs[f] = tuple(_fill_sums(x, ctx, whole) if isinstance(x, Node) else x for x in v)
-    return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
+    return map_children(node, lambda child: _fill_sums(child, ctx, whole))
 
 
 def _bound_vars(node: Node) -> set[str]:
@@ -167,7 +166,7 @@ def _free_indices(left: Node, right: Node, ctx: Context) -> dict[str, str]:
     for side in (left, right):
         for n in walk(side):
             if isinstance(n, Name) and n.id not in known and n.id not in bound and n.id not in free:
-                used = _uses(left, n.id, ctx) | _uses(right, n.id, ctx)
+                used = _narrowest(_uses(left, n.id, ctx) | _uses(right, n.id, ctx))
                 if len(used) != 1:
                     what = "nothing" if not used else ", ".join(sorted(used))
                     raise Unreadable(f"cannot tell what the index {n.id} runs over (it indexes {what})")
@@ -205,8 +204,17 @@ def _instances(ctx: Context, setup: LineSetup, count: int, rng: np.random.Genera
     cap = ctx.max_noise_entries if setup.has_noise_expectation else None
     for sizes in ctx.size_grid(count, rng, noise_cap=cap):
         data = ctx.make_data(dict(sizes), rng)
-        for combo in _index_combos(setup.free, sizes, rng):
+        for combo in _index_combos(setup.free, {**data, **sizes}, rng):
             yield sizes, {**sizes, **data, **combo}, combo
+
+
+def _literal_fill(setup: LineSetup, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``∇f = 0``: a side that is a written number stands for an array of it, of the other side's shape."""
+    if isinstance(setup.right, Num) and right.ndim == 0 and left.ndim > 0:
+        right = np.full(left.shape, float(right))
+    elif isinstance(setup.left, Num) and left.ndim == 0 and right.ndim > 0:
+        left = np.full(right.shape, float(left))
+    return left, right
 
 
 def _as_real(value: Any) -> np.ndarray:
@@ -226,14 +234,14 @@ def _describe_sizes(seen: list[dict[str, int]]) -> str:
 def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, count: int = DEFAULT_INSTANCES,
                 seconds: float = LINE_SECONDS) -> tuple[Verdict, list[Outcome]]:
     """Evaluate both sides of ``setup`` on random instances; the verdict and the outcomes (LHS as expected)."""
-    deadline = time.monotonic() + seconds
+    deadline = time.process_time() + seconds
     noise = {s.name: ctx.noise_scale or "" for s in ctx.symbols if s.kind == "noise"}
     outcomes: list[Outcome] = []
     seen: list[dict[str, int]] = []
     ranges: dict[str, str] = {}
     try:
         for sizes, env, combo in _instances(ctx, setup, count, rng):
-            if time.monotonic() > deadline:
+            if time.process_time() > deadline:
                 raise OverBudget("the line took longer than its time budget")
             try:
                 expected = _as_real(evaluate_line(setup.left, env, ranges=ranges, noise=noise, budget=BUDGET,
@@ -250,6 +258,7 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
                 got: np.ndarray | None = _as_real(evaluate_line(setup.right, env, ranges=ranges, noise=noise,
                                                                 budget=BUDGET, deadline=deadline))
                 error = None
+                expected, got = _literal_fill(setup, expected, got)
             except (OverBudget, NotChecked):
                 raise
             except EvaluationError as exc:

@@ -19,14 +19,14 @@ Nothing of the text is evaluated: the result is our own tree
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, walk,
 )
 from derive.answers.derivation.context import Context
-from derive.answers.derivation.nodes import BoundedSum, Deriv, Expect, Named, Outer
+from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer, map_children
 from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.latex_lexer import Tok, TokenStream, tokenize
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, check_limits, constant_value
@@ -38,6 +38,7 @@ _RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le"
 _TRANSPOSE = {"T", r"\top", r"\intercal", r"\mathsf"}
 _DECORATIONS = {r"\tilde": "tilde", r"\widetilde": "tilde", r"\hat": "hat", r"\widehat": "hat", r"\bar": "bar",
                 r"\overline": "bar"}
+_CASE_WORDS = {"if", "for", "when", "otherwise", "else"}
 _BOLD = {r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\pmb"}
 _PRODUCT = {"*", r"\cdot", r"\times", r"\circ", r"\odot"}
 _FUNCS = {r"\log": "log", r"\ln": "log", r"\exp": "exp", "log": "log", "ln": "log", "exp": "exp"}
@@ -168,16 +169,7 @@ def rename(node: Node, mapping: Mapping[str, Node]) -> Node:
         return mapping.get(node.id, node)
     if isinstance(node, SumOver | BoundedSum) and node.var in mapping:
         mapping = {k: v for k, v in mapping.items() if k != node.var}
-    kwargs: dict[str, Any] = {}
-    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-        v = getattr(node, f)
-        if isinstance(v, Node):
-            kwargs[f] = rename(v, mapping)
-        elif isinstance(v, tuple):
-            kwargs[f] = tuple(rename(x, mapping) if isinstance(x, Node) else
-                              (tuple(rename(y, mapping) if isinstance(y, Node) else y for y in x)
-                               if isinstance(x, tuple) else x) for x in v)
-    return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
+    return map_children(node, lambda child: rename(child, mapping))
 
 
 def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
@@ -199,6 +191,8 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
         return max(0, ndim_of(node.base, ctx, names) - dropped + added)
     if isinstance(node, Outer):
         return 2
+    if isinstance(node, Concat):
+        return ndim_of(node.left, ctx, names)
     if isinstance(node, Bin):
         a, b = ndim_of(node.left, ctx, names), ndim_of(node.right, ctx, names)
         if node.op == "@":
@@ -301,13 +295,16 @@ class _ClaimParser(TokenStream):
 
     def _starts_factor(self) -> bool:
         t = self.tok
-        if t.kind in ("num", "letter", "word"):
+        if t.kind == "word":
+            return t.value not in _CASE_WORDS
+        if t.kind in ("num", "letter"):
             return True
         if t.kind == "cmd":
             if t.value == r"\|" and self.in_norm:
                 return False
             return (t.value not in _RELATIONS and t.value not in _PRODUCT and t.value not in (r"\}", r"\mid", r"\in",
-                                                                                           r"\sim", r"\to"))
+                                                                                           r"\sim", r"\to", r"\cr",
+                                                                                           r"\end"))
         return t.value in ("(", "[", "{")
 
     def product(self, depth: int) -> Node:
@@ -451,6 +448,13 @@ class _ClaimParser(TokenStream):
                     return [Num(int(t.value) - 1) if t.value.isdigit() else _number(t, self)]
                 self.k -= 1
                 return [self.primary(0)]
+            lo, hi = self._group_tokens()
+            group = self.toks[lo:hi]
+            if len(group) > 1 and all(t.kind in ("letter", "num") for t in group):  # P_{ji}: one index per letter
+                items = [self.primary(0) if t.kind == "letter" and not self._rewind(t) else _sub_number(t, self)
+                         for t in group]
+                self.k = hi + 1
+                return items
             self.take()
             items = [self.expr(1)]
             while self.at(","):
@@ -460,6 +464,11 @@ class _ClaimParser(TokenStream):
             return [_one_based(i) for i in items]
         finally:
             self.index_mode -= 1
+
+    def _rewind(self, t: Tok) -> bool:
+        """Point the cursor at ``t`` (to read it on its own); always False."""
+        self.k = self.toks.index(t)
+        return False
 
     def subscript(self, base: Node, under: Tok, depth: int) -> Node:
         if isinstance(base, Call) and base.func == "norm":  # \|v\|_2
@@ -531,6 +540,9 @@ class _ClaimParser(TokenStream):
         key, used = self.name_key()
         assert key is not None
         self.k += used
+        if self.at("'") and key + "'" in self.bound:  # c' bound by a sum
+            self.take()
+            return Name(key + "'")
         if key in self.scope.names:
             user = self.scope.names[key]
             if user.subscripts:
@@ -586,10 +598,10 @@ class _ClaimParser(TokenStream):
         if d.params:
             if self.at("(", "["):
                 close = ")" if self.take().value == "(" else "]"
-                args.append(self.expr(depth + 1))
+                args.append(self.argument(depth))
                 while self.at(",", "|", r"\mid", ";"):
                     self.take()
-                    args.append(self.expr(depth + 1))
+                    args.append(self.argument(depth))
                 self.expect(close)
                 if len(args) != len(d.params):
                     raise self.fail(f"{t.value} takes {len(d.params)} argument(s) "
@@ -605,6 +617,14 @@ class _ClaimParser(TokenStream):
         mapping.update(zip(d.subscripts, subs))
         mapping.update({v: Name(new) for v, (new, _) in fresh.items()})
         return Named(label, rename(bounded(tree, fresh), mapping))
+
+    def argument(self, depth: int) -> Node:
+        """One argument; ``y = y^{(j)}`` (as in P(y = y^{(j)} | x^{(j)})) is the value on the right."""
+        node = self.expr(depth + 1)
+        if self.at("="):
+            self.take()
+            node = self.expr(depth + 1)
+        return node
 
     def _skip_arguments(self) -> None:
         """``L(\\theta)``, ``L(w, b)``: the loss's own parameters, as written."""
@@ -643,11 +663,14 @@ class _ClaimParser(TokenStream):
         return self.finish(node, depth) if isinstance(node, _Prefix) else node
 
     def max_min(self, v: str, depth: int) -> Node:
-        self.expect("(")
+        closing = {"(": ")", "[": "]", r"\{": r"\}", "{": "}"}
+        if not self.at(*closing):
+            raise self.fail(f"\\{v} needs its arguments: \\{v}(a, b)")
+        close = closing[self.take().value]
         a = self.expr(depth + 1)
         self.expect(",")
         b = self.expr(depth + 1)
-        self.expect(")")
+        self.expect(close)
         return Call("maximum" if v == "max" else "minimum", (a, b))
 
     def command(self, t: Tok, depth: int) -> Node:
@@ -718,9 +741,56 @@ class _ClaimParser(TokenStream):
             else:
                 wrts = (self.default_variable(t),)
             return _Prefix("derivative", wrts)
+        if v == r"\begin" and self.environment() == "cases":
+            return self.cases(t, depth)
         if v == r"\operatorname":
             raise self.fail("\\operatorname needs a name in braces", t)
         raise self.fail(f"unsupported LaTeX command {v}", t)
+
+    def environment(self) -> str:
+        """The name in ``{...}`` at the cursor (``\\begin{cases}``), without moving."""
+        if not self.at("{"):
+            return ""
+        lo, hi = self._group_tokens()
+        return "".join(x.value for x in self.toks[lo:hi])
+
+    def skip_environment_name(self) -> None:
+        lo, hi = self._group_tokens()
+        self.k = hi + 1
+
+    def cases(self, t: Tok, depth: int) -> Node:
+        r"""``\begin{cases} a & \text{if } c \\ b & \text{otherwise} \end{cases}``: a piecewise value."""
+        self.skip_environment_name()
+        rows: list[tuple[Node, Node | None]] = []
+        while True:
+            value = self.expr(depth + 1)
+            if self.at(","):
+                self.take()
+            condition: Node | None = None
+            if self.tok.kind == "word" and self.tok.value in ("if", "for", "when"):
+                self.take()
+                condition = self._bare_condition(depth)
+            elif self.tok.kind == "word" and self.tok.value in ("otherwise", "else"):
+                self.take()
+            elif not self.at(r"\cr", r"\end"):
+                raise self.fail("expected \\text{if} <comparison> or \\text{otherwise} in a case")
+            rows.append((value, condition))
+            if self.at(r"\cr"):
+                self.take()
+                continue
+            break
+        self.expect(r"\end")
+        if self.environment() != "cases":
+            raise self.fail("expected \\end{cases}", t)
+        self.skip_environment_name()
+        if rows[-1][1] is not None:
+            raise self.fail("the last case must be \\text{otherwise}", t)
+        node = rows[-1][0]
+        for value, condition in reversed(rows[:-1]):
+            if condition is None:
+                raise self.fail("only the last case may be \\text{otherwise}", t)
+            node = Call("where", (condition, value, node))
+        return node
 
     def default_variable(self, t: Tok) -> Node:
         if self.ctx.default_variable is None:
@@ -749,6 +819,8 @@ class _ClaimParser(TokenStream):
         base = node
         while isinstance(base, Index):
             base = base.base
+        if isinstance(base, Named) and isinstance(base.tree, Concat):  # \tilde{W} = [W b]
+            base = base.tree.left
         if not isinstance(base, Name) or base.id not in self.ctx.by_name or self.ctx.by_name[base.id].kind != "input":
             raise self.fail("expected a parameter to differentiate with respect to (a symbol or one of its entries)")
 
@@ -844,6 +916,9 @@ class _ClaimParser(TokenStream):
         if not toks or toks[0].kind != "letter":
             raise self.fail("\\sum needs a single-letter index below it", toks[0] if toks else sum_tok)
         var = toks[0].value
+        if len(toks) > 1 and toks[1].value == "'":  # c' : a primed letter is its own index
+            var += "'"
+            toks = toks[1:]
         lower = "".join(t.value for t in toks[1:])
         if lower not in ("", "=1", "=0"):
             raise self.fail(f"the sum over {var} must start at 1 (or 0)", toks[1])
@@ -854,6 +929,11 @@ class _ClaimParser(TokenStream):
             self.take()
             upper = self.script_group(1)
         return _Prefix("sum", (var, "", upper, base))
+
+
+def _sub_number(t: Tok, parser: TokenStream) -> Node:
+    parser.k = parser.toks.index(t) + 1
+    return Num(int(t.value) - 1) if t.value.isdigit() else _number(t, parser)
 
 
 def _one_based(item: Node) -> Node:
@@ -868,14 +948,7 @@ def bounded(node: Node, fresh: Mapping[str, tuple[str, str]]) -> Node:
     if isinstance(node, SumOver) and node.var in fresh:
         new, size = fresh[node.var]
         return BoundedSum(new, bounded(node.body, fresh), size, None, 0)
-    kwargs: dict[str, Any] = {}
-    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-        v = getattr(node, f)
-        if isinstance(v, Node):
-            kwargs[f] = bounded(v, fresh)
-        elif isinstance(v, tuple):
-            kwargs[f] = tuple(bounded(x, fresh) if isinstance(x, Node) else x for x in v)
-    return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
+    return map_children(node, lambda child: bounded(child, fresh))
 
 
 def _number(t: Tok, parser: TokenStream) -> Num:

@@ -31,7 +31,7 @@ __all__ = ["Symbol", "Definition", "Context", "get_context", "context_keys"]
 
 @dataclass(frozen=True)
 class Symbol:
-    """A named input: ``name`` (its id in the tree), its ``shape`` in size names and how it is written.
+    r"""A named input: ``name`` (its id in the tree), its ``shape`` in size names and how it is written.
 
     ``kind`` is "input" (data or parameter), "noise" (the Gaussian noise, integrated by
     :math:`\mathbb{E}_\delta`), "label" (integer class labels) or "constant" (e.g. the identity).
@@ -63,6 +63,7 @@ class Definition:
     bound: Mapping[str, str] = field(default_factory=dict)
     param_ndims: Mapping[str, int] = field(default_factory=dict)
     applied: str | None = None  # the definition meant when the name is followed by "(" (P vs P(y | x, θ))
+    build: Callable[[], Node] | None = None  # the tree itself, for what the numpy-like syntax cannot say
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,7 +100,7 @@ class Context:
         """Written spelling -> symbol, size or definition name."""
         out: dict[str, str] = {}
         for s in self.symbols:
-            for sp in s.spellings or (s.name,):
+            for sp in s.spellings:
                 out[sp] = s.name
         for d in self.definitions:
             for sp in d.spellings:
@@ -120,6 +121,8 @@ class Context:
     def definition_tree(self, name: str) -> Node:
         """The parsed expression of definition ``name`` (trusted text of the context)."""
         d = self.definition(name)
+        if d.build is not None:
+            return d.build()
         ndims = self.ndims()
         ndims.update({x.name: 2 for x in self.definitions if not x.params and not x.subscripts})
         ndims.update({p: d.param_ndims.get(p, 1) for p in d.params})

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from derive.answers.ast_nodes import Bin, Call, Node, Num, walk
-from derive.answers.derivation.nodes import BoundedSum
+from derive.answers.derivation.nodes import BoundedSum, map_children
 from derive.answers.derivation.show import show
 from derive.answers.detectors import describe_factor, global_factor, term_coefficients
 from derive.answers.outcomes import Diagnosis, Outcome, close
@@ -53,16 +53,7 @@ def _is_squared(root: Node, norm: Node) -> bool:
 
 
 def _replace(node: Node, old: Node, new: Node) -> Node:
-    if node is old:
-        return new
-    kwargs: dict[str, Any] = {}
-    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-        v = getattr(node, f)
-        if isinstance(v, Node):
-            kwargs[f] = _replace(v, old, new)
-        elif isinstance(v, tuple):
-            kwargs[f] = tuple(_replace(x, old, new) if isinstance(x, Node) else x for x in v)
-    return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
+    return new if node is old else map_children(node, lambda child: _replace(child, old, new))
 
 
 def _matches(ok: Sequence[Outcome], tree: Node, evaluate: Evaluate, against: str = "expected") -> bool:

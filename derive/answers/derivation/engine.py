@@ -29,7 +29,7 @@ from derive.answers.derivation.diagnose import counterexample, diagnose_line
 from derive.answers.derivation.evaluator import evaluate_line
 from derive.answers.derivation.reader import ReadError, Row, read_rows
 from derive.answers.derivation.result import DerivationResult, Step
-from derive.answers.errors import AnswerError
+from derive.answers.errors import AnswerError, AnswerParseError
 
 __all__ = ["check_derivation", "guess_problem", "ReadError"]
 
@@ -62,22 +62,20 @@ def _sides(row: Row, scope: Scope, previous: tuple[Node, str] | None) -> list[tu
     text = row.text
     if text.startswith("="):
         if previous is None:
-            raise AnswerError_("a line starting with '=' continues the previous right-hand side, but there is none",
+            raise _parse_error("a line starting with '=' continues the previous right-hand side, but there is none",
                                text, 0)
         rest = text[1:]
         out = [previous]
         for side, start in split_sides(rest):
             if not side.strip():
-                raise AnswerError_("expected an expression after '='", text, start + 1)
+                raise _parse_error("expected an expression after '='", text, start + 1)
             out.append((parse_side(side, scope, start + 1, full_text=text), side.strip()))
         return out
     nodes = parse_claim(text, scope)
     return list(zip(nodes, [s.strip() for s, _ in split_sides(text)]))
 
 
-def AnswerError_(message: str, text: str, position: int) -> AnswerError:  # noqa: N802 - a constructor
-    from derive.answers.errors import AnswerParseError
-
+def _parse_error(message: str, text: str, position: int) -> AnswerError:
     return AnswerParseError(message, text=text, position=position)
 
 
@@ -116,7 +114,7 @@ def check_derivation(text: str, problem: str | None = None, *, seed: int = 0,
     scope = Scope(ctx)
     steps: list[Step] = []
     previous: tuple[Node, str] | None = None
-    start = time.monotonic()
+    start = time.process_time()
     for k, row in enumerate(rows):
         try:
             sides = _sides(row, scope, previous)
@@ -132,7 +130,7 @@ def check_derivation(text: str, problem: str | None = None, *, seed: int = 0,
             previous = None
             continue
         for n, ((left, ltext), (right, rtext)) in enumerate(zip(sides, sides[1:])):
-            remaining = total_seconds - (time.monotonic() - start)
+            remaining = total_seconds - (time.process_time() - start)
             rng = np.random.default_rng([seed, k, n])
             steps.append(_check(left, right, f"{ltext} = {rtext}", row, ctx, rng, instances,
                                 min(line_seconds, max(0.0, remaining))))
@@ -173,7 +171,11 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
     if seconds <= 0:
         return Step(row.line, row.source, "undecided", method="over its time budget",
                     diagnosis="the derivation's total time budget ran out before this line", claim=claim)
-    verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds)
+    try:
+        verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds)
+    except (KeyError, IndexError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
+        return Step(row.line, row.source, "undecided", method="not checked",
+                    diagnosis=f"the checker could not evaluate this line ({type(exc).__name__}: {exc})", claim=claim)
     method = "; ".join((verdict.method,) + verdict.notes)
     if verdict.status != "wrong":
         return Step(row.line, row.source, verdict.status, method, verdict.diagnosis, None, (), claim)
@@ -211,7 +213,7 @@ def _evaluator(setup: LineSetup, ctx: Context, seconds: float) -> Any:
 
     def evaluate(tree: Node, env: dict[str, Any]) -> Any:
         value = evaluate_line(tree, env, ranges={}, noise=noise, budget=BUDGET,
-                              deadline=time.monotonic() + seconds)
+                              deadline=time.process_time() + seconds)
         a = np.asarray(value)
         return np.real(a).astype(float)
     return evaluate

@@ -17,8 +17,9 @@ The values are numpy arrays (float64, complex128 inside a derivative).  Beyond
   rule of :mod:`derive.expectation`); a higher degree or the noise inside a
   non-polynomial function is refused (:class:`NotChecked`), never approximated.
 
-Every evaluation counts its steps and watches a deadline; running out raises
-:class:`OverBudget` (the line is then ``undecided``).
+Every evaluation counts its steps and watches a deadline in CPU time (so that a
+busy machine does not change a verdict); running out raises :class:`OverBudget`
+(the line is then ``undecided``).
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ def _count(n: Any) -> int:
 
 
 class _Ones:
-    """The all-ones vector whose length its neighbour in a matrix product decides."""
+    """``scale`` times the all-ones vector whose length its neighbour in a matrix product decides."""
+
+    def __init__(self, scale: Any = 1.0) -> None:
+        self.scale = scale
 
 
 def _real(x: Any) -> Any:
@@ -174,7 +178,7 @@ def evaluate_line(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, st
     budget : int
         Maximum number of node evaluations.
     deadline : float
-        ``time.monotonic()`` after which the evaluation stops (:class:`OverBudget`).
+        ``time.process_time()`` after which the evaluation stops (:class:`OverBudget`).
     """
     ev = _Evaluator(env, ranges, noise, budget, deadline)
     with np.errstate(all="ignore"):
@@ -187,12 +191,13 @@ class _Evaluator:
         self.env, self.ranges, self.noise = dict(env), ranges, noise
         self.budget, self.deadline = budget, deadline
         self.in_derivative = False
+        self.tracking: list[tuple[set[str], set[tuple[str, int]]]] = []  # noise entries read, per expectation
 
     def run(self, node: Node) -> Any:
         self.budget -= 1
         if self.budget < 0:
             raise OverBudget("the line takes too many steps to evaluate (budget exceeded)")
-        if self.budget % 2048 == 0 and time.monotonic() > self.deadline:
+        if self.budget % 2048 == 0 and time.process_time() > self.deadline:
             raise OverBudget("the line took longer than its time budget")
         value = self._dispatch(node)
         if isinstance(value, np.ndarray) and value.size > MAX_ENTRIES:
@@ -207,9 +212,11 @@ class _Evaluator:
                 return _Ones()
             if node.id not in self.env:
                 raise EvaluationError(f"{node.id!r} has no value here")
+            self._read(node.id, None)
             return self.env[node.id]
         if isinstance(node, Neg):
-            return -np.asarray(self.run(node.operand))
+            inner = self.run(node.operand)
+            return _Ones(-inner.scale) if isinstance(inner, _Ones) else -np.asarray(inner)
         if isinstance(node, Bin):
             return self._binary(node)
         if isinstance(node, Compare):
@@ -231,14 +238,17 @@ class _Evaluator:
         if isinstance(node, Outer):
             a, b = self.run(node.left), self.run(node.right)
             if isinstance(a, _Ones) != isinstance(b, _Ones):  # 1 bᵀ: b as a row, broadcast against its neighbour
-                return np.asarray(b)[None, :] if isinstance(a, _Ones) else np.asarray(a)[:, None]
+                if isinstance(a, _Ones):
+                    return a.scale * np.asarray(b)[None, :]
+                return b.scale * np.asarray(a)[:, None]
             a, b = np.asarray(a), np.asarray(b)
             if a.ndim != 1 or b.ndim != 1:
                 raise EvaluationError(f"shape mismatch in {_show(node)}: an outer product needs two vectors")
             return np.outer(a, b)
         if isinstance(node, Concat):
             a, b = np.asarray(self.run(node.left)), np.asarray(self.run(node.right))
-            return np.concatenate([a.reshape(-1), b.reshape(-1)])
+            column = np.broadcast_to(b, a.shape[:-1]) if b.ndim < a.ndim else b
+            return np.concatenate([a, np.asarray(column)[..., None]], axis=-1)
         if isinstance(node, Named):
             return self.run(node.tree)
         if isinstance(node, Deriv):
@@ -250,10 +260,16 @@ class _Evaluator:
     def _binary(self, node: Bin) -> Any:
         a, b = self.run(node.left), self.run(node.right)
         if isinstance(a, _Ones) or isinstance(b, _Ones):
+            scalar = b if isinstance(a, _Ones) else a
+            if node.op in ("*", "/") and np.ndim(scalar) == 0 and not (isinstance(a, _Ones) and isinstance(b, _Ones)):
+                if isinstance(b, _Ones) and node.op == "/":
+                    raise NotChecked("the length of the ones vector 1 cannot be read here: write 1_n")
+                ones = a if isinstance(a, _Ones) else b
+                return _Ones(ones.scale * scalar if node.op == "*" else ones.scale / scalar)
             if node.op != "@" or (isinstance(a, _Ones) and isinstance(b, _Ones)):
-                raise EvaluationError("the length of the ones vector 1 cannot be read here: write 1_n")
-            a = np.ones(np.shape(b)[0]) if isinstance(a, _Ones) else a
-            b = np.ones(np.shape(a)[-1]) if isinstance(b, _Ones) else b
+                raise NotChecked("the length of the ones vector 1 cannot be read here: write 1_n")
+            a = a.scale * np.ones(np.shape(b)[0]) if isinstance(a, _Ones) else a
+            b = b.scale * np.ones(np.shape(a)[-1]) if isinstance(b, _Ones) else b
         if node.op == "@" and (np.ndim(a) == 0 or np.ndim(b) == 0):
             return np.asarray(a) * np.asarray(b)  # a scalar on one side: a plain product
         try:
@@ -264,8 +280,18 @@ class _Evaluator:
             raise EvaluationError(f"shape mismatch in {_show(node)}: shapes {np.shape(a)} and {np.shape(b)}"
                                   f" ({_first_line(exc)})") from None
 
+    def _read(self, name: str, key: tuple[Any, ...] | None) -> None:
+        """Record which noise entries an expectation's body reads (all of them for a whole-array read)."""
+        for names, entries in self.tracking:
+            if name in names:
+                shape = np.shape(self.env[name])
+                flat = np.arange(int(np.prod(shape, dtype=int))).reshape(shape)
+                picked = flat if key is None else flat[key]
+                entries.update((name, int(e)) for e in np.ravel(picked))
+
     def _index(self, node: Index) -> Any:
-        base = np.asarray(self.run(node.base))
+        direct = isinstance(node.base, Name) and any(node.base.id in names for names, _ in self.tracking)
+        base = np.asarray(self.env[node.base.id] if direct else self.run(node.base))  # type: ignore[union-attr]
         key: list[Any] = []
         for item in node.items:
             if isinstance(item, NewAxis):
@@ -281,7 +307,10 @@ class _Evaluator:
                 raise EvaluationError(f"{_show(node)}: index {int(v)} is out of range (shape {base.shape})")
             key.append(int(v))
         try:
-            return base[tuple(key)]
+            value = base[tuple(key)]
+            if direct:
+                self._read(node.base.id, tuple(key))  # type: ignore[union-attr]
+            return value
         except IndexError as exc:
             raise EvaluationError(f"{_show(node)}: {_first_line(exc)} (shape {base.shape})") from None
 
@@ -329,51 +358,75 @@ class _Evaluator:
     def _derivative(self, node: Deriv) -> Any:
         if self.in_derivative:
             raise NotChecked("second derivatives are not checked")
-        target, key = self._variable(node.wrt)
-        original = np.asarray(self.env[target])
-        if not np.issubdtype(original.dtype, np.floating):
-            raise NotChecked(f"cannot differentiate with respect to {target}")
-        sub_shape = np.shape(original[key])
+        sub_shape, points = self._points(node.wrt)
+        originals = {name: np.asarray(self.env[name]) for name, _ in points}
+        for name, a in originals.items():
+            if not np.issubdtype(a.dtype, np.floating) and not isinstance(self.env[name], float):
+                raise NotChecked(f"cannot differentiate with respect to {name}")
         outs = []
         self.in_derivative = True
         try:
-            for idx in np.ndindex(*sub_shape):
-                moved = original.astype(complex)
-                view = moved[key]
-                if np.ndim(view) == 0:
-                    moved[key] = moved[key] + 1j * STEP
-                else:
-                    view[idx] = view[idx] + 1j * STEP
-                self.env[target] = moved
+            for name, idx in points:
+                moved = np.array(originals[name], dtype=complex)
+                moved[idx] += 1j * STEP
+                self.env[name] = moved if moved.ndim else moved[()]
                 outs.append(np.imag(np.asarray(self.run(node.body))) / STEP)
+                self.env[name] = self._restore(name, originals)
         finally:
-            self.env[target] = original
+            for name in originals:
+                self.env[name] = self._restore(name, originals)
             self.in_derivative = False
         shapes = {o.shape for o in outs}
         if len(shapes) != 1:
             raise EvaluationError("the derivative's entries have different shapes")
-        stacked = np.stack(outs, axis=-1) if outs else np.zeros(())
-        return stacked.reshape(outs[0].shape + sub_shape) if sub_shape else outs[0]
+        stacked = np.stack(outs, axis=-1)
+        return stacked.reshape(outs[0].shape + sub_shape)
 
-    def _variable(self, wrt: Node) -> tuple[str, tuple[Any, ...]]:
-        items: list[Any] = []
-        node = wrt
+    def _restore(self, name: str, originals: Mapping[str, Any]) -> Any:
+        a = originals[name]
+        return a if a.ndim else float(a)
+
+    def _indices(self, wrt: Node) -> tuple[Node, list[int]]:
         chain = []
+        node = wrt
         while isinstance(node, Index):
             chain.append(node.items)
             node = node.base
-        if not isinstance(node, Name) or node.id not in self.env:
-            raise EvaluationError(f"cannot differentiate with respect to {_show(wrt)}")
+        items: list[int] = []
         for group in reversed(chain):
             for item in group:
                 v = np.real(np.asarray(self.run(item)))
                 if v.ndim != 0 or not float(v).is_integer():
                     raise EvaluationError(f"index {_show(item)} is not a whole number")
                 items.append(int(v))
-        shape = np.shape(self.env[node.id])
+        return node, items
+
+    def _points(self, wrt: Node) -> tuple[tuple[int, ...], list[tuple[str, tuple[int, ...]]]]:
+        """The entries a derivative perturbs, in the order of the variable's (sub-)array: (shape, [(name, index)])."""
+        base, items = self._indices(wrt)
+        while isinstance(base, Named):
+            base = base.tree
+        if isinstance(base, Name) and base.id in self.env:
+            shape = np.shape(self.env[base.id])
+            self._check_range(wrt, items, shape)
+            rest = shape[len(items):]
+            return rest, [(base.id, tuple(items) + idx) for idx in np.ndindex(*rest)]
+        if isinstance(base, Concat) and isinstance(base.left, Name) and isinstance(base.right, Name):
+            left, right = base.left.id, base.right.id
+            lshape = np.shape(self.env[left])
+            shape = lshape[:-1] + (lshape[-1] + 1,)
+            self._check_range(wrt, items, shape)
+            rest = shape[len(items):]
+            points = []
+            for idx in np.ndindex(*rest):
+                full = tuple(items) + idx
+                points.append((left, full) if full[-1] < lshape[-1] else (right, full[:-1]))
+            return rest, points
+        raise EvaluationError(f"cannot differentiate with respect to {_show(wrt)}")
+
+    def _check_range(self, wrt: Node, items: list[int], shape: tuple[int, ...]) -> None:
         if len(items) > len(shape) or any(not 0 <= i < n for i, n in zip(items, shape)):
             raise EvaluationError(f"{_show(wrt)} is out of range (shape {shape})")
-        return node.id, tuple(items) + (slice(None),) * (len(shape) - len(items))
 
     def _expectation(self, node: Expect) -> Any:
         present = [n for n in self.noise if n in self.env]
@@ -386,22 +439,32 @@ class _Evaluator:
             what = "not a polynomial" if math.isinf(degree) else f"a polynomial of degree {int(degree)}"
             raise NotChecked(f"the expectation of {what} in the noise is not checked (only degree ≤ 3)")
         originals = {n: np.asarray(self.env[n], dtype=float) for n in present}
-        total_entries = sum(a.size for a in originals.values())
-        scale = {n: float(np.real(self.env[self.noise[n]])) * math.sqrt(total_entries) for n in present}
+        for n in present:
+            self.env[n] = np.zeros_like(originals[n])
+        read: set[tuple[str, int]] = set()
+        self.tracking.append((set(present), read))
+        try:
+            at_zero = np.asarray(self.run(node.body))  # also finds the entries the body reads
+        finally:
+            self.tracking.pop()
+        # the body depends only on the entries it reads: the symmetric rule over those entries alone
+        entries = sorted(read)
+        if not entries:
+            self.env.update(originals)
+            return at_zero
+        scale = {n: float(np.real(self.env[self.noise[n]])) * math.sqrt(len(entries)) for n in present}
         acc: Any = 0.0
         try:
-            for n in present:
-                for idx in np.ndindex(*originals[n].shape):
-                    for sign in (1.0, -1.0):
-                        for m in present:
-                            self.env[m] = np.zeros_like(originals[m])
-                        point = np.zeros_like(originals[n])
-                        point[idx] = sign * scale[n]
-                        self.env[n] = point
-                        acc = acc + np.asarray(self.run(node.body))
+            for name, flat in entries:
+                for sign in (1.0, -1.0):
+                    point = np.zeros_like(originals[name])
+                    point.reshape(-1)[flat] = sign * scale[name]
+                    self.env[name] = point
+                    acc = acc + np.asarray(self.run(node.body))
+                self.env[name] = np.zeros_like(originals[name])
         finally:
             self.env.update(originals)
-        return acc / (2 * total_entries)
+        return acc / (2 * len(entries))
 
 
 def _show(node: Node) -> str:

@@ -8,11 +8,27 @@ only evaluated by :mod:`derive.answers.derivation.evaluator`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from derive.answers.ast_nodes import Node
 
-__all__ = ["Expect", "Deriv", "BoundedSum", "Outer", "Concat", "Named"]
+__all__ = ["Expect", "Deriv", "BoundedSum", "Outer", "Concat", "Named", "map_children"]
+
+
+def map_children(node: Node, f: Callable[[Node], Node]) -> Node:
+    """``node`` with ``f`` applied to each child node (keyword pairs included); ``node`` itself if it has none."""
+    kwargs: dict[str, Any] = {}
+    for name in node.__dataclass_fields__:  # type: ignore[attr-defined]
+        v = getattr(node, name)
+        if isinstance(v, Node):
+            kwargs[name] = f(v)
+        elif isinstance(v, tuple):
+            kwargs[name] = tuple(f(x) if isinstance(x, Node) else
+                                 (tuple(f(y) if isinstance(y, Node) else y for y in x) if isinstance(x, tuple) else x)
+                                 for x in v)
+    return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,10 @@ class Outer(Node):
 
 @dataclass(frozen=True)
 class Concat(Node):
-    r"""A vector with one more entry: ``[a; value]`` (the bias trick's :math:`\tilde{x}`)."""
+    r"""``left`` with ``right`` appended as one more last entry (a vector) or last column (a matrix).
+
+    The bias trick: :math:`\tilde{x} = [x; 1]`, :math:`\tilde{W} = [W\; b]`.
+    """
 
     left: Node
     right: Node

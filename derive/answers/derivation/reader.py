@@ -46,6 +46,7 @@ class Row:
 
 _ENVS = r"(?:align|align\*|aligned|equation|equation\*|gather|gather\*|multline|multline\*|eqnarray|eqnarray\*|split|flalign|flalign\*)"
 _BLOCK = re.compile(r"\\begin\{" + _ENVS + r"\}(.*?)\\end\{" + _ENVS + r"\}|\$\$(.*?)\$\$|\\\[(.*?)\\\]", re.S)
+_MATRIX = re.compile(r"\\begin\{([pbvV]?matrix|cases|array|smallmatrix)\}.*?\\end\{\1\}", re.S)
 _INLINE = re.compile(r"(?<![\\$])\$([^$\n]+?)\$(?!\$)")
 _NOISE = re.compile(r"\\(?:label|tag\*?|eqref|ref)\s*\{[^{}]*\}|\\(?:nonumber|notag)\b|\\begin\{(?:aligned|split)\}"
                     r"|\\end\{(?:aligned|split)\}")
@@ -78,11 +79,19 @@ def notebook_markdown(text: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+_DEFINES = re.compile(r":=|\\coloneqq|\\triangleq|\\equiv|\\stackrel\{[^{}]*\}\{=\}|\\overset\{[^{}]*\}\{=\}"
+                      r"|\\doteq|\\eqqcolon")
+_LEADING = re.compile(r"^\s*(?:\\Rightarrow|\\implies|\\therefore|\\Longrightarrow|\\iff|\\hence|\\text\{\s*"
+                      r"(?:so|thus|hence|then|and)\s*\})\s*")
+
+
 def _clean(row: str) -> str:
     row = _NOISE.sub(" ", row)
+    row = _DEFINES.sub("=", row)
+    row = _LEADING.sub("", row)
     row = _REMARK.sub("", row.rstrip())
     row = row.replace("&", " ")
-    row = row.strip()
+    row = " ".join(row.split())
     while row and row[-1] in ",.;":
         row = row[:-1].rstrip()
     if row.endswith("\\,") or row.endswith("\\;"):
@@ -115,6 +124,10 @@ def _rows_of_lines(lines: list[tuple[int, str]], block: bool) -> list[Row]:
                 continue
             s = re.sub(r"(?<!\\)%.*$", "", s).strip()
             cleaned = _clean(s)
+            if not cleaned:
+                if k < len(pieces) - 1:
+                    flush()
+                continue
             starts_eq = cleaned.startswith("=")
             if parts and (not block or starts_eq or ("=" in cleaned and any("=" in p for p in parts))):
                 flush()
@@ -152,6 +165,7 @@ def read_rows(text: str) -> list[Row]:
     if stripped.startswith("{") and '"cells"' in text[:MAX_INPUT]:
         text = notebook_markdown(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _MATRIX.sub(lambda m: m.group(0).replace("\\\\", "\\cr "), text)  # a matrix's rows are not claims
     rows: list[Row] = []
     blocks = list(_BLOCK.finditer(text))
     for m in blocks:
@@ -166,8 +180,8 @@ def read_rows(text: str) -> list[Row]:
         plain = [(n, "" if ln.lstrip().startswith(("%", "#")) else ln) for n, ln in _numbered(text, 0, len(text))]
         rows = _rows_of_lines(plain, False)
     rows.sort(key=lambda r: r.line)
-    if not rows:
-        raise ReadError("no maths found: expected lines such as  a = b  (or $$ ... $$ / align blocks)")
+    if not any("=" in r.text for r in rows):
+        raise ReadError("no claims found: expected lines such as  a = b  (or $$ ... $$ / align blocks)")
     if len(rows) > MAX_ROWS:
         raise ReadError(f"the derivation has {len(rows)} rows; the limit is {MAX_ROWS}")
     return rows

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Step", "DerivationResult", "STATUSES"]
+__all__ = ["Step", "DerivationResult", "STATUSES", "answer_html", "answer_markdown"]
 
 #: every status a line can get
 STATUSES = ("definition", "follows", "wrong", "unreadable", "undecided")
@@ -102,8 +102,7 @@ class DerivationResult:
                 verdict += f"<br>{_md(s.diagnosis)}"
             if s.counterexample:
                 verdict += "<br>" + "<br>".join(_md(r) for r in _counterexample_rows(s.counterexample))
-            math = (s.claim or s.source).replace("|", r"\vert ")
-            rows.append(f"| {s.line} | {_MARK[s.status]} | ${math}$ | {verdict} |")
+            rows.append(f"| {s.line} | {_MARK[s.status]} | ${_math_md(s.claim or s.source)}$ | {verdict} |")
         summary = (f"**first wrong line: {self.first_wrong_line}**" if self.first_wrong_line is not None
                    else "**every line follows**" if self.ok and not any(s.status == "undecided" for s in self.steps)
                    else "**no line is wrong**")
@@ -128,6 +127,11 @@ class DerivationResult:
                 f"<p><b>{html.escape(summary)}</b></p>")
 
 
+def _math_md(tex: str) -> str:
+    """LaTeX inside a Markdown table cell: no bare pipes."""
+    return " ".join(tex.replace("\\|", "\\Vert ").replace("|", "\\vert ").split())
+
+
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
 
@@ -140,3 +144,38 @@ def _counterexample_rows(ce: dict[str, Any]) -> list[str]:
     rows.append(f"  left-hand side:  {ce.get('left')}")
     rows.append(f"  right-hand side: {ce.get('right')}" if not ce.get("error") else f"  error: {ce['error']}")
     return rows
+
+
+def _answer_rows(result: Any) -> tuple[str, str, list[str]]:
+    mark = "✓" if result.equivalent else "✗"
+    how = result.evidence() if hasattr(result, "evidence") else f"{result.method}, {result.instances} instances"
+    verdict = ("equivalent" if result.equivalent else "not equivalent") + f" ({how})"
+    details = [result.diagnosis] if result.diagnosis else []
+    if result.counterexample:
+        ce = result.counterexample
+        details.append("counterexample at " + ", ".join(f"{k}={v}" for k, v in ce.get("sizes", {}).items()))
+        details += [f"  {k} = {v}" for k, v in ce.get("values", {}).items()]
+        details.append(f"  expected: {ce.get('expected')}")
+        details.append(f"  got: {ce.get('got')}" if ce.get("error") is None else f"  error: {ce['error']}")
+    details += [f"note: {n}" for n in result.notes]
+    return mark, verdict, details
+
+
+def answer_html(result: Any) -> str:
+    """A check-answer result (:class:`derive.answers.equivalence.CheckResult`) as an HTML table row."""
+    mark, verdict, details = _answer_rows(result)
+    math = f"\\({html.escape(result.answer)}\\)" if "\\" in result.answer else f"<code>{html.escape(result.parsed)}</code>"
+    color = "#1b5e20" if result.equivalent else "#b00020"
+    return (f"<table><thead><tr><th>question</th><th>verdict</th><th>answer</th><th>why</th></tr></thead>"
+            f"<tbody><tr><td>{html.escape(result.question)}</td><td style='color:{color}'>{mark} "
+            f"{html.escape(verdict)}</td><td>{math}</td>"
+            f"<td>{'<br>'.join(html.escape(d) for d in details)}</td></tr></tbody></table>")
+
+
+def answer_markdown(result: Any) -> str:
+    """A check-answer result as a Markdown table."""
+    mark, verdict, details = _answer_rows(result)
+    shown = f"${_math_md(result.answer)}$" if "\\" in result.answer else f"`{result.parsed.replace('|', '¦')}`"
+    return ("| question | | answer | verdict |\n|:--|:-:|:--|:--|\n"
+            f"| {result.question} | {mark} | {shown} | {_md(verdict)}"
+            + "".join(f"<br>{_md(d)}" for d in details) + " |")

@@ -10,11 +10,8 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 from derive.answers.ast_nodes import Call, Name, Node, SumOver, render
-from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer
+from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer, map_children
 
 __all__ = ["show"]
 
@@ -34,14 +31,7 @@ def _plain(node: Node, labels: dict[str, str]) -> Node:
         return Call("outer", (_plain(node.left, labels), _plain(node.right, labels)))
     if isinstance(node, Concat):
         return Call("concat", (_plain(node.left, labels), _plain(node.right, labels)))
-    kwargs: dict[str, Any] = {}
-    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-        v = getattr(node, f)
-        if isinstance(v, Node):
-            kwargs[f] = _plain(v, labels)
-        elif isinstance(v, tuple):
-            kwargs[f] = tuple(_plain(x, labels) if isinstance(x, Node) else x for x in v)
-    return replace(node, **kwargs) if kwargs else node  # type: ignore[type-var]
+    return map_children(node, lambda child: _plain(child, labels))
 
 
 def show(node: Node) -> str:
@@ -67,8 +57,8 @@ def show(node: Node) -> str:
             out.append(text[k])
             k += 1
     result = "".join(out)
-    for key, label in labels.items():
-        result = result.replace(key, label)
     for word, letter in (("sigma", "σ"), ("theta", "θ"), ("delta1", "δ"), ("delta", "δ"), (" ** 2", "²")):
         result = result.replace(word, letter)
+    for key, label in sorted(labels.items(), key=lambda kv: -len(kv[0])):
+        result = result.replace(key, label)
     return result
