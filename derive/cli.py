@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "knn": ("numerics.commands.knn", "k-nearest neighbours experiments (problem 2)"),
     "softmax": ("numerics.commands.softmax", "softmax classifier experiments (problem 5)"),
     "check-answer": ("derive.commands.check_answer", "check a hand-derived result against the derivation"),
+    "check-derivation": ("derive.commands.check_derivation", "check a hand derivation line by line"),
     "grade": ("derive.commands.grade", "grade a student's KNN / Softmax implementation"),
     "grade-class": ("derive.commands.grade_class", "grade a whole class (Gradescope export or folders): grades, feedback, class report"),
     "rubric": ("derive.commands.rubric_cmd", "print the default grading rubric (TOML) or check one"),
