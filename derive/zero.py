@@ -8,9 +8,38 @@ Two deciders, used by :mod:`derive.core` to check derivation steps:
   the step's index ranges imply them), ``simplify`` may raise ``StopIteration``
   on such sums (caught; the deltas are collapsed with ``deltasummation`` first),
   and a matrix difference may reduce to ``ZeroMatrix``, which is not ``== 0``.
-* :func:`exact_zero` — substitute concrete sizes, expand every sum and evaluate
-  with random rational data: rational arithmetic where possible, otherwise 60
-  significant digits.
+  Only ``True`` (reduced to 0) passes a step: such a step is *proved* for all sizes.
+* :func:`check_exactly` — substitute concrete sizes, expand every sum and evaluate
+  with random rational data, at
+
+  - the sizes the step lists (small ones, several data sets each),
+  - random sizes (:func:`draw_sizes`): one draw per size symbol with that symbol in
+    ``LARGE`` = 13..14 and the others in 1..3, plus a mixed draw in 1..7, from a seed
+    that is recorded (``derive.core.step_seed``),
+  - the boundaries of every gate on a size (:func:`gate_sizes`: ``Piecewise``, step
+    functions, ``KroneckerDelta``, ``Max``/``Min``, ``floor``, ...) and on a scalar
+    parameter such as σ (:func:`parameter_gates`), where a term switched on only for some
+    sizes or some σ range would otherwise hide.
+
+  Values are compared by :func:`value_is_zero`: floats are first read as the exact rationals
+  they stand for (:func:`rationalise_floats`), rational values are compared with 0 exactly (no
+  tolerance: ``-2 + 10**-50`` is not ``-2``), and only where transcendental values remain
+  (logarithms, exponentials) is a tolerance used — relative, 1e-80 at 100 digits.
+
+What "checked" does not claim
+-----------------------------
+A step that passes :func:`check_exactly` is reported *checked* (at the listed sizes), never
+*proved*.  The "degree + 1 points" argument — a polynomial of degree at most D in one size that
+vanishes at D + 1 distinct sizes vanishes for all sizes; with k sizes and a degree bound D_i per
+size, vanishing on a tensor grid of (D_i + 1) values per size proves it (Schwartz–Zippel's
+deterministic form) — needs the difference, *for fixed data*, to be a polynomial in the sizes.
+In these derivations the sizes are sum ranges and matrix shapes: the number of data entries
+changes with the size, so the difference is not a polynomial in the sizes with fixed
+coefficients and no degree bound exists.  (The random rational data also make each concrete-size
+check a randomised identity test, not a proof.)  So no exact step is called proved; the steps
+that can be proved are written so that SymPy proves them for symbolic sizes, e.g. the square of
+a sum by :func:`square_sums` (distributivity) and the Hessian's matrix form entry by entry for
+symbolic ``(p, q)``.
 
 Examples
 --------
