@@ -28,9 +28,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from numerics.accel._cache import CACHE_DIR
+
 __all__ = ["l1_u8", "linf_u8", "l1_float", "linf_float", "int_span", "to_u8", "nearest_k", "l2_topk_update", "shift_f32"]
 
-_OPTS = {"parallel": True, "nogil": True, "cache": True}
+_OPTS = {"parallel": True, "nogil": True, "cache": CACHE_DIR is not None}  # on disk: see _cache
 
 #: training rows per tile of the float kernels: 4 x 32 accumulators, and a packed panel of
 #: 32 training rows read as one contiguous vector per feature

@@ -23,6 +23,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from numerics.accel._cache import CACHE_DIR
+
 __all__ = ["PARTS", "softmax_loss_grad", "softmax_loss_grad_serial"]
 
 #: features per chunk: 8 rows and 10 rows of W, 256 float64 each, are 36 KiB (L1 is 48 KiB here)
@@ -122,7 +124,7 @@ def _combine(parts, totals, out):  # type: ignore[no-untyped-def]
     return total
 
 
-@njit(fastmath=_FM, parallel=True, nogil=True, cache=True)
+@njit(fastmath=_FM, parallel=True, nogil=True, cache=CACHE_DIR is not None)
 def softmax_loss_grad(W, X, y, rows, scale, parts, out):  # type: ignore[no-untyped-def]
     """Sum of ``-log P[r, y_r]`` over ``rows`` (NaN if a score is not finite), and
     ``out = scale * sum_r (P[r] - onehot(y_r)) x_r^T``; ``parts`` is (PARTS, C, D) scratch.
@@ -134,7 +136,7 @@ def softmax_loss_grad(W, X, y, rows, scale, parts, out):  # type: ignore[no-unty
     return _combine(parts, totals, out)
 
 
-@njit(fastmath=_FM, nogil=True, cache=True)
+@njit(fastmath=_FM, nogil=True, cache=CACHE_DIR is not None)
 def softmax_loss_grad_serial(W, X, y, rows, scale, parts, out):  # type: ignore[no-untyped-def]
     """:func:`softmax_loss_grad` on the calling thread: the same parts, the same arithmetic."""
     n = rows.shape[0]
