@@ -8,9 +8,10 @@ writes the cache, the second loads it -- what a second ``gradproof knn`` sees.
 Examples
 --------
 >>> import sys
->>> probe = run_probe(sys.executable, cache_dir=None, timeout=5.0, dry=True)
->>> sorted(probe)
-['error', 'kernels']
+>>> run_probe(sys.executable, None, 30.0, code="print('{}')")["error"]   # no "kernels" printed
+'no output'
+>>> run_probe(sys.executable, None, 30.0, code="import json; print(json.dumps({'kernels': {'import': 0.5}}))")
+{'error': None, 'kernels': {'import': 0.5}}
 """
 
 from __future__ import annotations
@@ -56,20 +57,22 @@ print(json.dumps({"kernels": out}))
 """
 
 
-def run_probe(python: str, cache_dir: str | None, timeout: float, dry: bool = False) -> dict[str, Any]:
-    """Run :data:`PROBE` in a new process; ``{"kernels": {step: seconds}}`` or ``{"error": message}``.
+def run_probe(python: str, cache_dir: str | None, timeout: float, code: str = PROBE) -> dict[str, Any]:
+    """Run ``code`` (default :data:`PROBE`) in a new process.
 
-    ``cache_dir`` becomes ``NUMBA_CACHE_DIR`` (None: numba's default place). ``dry`` runs
-    ``pass`` instead of the probe (for the doctest).
+    Returns ``{"error": None, "kernels": {step: seconds}}``, or ``{"error": message, "kernels": {}}``
+    when the process failed, printed no such object or outlived ``timeout`` seconds.
+    ``cache_dir`` becomes ``NUMBA_CACHE_DIR`` (None: numba's default place).
     """
     env = dict(os.environ)
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
-    code = "import json; print(json.dumps({'kernels': {}}))" if dry else PROBE
     try:
         done = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:g} s", "kernels": {}}
+    except OSError as exc:
+        return {"error": f"could not start {python}: {exc}", "kernels": {}}
     lines = done.stdout.strip().splitlines()
     try:
         result = json.loads(lines[-1]) if lines else {}
