@@ -204,11 +204,11 @@ def pairwise_f64(
 
 
 def int_span(X: NDArray[Any], *, backend: str | None = None, max_block_bytes: int = 1 << 20) -> tuple[int, int] | None:
-    """``(min, max)`` of a 2-D real array whose entries are all integers, else None.
+    r"""``(min, max)`` of a 2-D real array whose entries are all integers, else None.
 
     Integer and boolean dtypes need no scan of fractions; float arrays are scanned once
-    (numba: one parallel pass; numpy: blocks of rows of about ``max_block_bytes``).
-    An empty array has no span (None).
+    (numba: one parallel pass; numpy: blocks of rows of about ``max_block_bytes``), and count
+    as integers only within :math:`\pm 2^{53}`. An empty array has no span (None).
 
     >>> int_span(np.array([[0.0, 255.0], [-0.0, 7.0]]), backend="numpy"), int_span(np.array([[0.5]]), backend="numpy")
     ((0, 255), None)
@@ -226,8 +226,8 @@ def int_span(X: NDArray[Any], *, backend: str | None = None, max_block_bytes: in
         span: tuple[float, float] | None = float(lo.min()), float(hi.max())
     else:
         span = _np.int_span(X, max_block_bytes)
-    if span is None or not (abs(span[0]) < 2.0**62 and abs(span[1]) < 2.0**62):
-        return None
+    if span is None or not (abs(span[0]) <= 2.0**53 and abs(span[1]) <= 2.0**53):
+        return None  # beyond 2**53 every float is an integer, but not every integer is a float
     return int(span[0]), int(span[1])
 
 
