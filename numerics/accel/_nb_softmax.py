@@ -108,7 +108,8 @@ def _axpy8x2(g0, g1, c, e, x0, x1, x2, x3, x4, x5, x6, x7):  # type: ignore[no-u
         g1[d] += (e0 * v0 + e1 * v1 + e2 * v2 + e3 * v3) + (e4 * v4 + e5 * v5 + e6 * v6 + e7 * v7)
 
 
-@njit(fastmath=_FM, inline="always")
+@njit(fastmath=_FM, nogil=True, cache=CACHE_DIR is not None)  # a call, not inlined: the parallel
+# kernel's array analysis fails on its tuple unpacking
 def _part(W, X, y, rows, lo, hi, scale, g):  # type: ignore[no-untyped-def]
     """Rows ``rows[lo:hi]``: their summed loss (NaN if a score is not finite); gradient into ``g``."""
     C, D = W.shape
