@@ -1,35 +1,55 @@
-"""The registry of derivations: problem key -> module.
+"""The registry: the one list of the homework's problems.
 
-Each module exposes ``derivation() -> Derivation`` (cached) and its lambdified
-numpy functions.  Imported lazily so that one problem's cost is paid only when
-it is asked for.
+Each problem is a package ``derive/<key>/`` whose ``PROBLEM`` record
+(:class:`derive.registry.Problem`) gives its derivation, its ``check-answer``
+questions, its experiment and cross-checks, its sections of the worked solutions and
+their figures.  Every engine — the answer catalogue, ``gradproof derive``, the
+solutions document, the experiments, ``gradproof all``, the test battery — loops over
+:data:`PROBLEMS`; no other file lists the problems.  Adding a problem is a new package
+and one line below (README, "Add a problem").
+
+Examples
+--------
+>>> [p.key for p in PROBLEMS]
+['noisy', 'distances', 'softmax', 'hinge']
+>>> get_problem("hinge").title
+'Hinge loss and its subgradients'
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from typing import TYPE_CHECKING
 
-from derive.core import Derivation
+from derive import distances, hinge, noisy, softmax
+from derive.registry import Problem
 
-__all__ = ["PROBLEMS", "get_derivation", "problem_module"]
+if TYPE_CHECKING:  # pragma: no cover - types only
+    from derive.core import Derivation
 
-#: key -> (module, title); order is the homework's.
-PROBLEMS: dict[str, tuple[str, str]] = {
-    "noisy": ("derive.noisy", "Noisy linear regression: input noise is ridge regularisation"),
-    "distances": ("derive.distances", "Squared Euclidean distances by expansion"),
-    "softmax": ("derive.softmax", "Softmax log-likelihood and its gradients"),
-    "hinge": ("derive.hinge", "Hinge loss and its subgradients"),
-}
+__all__ = ["PROBLEMS", "problem_keys", "get_problem", "get_derivation"]
+
+#: every problem, in the order of the homework (of each package's first problem number)
+PROBLEMS: tuple[Problem, ...] = (
+    noisy.PROBLEM,
+    distances.PROBLEM,
+    softmax.PROBLEM,
+    hinge.PROBLEM,
+)
 
 
-def problem_module(key: str) -> ModuleType:
-    """Import and return the module of problem ``key`` (ValueError listing known keys)."""
-    if key not in PROBLEMS:
-        raise ValueError(f"unknown problem {key!r}; known problems: {', '.join(PROBLEMS)}")
-    return importlib.import_module(PROBLEMS[key][0])
+def problem_keys() -> list[str]:
+    """The keys of every registered problem, in order."""
+    return [p.key for p in PROBLEMS]
+
+
+def get_problem(key: str) -> Problem:
+    """The problem ``key``; ValueError listing the known keys otherwise."""
+    for p in PROBLEMS:
+        if p.key == key:
+            return p
+    raise ValueError(f"unknown problem {key!r}; known problems: {', '.join(problem_keys())}")
 
 
 def get_derivation(key: str) -> Derivation:
     """The :class:`~derive.core.Derivation` of problem ``key``."""
-    return problem_module(key).derivation()
+    return get_problem(key).derivation()

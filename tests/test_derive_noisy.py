@@ -11,10 +11,9 @@ from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
 from derive import noisy
-from derive.expectation import (
-    AsScalar, Component, DeferredInverse, canonical_sums, gaussian_expectation, index_normaliser, linear_sums,
-    rational_limit, stack_components, unroll_sums,
-)
+from derive.expectation import gaussian_expectation
+from derive.matrix_forms import AsScalar, Component, canonical_sums, index_normaliser, linear_sums, stack_components, unroll_sums
+from derive.noisy.forms import DeferredInverse, rational_limit
 from derive.latex import to_latex
 from derive.noisy import Xm, d, derivation, lam, sigma, thetam, ym
 from derive.notation import DELTA, THETA, X

@@ -23,7 +23,7 @@ from derive.latex import to_latex
 from derive.notation import X as XI
 from derive.notation import Y as LABEL
 from derive.problems import get_derivation
-from derive.softmax_matrix import EntryMatrix, InOrder, OnesRow, explicit_entries, unroll
+from derive.matrix_forms import EntryMatrix, InOrder, OnesRow, explicit_entries, unroll_sums as unroll
 
 m, n, c, i, j, k, p = S.m, S.n, S.c, S.i, S.j, S.k, S.p
 M = S.MATRICES

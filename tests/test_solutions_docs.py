@@ -17,12 +17,15 @@ import numpy as np
 import pytest
 
 from derive.core import StepResult
-from derive.problems import get_derivation
+from derive.distances.solution import knn_answers
+from derive.problems import PROBLEMS, get_derivation, problem_keys
+from derive.softmax.solution import softmax_answers
 from derive.solutions import SolutionsResult, write_solutions
-from derive.solutions.discussion import knn_answers, softmax_answers
 from derive.solutions.document import build_document
 from derive.solutions.steps_tex import equation_latex
-from derive.solutions.write import PROBLEM_KEYS, TEX_NAME
+from derive.solutions.write import TEX_NAME
+
+PROBLEM_KEYS = problem_keys()
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "solutions"
 REFRESH = "regenerate with: gradproof solutions --out docs/solutions --pdf"
@@ -81,49 +84,48 @@ def test_a_failed_step_is_marked_in_the_document(generated: SolutionsResult) -> 
     results = {k: declared_results(k) for k in PROBLEM_KEYS}
     results["hinge"][3] = dataclasses.replace(results["hinge"][3], ok=False, detail="difference is x")
     derivations = {k: get_derivation(k) for k in PROBLEM_KEYS}
-    tex = build_document(derivations, results, generated.experiments, generated.checks)
+    tex = build_document(PROBLEMS, derivations, results, generated.experiments, generated.checks)
     assert "Some steps FAILED their check" in tex and tex.count(r"\textbf{FAILED}: difference is x") == 1
 
 
 # -- answers follow the numbers ---------------------------------------------------------------
 def _knn(generated: SolutionsResult, **changes: object) -> dict:
-    r = {**generated.experiments.knn, **changes}
+    r = {**generated.experiments.results["distances"], **changes}
     return r
 
 
 def test_knn_answer_follows_the_numbers(generated: SolutionsResult) -> None:
     ex = generated.experiments
-    base = knn_answers(ex)
-    cv = ex.knn["cv"]
-    assert f"lowest at $k = {ex.knn['best_k']}$" in base
+    knn = ex.results["distances"]
+    base = knn_answers(knn)
+    cv = knn["cv"]
+    assert f"lowest at $k = {knn['best_k']}$" in base
     # a clear winner: the runner-up is further behind than the spread over folds
     flat = np.array(cv["mean"], dtype=float)
     a = cv["norms"].index("l2")
-    b = cv["ks"].index(ex.knn["best_k"])
+    b = cv["ks"].index(knn["best_k"])
     flat[a] += 0.5
     flat[a, b] -= 0.5
     std = np.zeros_like(flat)
-    clear = dataclasses.replace(ex, knn=_knn(generated, cv={**cv, "mean": flat.tolist(), "std": std.tolist()},
-                                               improvement_over_k1_l2=-0.01))
+    clear = _knn(generated, cv={**cv, "mean": flat.tolist(), "std": std.tolist()}, improvement_over_k1_l2=-0.01)
     text = knn_answers(clear)
     assert "more than the spread over folds" in text and "only" not in text.split("runner-up")[1][:20]
     assert "higher than\n$k = 1$" in text or "higher than $k = 1$" in text.replace("\n", " ")
     # an error that does not rise at large k
     falling = np.array(cv["mean"], dtype=float)
     falling[a, -1] = 0.0
-    assert "does not rise at large $k$" in knn_answers(
-        dataclasses.replace(ex, knn=_knn(generated, cv={**cv, "mean": falling.tolist()})))
+    assert "does not rise at large $k$" in knn_answers(_knn(generated, cv={**cv, "mean": falling.tolist()}))
 
 
 def test_softmax_answer_follows_the_sweep(generated: SolutionsResult) -> None:
     ex = generated.experiments
-    sm = ex.softmax
+    sm = ex.results["softmax"]
     d = get_derivation("softmax")
     top = sm["sweep"][-1]
     below = [*sm["sweep"][:-1], {**top, "val_accuracy": sm["best"]["val_accuracy"] - 0.01}]
     tie = [*sm["sweep"][:-1], {**top, "val_accuracy": sm["best"]["val_accuracy"]}]
-    assert "below the best" in softmax_answers(d, dataclasses.replace(ex, softmax={**sm, "sweep": below}))
-    assert "ties with the best" in softmax_answers(d, dataclasses.replace(ex, softmax={**sm, "sweep": tie}))
+    assert "below the best" in softmax_answers(d, {**sm, "sweep": below})
+    assert "ties with the best" in softmax_answers(d, {**sm, "sweep": tie})
     best_is_largest = {**sm, "best": {**sm["best"], "learning_rate": top["learning_rate"]}}
-    text = softmax_answers(d, dataclasses.replace(ex, softmax=best_is_largest))
+    text = softmax_answers(d, best_is_largest)
     assert "could be extended upwards" in text

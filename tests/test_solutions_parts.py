@@ -13,10 +13,13 @@ from derive.cli import main
 from derive.core import Derivation, Step
 from derive.latex import to_latex
 from derive.solutions import compile as tex_compile
-from derive.solutions import crosschecks
+from derive.distances.experiment import knn_checks
+from derive.hinge.experiment import HingeNumbers, hinge_checks
+from derive.noisy.experiment import NoisyNumbers, noisy_checks
+from derive.softmax.experiment import softmax_checks
 from derive.solutions.discussion import fmt, pct, sci
 from derive.solutions.experiments import run_experiments, timed_check
-from derive.solutions.results import Check, HingeNumbers, NoisyNumbers
+from derive.solutions.results import Check
 from derive.solutions.steps_tex import PRINTER_SETTINGS, check_phrase, derivation_steps_latex
 from derive.solutions.write import write_solutions
 
@@ -91,9 +94,9 @@ def _by_name(checks: list[Check]) -> dict[str, bool]:
 
 def test_softmax_checks_pass_and_fail() -> None:
     rng = np.random.default_rng(0)
-    good = _by_name(crosschecks.softmax_checks(_softmax_record(), "digits", None, rng))
+    good = _by_name(softmax_checks(_softmax_record(), "digits", None, rng))
     assert all(good.values()), good
-    bad = _by_name(crosschecks.softmax_checks(_softmax_record(
+    bad = _by_name(softmax_checks(_softmax_record(
         initial_loss=2.0, grad_check={"loop": [1e-3], "fast": [1e-10]},
         loop_vs_fast={"loss_difference": 1e-6, "grad_max_abs_difference": 0.0},
         sgd={"first_loss": 2.3, "mean_last_100": 2.4}), "digits", None, rng))
@@ -112,8 +115,8 @@ def _noisy(**changes: object) -> NoisyNumbers:
 
 def test_noisy_checks_pass_and_fail() -> None:
     rng = np.random.default_rng(0)
-    assert all(_by_name(crosschecks.noisy_checks(_noisy(), rng)).values())
-    bad = _by_name(crosschecks.noisy_checks(_noisy(monte_carlo=((0.5, 1.0, 1.1, 0.01),), norms=(1.9, 2.0, 3e-4)), rng))
+    assert all(_by_name(noisy_checks(_noisy(), rng)).values())
+    bad = _by_name(noisy_checks(_noisy(monte_carlo=((0.5, 1.0, 1.1, 0.01),), norms=(1.9, 2.0, 3e-4)), rng))
     assert bad == {"noisy: Monte Carlo = L + σ²‖θ‖²": False, "noisy: numerics = derived": True,
                    "noisy: limits σ → 0, σ → ∞": False, "noisy: ‖θ*(σ)‖ decreases": False}
 
@@ -121,8 +124,8 @@ def test_noisy_checks_pass_and_fail() -> None:
 def test_knn_choice_check_fails_when_the_choice_is_not_the_minimum() -> None:
     cv = {"ks": [1, 3], "norms": ["l2", "l1"], "mean": [[0.2, 0.1], [0.3, 0.05]]}
     rng = np.random.default_rng(0)
-    good = _by_name(crosschecks.knn_checks({"cv": cv, "best_k": 3, "best": {"norm": "l1"}}, "digits", None, rng))
-    bad = _by_name(crosschecks.knn_checks({"cv": cv, "best_k": 1, "best": {"norm": "l2"}}, "digits", None, rng))
+    good = _by_name(knn_checks({"cv": cv, "best_k": 3, "best": {"norm": "l1"}}, "digits", None, rng))
+    bad = _by_name(knn_checks({"cv": cv, "best_k": 1, "best": {"norm": "l2"}}, "digits", None, rng))
     assert all(good.values()), good
     assert bad["kNN: CV picks the minimum"] is False and bad["kNN: vectorised = naive distances"] is True
 
@@ -130,7 +133,7 @@ def test_knn_choice_check_fails_when_the_choice_is_not_the_minimum() -> None:
 def test_hinge_learning_check_fails_when_the_loss_rises() -> None:
     h = HingeNumbers(("3", "8"), 10, 5, 0.1, 10, first_loss=1.0, final_loss=1.2, train_accuracy=0.5,
                      test_accuracy=0.4, n_margin_below_1=10)
-    checks = _by_name(crosschecks.hinge_checks(h, "digits", None, np.random.default_rng(0)))
+    checks = _by_name(hinge_checks(h, "digits", None, np.random.default_rng(0)))
     assert checks == {"hinge: numerics = derived subgradient": True, "hinge: kink value 0 is a subgradient": True,
                       "hinge: SVM learns": False}
 

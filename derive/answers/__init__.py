@@ -8,7 +8,7 @@ subset; tokens in :mod:`~derive.answers.latex_lexer`, scripts in
 :mod:`~derive.answers.limits` (what an answer may use, and how big it may be),
 :mod:`~derive.answers.ast_nodes` (our tree), :mod:`~derive.answers.evaluate`
 (numpy), :mod:`~derive.answers.to_sympy` (SymPy), :mod:`~derive.answers.catalogue`
-(the questions, one ``catalogue_<problem>`` module per problem),
+(collects every problem's questions, ``derive/<key>/questions.py``, from the registry),
 :mod:`~derive.answers.equivalence` and :mod:`~derive.answers.diagnosis` (with
 :mod:`~derive.answers.outcomes` and :mod:`~derive.answers.detectors`).  User text
 is never evaluated as Python and never reaches ``sympify``.
@@ -25,10 +25,12 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from derive.answers.ast_nodes import Node, render
-from derive.answers.catalogue import QUESTIONS, get_question, question_ids
+from derive.answers.catalogue import all_questions, get_question, question_ids
 from derive.answers.equivalence import DEFAULT_INSTANCES, CheckResult, check
 from derive.answers.errors import AnswerError, AnswerParseError, RefusedInput
 from derive.answers.latex_input import looks_like_latex, parse_latex
@@ -39,6 +41,12 @@ __all__ = [
     "check_answer", "parse_answer", "detect_syntax", "get_question", "question_ids", "QUESTIONS",
     "Question", "CheckResult", "AnswerError", "AnswerParseError", "RefusedInput", "SYNTAXES", "render",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "QUESTIONS":  # every question, collected from the registry on first use
+        return all_questions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def detect_syntax(text: str) -> str:

@@ -66,7 +66,7 @@ def _derive_job(key: str, seed: int, state: _State) -> Job:
 
 def _solutions_job(args: argparse.Namespace, state: _State) -> Job:
     def action() -> list[Row]:
-        from derive.problems import PROBLEMS
+        from derive.problems import problem_keys
         from derive.solutions import write_solutions
         from derive.solutions.compile import TexNotFoundError, find_engine
 
@@ -78,7 +78,7 @@ def _solutions_job(args: argparse.Namespace, state: _State) -> Job:
             except TexNotFoundError as exc:
                 pdf, note = False, str(exc)
         t0 = time.perf_counter()
-        complete = all(k in state.step_results for k in PROBLEMS)
+        complete = all(k in state.step_results for k in problem_keys())
         result = write_solutions(args.out, dataset=args.dataset, data_dir=args.data_dir, seed=args.seed, pdf=pdf,
                                  progress=not args.no_progress,
                                  step_results=state.step_results if complete else None)
@@ -95,10 +95,10 @@ def _solutions_job(args: argparse.Namespace, state: _State) -> Job:
 
 def jobs_for(args: argparse.Namespace) -> list[Job]:
     """The jobs of the main job, in order."""
-    from derive.problems import PROBLEMS
+    from derive.problems import problem_keys
 
     state = _State()
-    return [*(_derive_job(key, args.seed, state) for key in PROBLEMS), _solutions_job(args, state)]
+    return [*(_derive_job(key, args.seed, state) for key in problem_keys()), _solutions_job(args, state)]
 
 
 def _run_job(job: Job) -> list[Row]:

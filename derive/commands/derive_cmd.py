@@ -13,10 +13,10 @@ __all__ = ["configure", "run", "derive_report"]
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the arguments of ``gradproof derive``."""
-    from derive.problems import PROBLEMS
+    from derive.problems import problem_keys
 
     parser.add_argument("problem", nargs="?", default="all", metavar="PROBLEM",
-                        help=f"one of: {', '.join(PROBLEMS)}, or all (default)")
+                        help=f"one of: {', '.join(problem_keys())}, or all (default)")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--latex", action="store_true", help="print each step as LaTeX")
     fmt.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -28,17 +28,18 @@ def derive_report(keys: list[str], seed: int = 0) -> list[dict[str, Any]]:
     import numpy as np
 
     from derive.latex import to_latex
-    from derive.problems import PROBLEMS, get_derivation
+    from derive.problems import get_problem
 
     out = []
     for key in keys:
         t0 = time.perf_counter()
-        d = get_derivation(key)
+        problem = get_problem(key)
+        d = problem.derivation()
         results = d.verify(np.random.default_rng(seed))
         kw = {"notation": d.notation}
         out.append({
             "problem": key,
-            "title": PROBLEMS[key][1],
+            "title": problem.title,
             "verified": all(r.ok for r in results),
             "seconds": round(time.perf_counter() - t0, 3),
             "steps": [
@@ -94,14 +95,14 @@ def _print_latex(report: list[dict[str, Any]]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gradproof derive``; exit 0 if every step verified, 1 if not, 2 on an unknown problem."""
-    from derive.problems import PROBLEMS
+    from derive.problems import problem_keys
 
-    problem = args.problem
-    if problem != "all" and problem not in PROBLEMS:
-        print(f"gradproof derive: unknown problem {problem!r}; known problems: {', '.join(PROBLEMS)}, all",
+    problem, known = args.problem, problem_keys()
+    if problem != "all" and problem not in known:
+        print(f"gradproof derive: unknown problem {problem!r}; known problems: {', '.join(known)}, all",
               file=sys.stderr)
         return 2
-    keys = list(PROBLEMS) if problem == "all" else [problem]
+    keys = known if problem == "all" else [problem]
     report = derive_report(keys, seed=args.seed)
     if args.json:
         clean = [{**p, "steps": [{k: v for k, v in s.items() if not k.startswith("_")} for s in p["steps"]]}

@@ -8,17 +8,18 @@ figures; with ``pdf=True`` it compiles the PDF.  ``gradproof solutions`` is its
 command line, and ``gradproof all`` calls it for its summary rows
 (:attr:`SolutionsResult.checks`).
 
+The problems' own parts (``derive/<key>/experiment.py`` and ``solution.py``, through the
+registry :data:`derive.problems.PROBLEMS`) measure and write; the engine here loops over them.
 Modules: :mod:`~derive.solutions.texttex` (Unicode sentences as LaTeX),
-:mod:`~derive.solutions.steps_tex` (derivation steps), :mod:`~derive.solutions.experiments`,
-:mod:`~derive.solutions.linear` and :mod:`~derive.solutions.crosschecks` (numbers and checks),
-:mod:`~derive.solutions.discussion` (answers), :mod:`~derive.solutions.document` (assembly),
+:mod:`~derive.solutions.steps_tex` (derivation steps), :mod:`~derive.solutions.experiments`
+(runs every problem's experiment), :mod:`~derive.solutions.checking` (what checks share),
+:mod:`~derive.solutions.discussion` (shared phrases), :mod:`~derive.solutions.document` (assembly),
 :mod:`~derive.solutions.compile` (TeX engine), :mod:`~derive.solutions.write` (the pipeline).
 """
 
 from __future__ import annotations
 
-from derive.solutions.results import Check, Experiments, HingeNumbers, NoisyNumbers, SolutionsResult
+from derive.solutions.results import Check, Experiments, SolutionsResult
 from derive.solutions.write import TEX_NAME, verify_derivations, write_solutions
 
-__all__ = ["write_solutions", "verify_derivations", "SolutionsResult", "Experiments", "Check",
-           "NoisyNumbers", "HingeNumbers", "TEX_NAME"]
+__all__ = ["write_solutions", "verify_derivations", "SolutionsResult", "Experiments", "Check", "TEX_NAME"]

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from derive.core import Derivation, StepResult
-from derive.solutions.discussion import hinge_answers, knn_answers, noisy_answers, softmax_answers
+from derive.registry import Problem, SectionContext
 from derive.solutions.results import Check, Experiments
-from derive.solutions.steps_tex import derivation_steps_latex
 from derive.solutions.texttex import text_to_latex
 
-__all__ = ["PREAMBLE", "build_document", "figure_latex", "checks_table"]
+__all__ = ["PREAMBLE", "build_document", "checks_table", "problem_sections"]
 
 PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage[margin=2.2cm]{geometry}
@@ -46,32 +45,6 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
   \[\ifdim\wd\gpfitbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\gpfitbox}}\else\usebox{\gpfitbox}\fi\]}
 """
 
-#: (figure key, label, caption) in the order they appear
-_CAPTIONS: dict[str, tuple[str, str]] = {
-    "samples": ("fig:samples", "Sample training images, one column per class."),
-    "error_vs_k": ("fig:error-vs-k", "Cross-validation error against $k$ ($L_2$): every fold, and the mean "
-                                     "$\\pm$ standard deviation over folds."),
-    "error_vs_norm": ("fig:error-vs-norm", "Cross-validation error of each norm at the best $k$."),
-    "loss_curve": ("fig:loss-curve", "Softmax classifier: SGD batch loss against iteration, with $\\log C$."),
-    "lr_sweep": ("fig:lr-sweep", "Learning-rate sweep: accuracies and final training loss."),
-    "shrinkage": ("fig:shrinkage", "Shrinkage path $\\|\\theta^*(\\sigma)\\|$ of the synthetic regression problem, "
-                                   "with its two limits."),
-    "hinge": ("fig:hinge", "The hinge loss $\\max(0, 1 - p)$ of one sample against its margin $p$, and its "
-                           "subgradient, with the subdifferential $[-1, 0]$ at the kink and the value chosen there "
-                           "(0, as in the homework)."),
-}
-
-
-W60, W70 = r"0.6\linewidth", r"0.7\linewidth"
-
-
-def figure_latex(ex: Experiments, key: str, width: str = "0.8\\linewidth") -> str:
-    """A figure environment for figure ``key`` of ``ex`` (path relative to the document)."""
-    label, caption = _CAPTIONS[key]
-    return (f"\\begin{{figure}}[htbp]\n\\centering\n\\includegraphics[width={width}]{{{ex.figures[key]}}}\n"
-            f"\\caption{{{caption} Dataset: {ex.dataset}.}}\n\\label{{{label}}}\n\\end{{figure}}")
-
-
 def checks_table(checks: Sequence[Check]) -> str:
     """The checks as a two-column table (name, passed); details and timings stay out of the document."""
     failed = r"\textbf{FAILED}"
@@ -87,36 +60,44 @@ check & result \\\\
 \\end{{center}}"""
 
 
-def _derivation(d: Derivation, results: Sequence[StepResult] | None) -> str:
-    return derivation_steps_latex(d, results)
+def problem_sections(problems: Sequence[Problem], derivations: Mapping[str, Derivation],
+                     results: Mapping[str, Sequence[StepResult]], ex: Experiments) -> list[str]:
+    """Every problem's sections (:attr:`Problem.sections`), ordered by the homework's problem number."""
+    numbered: list[tuple[int, str]] = []
+    for p in problems:
+        ctx = SectionContext(derivations[p.key], results.get(p.key), ex, p.figures)
+        numbered += p.sections(ctx, ex.results[p.key])
+    numbers = [n for n, _ in numbered]
+    if len(set(numbers)) != len(numbers):
+        raise ValueError(f"sections: expected each homework problem number once, got {sorted(numbers)}")
+    return [text for _, text in sorted(numbered, key=lambda s: s[0])]
 
 
-def build_document(derivations: Mapping[str, Derivation], results: Mapping[str, Sequence[StepResult]],
-                   ex: Experiments, checks: Sequence[Check]) -> str:
+def build_document(problems: Sequence[Problem], derivations: Mapping[str, Derivation],
+                   results: Mapping[str, Sequence[StepResult]], ex: Experiments, checks: Sequence[Check]) -> str:
     """The whole document as LaTeX.
 
     Parameters
     ----------
+    problems : sequence of Problem
+        The registered problems (:data:`derive.problems.PROBLEMS`); each contributes its sections.
     derivations : mapping
-        ``{"noisy", "distances", "softmax", "hinge"}`` -> Derivation.
+        Problem key -> Derivation, for every problem.
     results : mapping
         Problem key -> the StepResults of its verification (one per step).
     ex : Experiments
-        The measured numbers and figure paths.
+        The measured numbers (``ex.results[key]``) and figure paths.
     checks : sequence of Check
         Listed (name and outcome) in the appendix.
     """
-    missing = {"noisy", "distances", "softmax", "hinge"} - set(derivations)
+    missing = [p.key for p in problems if p.key not in derivations]
     if missing:
-        raise ValueError(f"derivations: expected noisy, distances, softmax and hinge, missing {sorted(missing)}")
-    dn, dd, ds, dh = (derivations[k] for k in ("noisy", "distances", "softmax", "hinge"))
+        raise ValueError(f"derivations: expected one for every problem ({', '.join(p.key for p in problems)}), "
+                         f"missing {', '.join(missing)}")
     verified = all(r.ok for rs in results.values() for r in rs)
     status = ("Every step below verified." if verified else
               "\\textbf{Some steps FAILED their check; they are marked below.}")
-    extra_lr = ("" if ex.dataset != "digits" else
-                " The learning rates are those of \\texttt{gradproof softmax} for digits: its pixels (0--16 over 64 "
-                "features) are far smaller than CIFAR-10's (0--255 over 3072), so the homework's rates "
-                "($10^{-7}$, and $10^{-5}$ to $10^{-3}$ in the sweep) are scaled up.")
+    body = "\n\n".join(problem_sections(problems, derivations, results, ex))
     return f"""{PREAMBLE}
 \\title{{Linear models and simple classifiers:\\\\ worked solutions}}
 \\author{{generated by gradproof}}
@@ -137,38 +118,7 @@ Every random choice is seeded (seed {ex.seed}); \\texttt{{gradproof solutions --
 regenerates this document, and \\texttt{{gradproof knn}} and \\texttt{{gradproof softmax}} with the same seed print
 the same numbers.
 
-\\section{{Problem 1: {text_to_latex(dn.title)}}}
-{_derivation(dn, results.get("noisy"))}
-
-\\subsection{{Answers}}
-{noisy_answers(dn, ex)}
-{figure_latex(ex, "shrinkage", W70)}
-
-\\section{{Problem 2: \\texorpdfstring{{$k$}}{{k}}-nearest neighbours}}
-\\subsection{{{text_to_latex(dd.title)}}}
-{_derivation(dd, results.get("distances"))}
-
-\\subsection{{Experiments and discussion}}
-{figure_latex(ex, "samples", W60)}
-{knn_answers(ex)}
-{figure_latex(ex, "error_vs_k", W70)}
-{figure_latex(ex, "error_vs_norm", W60)}
-
-\\section{{Problem 3: {text_to_latex(ds.title)}}}
-{_derivation(ds, results.get("softmax"))}
-
-\\section{{Problem 4: {text_to_latex(dh.title)}}}
-{_derivation(dh, results.get("hinge"))}
-
-\\subsection{{Discussion}}
-{hinge_answers(dh, ex)}
-{figure_latex(ex, "hinge")}
-
-\\section{{Problem 5: the softmax classifier}}
-The loss is the mean negative log-likelihood of problem~3, $L = -\\mathcal{{L}}/m$, without a regulariser.{extra_lr}
-{softmax_answers(ds, ex)}
-{figure_latex(ex, "loss_curve", W70)}
-{figure_latex(ex, "lr_sweep")}
+{body}
 
 \\appendix
 \\section{{Experiment checks}}

@@ -1,7 +1,7 @@
 """Plain records of what the worked solutions measured and checked.
 
 Nothing here computes anything: the experiments fill these in
-(:mod:`derive.solutions.experiments`), the discussion and the document read them.
+(:mod:`derive.solutions.experiments`), the problems' sections and the document read them.
 Every number is a Python ``float``/``int`` (JSON-able); figure paths are relative
 to the output folder, so the LaTeX never holds an absolute path.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Check", "NoisyNumbers", "HingeNumbers", "Experiments", "SolutionsResult", "DATASET_DESCRIPTIONS"]
+__all__ = ["Check", "Experiments", "SolutionsResult", "DATASET_DESCRIPTIONS"]
 
 #: how the document names each dataset (plain text, Unicode maths allowed)
 DATASET_DESCRIPTIONS: dict[str, str] = {
@@ -40,61 +40,14 @@ class Check:
 
 
 @dataclass(frozen=True)
-class NoisyNumbers:
-    """Problem 1 on a synthetic regression problem: Monte Carlo against the closed form, shrinkage path.
-
-    ``monte_carlo`` rows are ``(sigma, closed_form, mc_mean, mc_standard_error)``; the path
-    is ``‖θ*(σ)‖`` at ``sigmas``.
-    """
-
-    n_samples: int
-    n_features: int
-    noise_std: float
-    n_draws: int
-    monte_carlo: tuple[tuple[float, float, float, float], ...]
-    sigmas: tuple[float, ...]
-    norms: tuple[float, ...]
-    least_squares_norm: float
-    asymptote_coefficient: float
-
-    @property
-    def small_sigma(self) -> tuple[float, float]:
-        """``(σ_min, ‖θ*(σ_min)‖)``: the σ → 0 end of the path."""
-        return self.sigmas[0], self.norms[0]
-
-    @property
-    def large_sigma(self) -> tuple[float, float]:
-        """``(σ_max, σ_max² ‖θ*(σ_max)‖)``: the σ → ∞ end, to compare with ``‖Xᵀy‖ / N``."""
-        return self.sigmas[-1], self.sigmas[-1] ** 2 * self.norms[-1]
-
-
-@dataclass(frozen=True)
-class HingeNumbers:
-    """Problem 4 on two classes of the dataset: a subgradient-descent SVM and the kink."""
-
-    classes: tuple[str, str]
-    n_train: int
-    n_test: int
-    learning_rate: float
-    num_iters: int
-    first_loss: float
-    final_loss: float
-    train_accuracy: float
-    test_accuracy: float
-    n_margin_below_1: int
-
-
-@dataclass(frozen=True)
 class Experiments:
-    """Everything measured: the kNN and softmax results (the ``--json`` records of ``gradproof knn``
-    and ``gradproof softmax``), problems 1 and 4, figure paths and the checks."""
+    """Everything measured: each problem's experiment record (``results[key]``, as that problem's
+    ``experiment.run`` returns it), figure paths (figure key -> path relative to the output folder)
+    and the checks."""
 
     dataset: str
     seed: int
-    knn: dict[str, Any]
-    softmax: dict[str, Any]
-    noisy: NoisyNumbers
-    hinge: HingeNumbers
+    results: dict[str, Any]
     figures: dict[str, str]
     checks: list[Check] = field(default_factory=list)
 

@@ -16,18 +16,20 @@ from pathlib import Path
 from derive.core import StepResult
 from derive.solutions.results import Check, SolutionsResult
 
-__all__ = ["write_solutions", "verify_derivations", "TEX_NAME", "PROBLEM_KEYS"]
+__all__ = ["write_solutions", "verify_derivations", "TEX_NAME"]
 
 TEX_NAME = "solutions.tex"
-#: the derivations the document renders
-PROBLEM_KEYS: tuple[str, ...] = ("noisy", "distances", "softmax", "hinge")
 
 
-def verify_derivations(seed: int = 0, keys: Sequence[str] = PROBLEM_KEYS) -> tuple[dict[str, list[StepResult]], list[Check]]:
-    """Verify every derivation; return the step results and one :class:`Check` per problem."""
+def verify_derivations(seed: int = 0, keys: Sequence[str] | None = None
+                       ) -> tuple[dict[str, list[StepResult]], list[Check]]:
+    """Verify the derivations ``keys`` (default: every registered problem's); return the step results
+    and one :class:`Check` per problem."""
     import numpy as np
 
-    from derive.problems import get_derivation
+    from derive.problems import get_derivation, problem_keys
+
+    keys = problem_keys() if keys is None else keys
 
     results: dict[str, list[StepResult]] = {}
     checks = []
@@ -86,16 +88,16 @@ def write_solutions(out_dir: str | Path, *, dataset: str = "digits", data_dir: s
     derive.solutions.compile.TexNotFoundError
         ``pdf=True`` and no TeX engine is installed (names the Debian packages).
     """
-    from derive.problems import get_derivation
+    from derive.problems import PROBLEMS, problem_keys
     from derive.solutions.document import build_document
     from derive.solutions.experiments import run_experiments
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if step_results is not None:
-        missing = [k for k in PROBLEM_KEYS if k not in step_results]
+        missing = [k for k in problem_keys() if k not in step_results]
         if missing:
-            raise ValueError(f"step_results: expected results for {', '.join(PROBLEM_KEYS)}, "
+            raise ValueError(f"step_results: expected results for {', '.join(problem_keys())}, "
                              f"missing {', '.join(missing)}")
     # experiments first: missing data is reported before any time is spent on verification
     ex = run_experiments(out, dataset=dataset, data_dir=data_dir, seed=seed, progress=progress, download=download)
@@ -105,9 +107,9 @@ def write_solutions(out_dir: str | Path, *, dataset: str = "digits", data_dir: s
     else:
         results = {k: list(v) for k, v in step_results.items()}
     checks += ex.checks
-    derivations = {k: get_derivation(k) for k in PROBLEM_KEYS}
+    derivations = {p.key: p.derivation() for p in PROBLEMS}
     tex = out / TEX_NAME
-    tex.write_text(build_document(derivations, results, ex, ex.checks), encoding="ascii")
+    tex.write_text(build_document(PROBLEMS, derivations, results, ex, ex.checks), encoding="ascii")
     pdf_path = None
     if pdf:
         from derive.solutions.compile import compile_pdf

@@ -14,18 +14,16 @@ import argparse
 import sys
 from typing import Any
 
-__all__ = ["configure", "run", "DEFAULT_SIZES"]
+__all__ = ["configure", "run", "DEFAULT_SIZES", "FIGURES"]
 
-#: (n_train, n_test) when not given; None = everything the dataset has
-DEFAULT_SIZES: dict[str, tuple[int | None, int | None]] = {
-    "cifar10": (5000, 500),  # the homework's subsample
-    "digits": (None, None),
-    "cifar10-subset": (None, None),  # all of it (4000 / 1000 in the shared subset)
-}
 
-#: CV order: L2 first, so that a tie between norms keeps the homework's default
-CV_NORMS: tuple[str, ...] = ("l2", "l1", "linf")
-FIGURES: tuple[str, ...] = ("knn_samples.png", "knn_error_vs_k.png", "knn_error_vs_norm.png")
+def __getattr__(name: str) -> Any:
+    """The experiment's defaults (DEFAULT_SIZES, FIGURES), from :mod:`numerics.knn.experiment` on first use."""
+    if name in __all__ and name not in ("configure", "run"):
+        import numerics.knn.experiment as experiment
+
+        return getattr(experiment, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -94,78 +92,18 @@ def _report_text(r: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the experiments described by ``args``; return the exit status."""
+    """Run the experiment described by ``args`` (:func:`numerics.knn.experiment.run_knn_experiment`)."""
     import json
-    from pathlib import Path
 
-    import numpy as np
-
-    from numerics.data import load_dataset
-    from numerics.knn import K_CHOICES, KNN, compute_distances, cross_validate
-    from numerics.preprocess import first_n
+    from numerics.knn.experiment import run_knn_experiment, save_knn_figures
 
     try:
-        ds = load_dataset(args.dataset, args.data_dir, download=args.download)
+        result = run_knn_experiment(args.dataset, data_dir=args.data_dir, download=args.download,
+                                    n_train=args.n_train, n_test=args.n_test, folds=args.folds, ks=args.ks,
+                                    seed=args.seed, progress=not args.quiet and sys.stderr.isatty())
+        figures = [] if args.out is None else [str(p) for p in save_knn_figures(result, args.out)]
     except (FileNotFoundError, ValueError, OSError) as exc:
         return _error(str(exc))
-    default_train, default_test = DEFAULT_SIZES[args.dataset]
-    n_train = args.n_train if args.n_train is not None else (default_train or ds.X_train.shape[0])
-    n_test = args.n_test if args.n_test is not None else (default_test or ds.X_test.shape[0])
-    try:
-        X_train, y_train, X_test, y_test = first_n(ds, n_train, n_test)
-    except ValueError as exc:
-        return _error(str(exc))
-    ks = tuple(args.ks) if args.ks else K_CHOICES
-    progress = not args.quiet and sys.stderr.isatty()
-    # independent streams: adding a figure never changes the folds
-    fold_rng, grid_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(args.seed).spawn(2))
-
-    model = KNN().train(X_train, y_train)
-    d_l2 = model.compute_L2_distances_vectorized(X_test)
-    wrong_k1 = int(np.count_nonzero(model.predict_labels(d_l2, k=1) != y_test))
-
-    cv = cross_validate(X_train, y_train, ks=ks, norms=CV_NORMS, n_folds=args.folds, rng=fold_rng, progress=progress)
-    best_k = cv.best_k("l2")
-    best_norm = cv.best_norm(best_k)
-    d_best = d_l2 if best_norm == "l2" else compute_distances(X_test, X_train, best_norm)
-    wrong_best = int(np.count_nonzero(model.predict_labels(d_best, k=best_k) != y_test))
-
-    err_k1, err_best = wrong_k1 / len(y_test), wrong_best / len(y_test)
-    result: dict[str, Any] = {
-        "dataset": ds.name,
-        "n_train": int(X_train.shape[0]),
-        "n_test": int(X_test.shape[0]),
-        "n_features": int(X_train.shape[1]),
-        "n_classes": len(ds.class_names),
-        "seed": args.seed,
-        "k1_l2_test_error": err_k1,
-        "k1_l2_test_wrong": wrong_k1,
-        "cv": cv.to_dict(),
-        "best_k": best_k,
-        "error_per_norm_at_best_k": {
-            n: {"mean": float(cv.fold_errors(n, best_k).mean()), "std": float(cv.fold_errors(n, best_k).std())}
-            for n in cv.norms
-        },
-        "best": {"k": best_k, "norm": best_norm},
-        "best_test_error": err_best,
-        "best_test_wrong": wrong_best,
-        "improvement_over_k1_l2": err_k1 - err_best,
-        "figures": [],
-    }
-
-    if args.out is not None:
-        from numerics.knn.plots import plot_error_vs_k, plot_error_vs_norm, plot_sample_grid
-
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        figs = (
-            plot_sample_grid(ds.images(X_train), y_train, ds.class_names, rng=grid_rng),
-            plot_error_vs_k(cv, "l2"),
-            plot_error_vs_norm(cv, best_k),
-        )
-        for fig, name in zip(figs, FIGURES, strict=True):
-            fig.savefig(out / name, dpi=100)
-            result["figures"].append(str(out / name))
-
-    print(json.dumps(result, indent=2) if args.json else _report_text(result))
+    record = {**result.to_dict(), "figures": figures}
+    print(json.dumps(record, indent=2) if args.json else _report_text(record))
     return 0

@@ -18,6 +18,7 @@ from battery.error_model import FloatArray, f64, working_eps, working_eta
 from battery.finite_differences import probe_indices
 from battery.report import Impl, Impls, Report
 from battery.strategies import DTYPES, float_arrays
+from battery.components import Battery, Component
 
 
 @dataclass(frozen=True)
@@ -196,3 +197,8 @@ def distance_cases(draw: st.DrawFn) -> DistanceCase:
         noise = draw(float_arrays((A, n), -1, 1), label="perturbation")
         parts.append((f64(X) * (1 + rel * noise)).astype(dtype))
     return DistanceCase(X, np.vstack(parts), f"{kind}, {np.dtype(dtype).name}")
+
+
+BATTERY = Battery(distance_impls, (
+    Component("all norms", check_distances, distance_cases),
+))

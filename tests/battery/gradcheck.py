@@ -10,6 +10,8 @@ from battery.error_model import FloatArray
 from battery.report import Impl, Impls, Report, select
 from battery.softmax import (SoftmaxCase, reference_softmax_grad, reference_softmax_loss, softmax_bounds,
                              softmax_fd_bound)
+from battery.components import Battery, Component
+from battery.softmax import softmax_cases
 
 
 def _checker_check_gradient(case: SoftmaxCase, grad: FloatArray) -> bool:
@@ -71,3 +73,9 @@ def check_numerical_gradient(impls: Impls, case: SoftmaxCase) -> None:
         if np.abs(exact).max() > 1e-3 and rep.call(name, fn, case, exact * 1.001) is not False:
             rep.fail(name, "accepted the exact gradient scaled by 1.001")
     rep.close()
+
+
+GRADCHECK_BATTERY = Battery(gradcheck_impls, (
+    Component("finite differences and checkers", check_numerical_gradient,
+              lambda: softmax_cases(dtypes=(np.float64,))),
+))

@@ -17,6 +17,7 @@ from battery.error_model import EPS, FloatArray
 from battery.finite_differences import FD_STEP, central_difference, probe_indices
 from battery.report import Impl, Impls, Report, select
 from battery.strategies import float_arrays, floats
+from battery.components import Battery, Component
 
 #: step of the exact one-sided differences at a hinge kink (dyadic, so x ± h is exact)
 KINK_STEP = Fraction(1, 1024)
@@ -227,3 +228,9 @@ def hinge_kink_cases(draw: st.DrawFn) -> HingeCase:
     i0 = draw(st.integers(0, K - 1), label="sample at the kink")
     b = float(y[i0]) - float(X[i0] @ w)  # y_i0 (w·x_i0 + b) = 1 since y_i0² = 1
     return HingeCase(w, b, X, y)
+
+
+BATTERY = Battery(hinge_impls, (
+    Component("off the kinks", check_hinge_smooth, hinge_cases),
+    Component("at a kink", check_hinge_kink, hinge_kink_cases),
+))

@@ -15,6 +15,7 @@ from battery.error_model import EPS, FloatArray
 from battery.finite_differences import central_difference, probe_indices
 from battery.report import Impl, Impls, Report, select
 from battery.strategies import float_arrays, floats
+from battery.components import Battery, Component
 
 #: step for the quadratic ridge objective: M₃ = 0, so a larger step only shrinks the rounding term δ_f/h
 RIDGE_FD_STEP = 2.0**-7
@@ -236,3 +237,10 @@ def expectation_cases(draw: st.DrawFn) -> ExpectationCase:
     # and the standard error becomes 0; such losses are far outside the homework's range
     assume(reference_ridge_objective(ridge.theta, ridge.X, ridge.y, ridge.sigma) > 1e-100)
     return ExpectationCase(ridge, draw(st.integers(0, 2**32 - 1), label="seed"))
+
+
+BATTERY = Battery(noisy_impls, (
+    Component("objective and gradient", check_ridge, ridge_cases),
+    Component("minimiser", check_ridge_minimiser, minimiser_cases),
+    Component("expectation", check_expectation, expectation_cases),
+))

@@ -1,62 +1,26 @@
-"""The battery: each quantity's table and its (check, strategy) components."""
+"""The battery of every registered problem (``battery/<key>.py``'s ``BATTERY``), plus the gradient checker's.
+
+Loops over :data:`derive.problems.PROBLEMS`: a problem added to the registry needs a
+``tests/battery/<key>.py`` with a ``BATTERY``, and ``test_registry.py`` fails until it has one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import importlib
 
-import numpy as np
-from hypothesis import strategies as st
+from battery.components import Battery, Component
+from battery.gradcheck import GRADCHECK_BATTERY
+from derive.problems import PROBLEMS
 
-from battery.distances import check_distances, distance_cases, distance_impls
-from battery.gradcheck import check_numerical_gradient, gradcheck_impls
-from battery.hinge import check_hinge_kink, check_hinge_smooth, hinge_cases, hinge_impls, hinge_kink_cases
-from battery.noisy import (check_expectation, check_ridge, check_ridge_minimiser, expectation_cases, minimiser_cases,
-                           noisy_impls, ridge_cases)
-from battery.report import Impl, Impls
-from battery.softmax import (check_softmax, check_softmax_initial, check_softmax_predict, check_softmax_stability,
-                             large_score_cases, softmax_cases, softmax_impls)
+__all__ = ["BATTERIES", "Battery", "Component", "problem_battery"]
 
 
-@dataclass(frozen=True)
-class Component:
-    """One check of the battery with the strategy its cases come from."""
-
-    name: str
-    check: Callable[[Impls, Any], None]
-    cases: Callable[[], st.SearchStrategy[Any]]
-
-
-@dataclass(frozen=True)
-class Battery:
-    """A quantity's implementations under test and the checks that must all pass for them."""
-
-    impls: Callable[[], dict[str, Impl]]
-    components: tuple[Component, ...]
+def problem_battery(key: str) -> Battery:
+    """The battery of problem ``key`` (``battery.<key>.BATTERY``)."""
+    return importlib.import_module(f"battery.{key}").BATTERY
 
 
 BATTERIES: dict[str, Battery] = {
-    "softmax": Battery(softmax_impls, (
-        Component("loss and gradient", check_softmax, softmax_cases),
-        Component("initial loss", check_softmax_initial, softmax_cases),
-        Component("predict", check_softmax_predict, lambda: softmax_cases(untied=True)),
-        Component("stability", check_softmax_stability, large_score_cases),
-    )),
-    "hinge": Battery(hinge_impls, (
-        Component("off the kinks", check_hinge_smooth, hinge_cases),
-        Component("at a kink", check_hinge_kink, hinge_kink_cases),
-    )),
-    "noisy": Battery(noisy_impls, (
-        Component("objective and gradient", check_ridge, ridge_cases),
-        Component("minimiser", check_ridge_minimiser, minimiser_cases),
-        Component("expectation", check_expectation, expectation_cases),
-    )),
-    "distances": Battery(distance_impls, (
-        Component("all norms", check_distances, distance_cases),
-    )),
-    "gradcheck": Battery(gradcheck_impls, (
-        Component("finite differences and checkers", check_numerical_gradient,
-                  lambda: softmax_cases(dtypes=(np.float64,))),
-    )),
+    **{p.key: problem_battery(p.key) for p in PROBLEMS},
+    "gradcheck": GRADCHECK_BATTERY,
 }

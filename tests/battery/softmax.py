@@ -20,6 +20,7 @@ from battery.error_model import EPS, FloatArray, f64, working_eps, working_eta
 from battery.finite_differences import FD_STEP, central_difference, probe_indices
 from battery.report import Impl, Impls, Report, select
 from battery.strategies import DTYPES, float_arrays, floats
+from battery.components import Battery, Component
 
 #: max |d³/dt³ log Σ e^{s + t e_k}| per unit |x|³: max over p of |p(1 - p)(1 - 2p)| = 1/(6√3)
 SOFTMAX_M3 = 1.0 / (6.0 * math.sqrt(3.0))
@@ -272,3 +273,11 @@ def large_score_cases(draw: st.DrawFn) -> SoftmaxCase:
     target = draw(st.one_of(st.just(1e4), floats(100.0, 1e4)), label="max |score|")
     W = (f64(case.W) * (target / top)).astype(case.W.dtype)
     return SoftmaxCase(W, case.X, case.y)
+
+
+BATTERY = Battery(softmax_impls, (
+    Component("loss and gradient", check_softmax, softmax_cases),
+    Component("initial loss", check_softmax_initial, softmax_cases),
+    Component("predict", check_softmax_predict, lambda: softmax_cases(untied=True)),
+    Component("stability", check_softmax_stability, large_score_cases),
+))

@@ -1,15 +1,7 @@
-r"""Matrix forms of the softmax derivation: how their steps are checked, and numpy.
+r"""The softmax derivation's results as numpy functions.
 
-The index-form results of :mod:`derive.softmax` (one entry :math:`(i, p)` of a
-gradient) are collected into matrices — :math:`\nabla_W \mathcal{L} = (Y - P)^\top X`
-and friends — written with SymPy ``MatrixSymbol`` s of symbolic shape.  SymPy
-cannot compare a matrix of indexed sums with a matrix product for
-symbolic sizes, so these steps are checked *exactly* at concrete sizes: the index
-form becomes an :class:`EntryMatrix`, and the normaliser :func:`explicit_entries`
-replaces every matrix symbol by an explicit matrix of the same indexed entries the
-index form uses, and unrolls every sum.
-
-The matrix forms are also what numpy runs: :func:`log_likelihood`, :func:`grad_W`,
+The matrix forms derived in :mod:`derive.softmax.maths` (checked there, exactly at
+concrete sizes, through :func:`derive.matrix_forms.explicit_entries`) are what numpy runs: :func:`log_likelihood`, :func:`grad_W`,
 :func:`grad_b`, :func:`mean_loss` and :func:`mean_loss_grad` are ``lambdify`` of the
 derived right-hand sides (:func:`grad_w_i` of the per-class index form, through
 SymPy's indexed-to-array conversion); thin wrappers only validate and build the
@@ -20,16 +12,20 @@ renames them to identifiers (:data:`NUMPY_NAMES`) before ``lambdify``.
 
 Examples
 --------
->>> import sympy as sp
->>> j = sp.Symbol("j", integer=True)
->>> unroll(sp.Sum(sp.IndexedBase("x")[j], (j, 0, 2)))
-x[0] + x[1] + x[2]
+>>> import numpy as np
+>>> X = np.array([[3.0, 0.0], [0.0, 3.0], [3.0, 3.0]])
+>>> y = np.array([0, 1, 1])
+>>> grad_W(np.zeros((2, 2)), np.zeros(2), X, y)  # (Y - 1/2)^T X: every P = 1/2 at W = 0, b = 0
+array([[ 0., -3.],
+       [ 0.,  3.]])
+>>> round(initial_loss(10), 6)
+2.302585
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -40,7 +36,7 @@ from sympy.tensor.array.expressions import convert_indexed_to_array
 from numerics.validation import as_float, check_int, check_labels, check_matrix, check_vector
 
 __all__ = [
-    "NUMPY_NAMES", "EntryMatrix", "InOrder", "OnesRow", "numpy_names", "explicit_entries", "unroll",
+    "NUMPY_NAMES", "numpy_names",
     "log_likelihood", "grad_W", "grad_b", "grad_w_i", "mean_loss", "mean_loss_grad", "initial_loss",
 ]
 
@@ -49,66 +45,6 @@ FloatArray = NDArray[np.float64]
 #: LaTeX name of a matrix symbol -> the identifier ``lambdify`` uses for it.
 NUMPY_NAMES: dict[str, str] = {r"\tilde{X}": "Xt", r"\tilde{W}": "Wt"}
 
-#: An entry rule: ``(row, col) -> sympy expression`` for one matrix symbol (symbolic sizes
-#: in it are substituted afterwards).
-EntryRule = Callable[[int, int], Any]
-
-
-class EntryMatrix(sp.MatrixExpr):
-    r"""The ``rows x cols`` matrix whose entry :math:`(r, s)` is ``body`` at ``(row, col) = (r, s)``.
-
-    Like ``FunctionMatrix``, but ``doit`` leaves the (indexed-sum) body alone: SymPy
-    would otherwise try to evaluate symbolic sums, which is slow and pointless here.
-
-    >>> import sympy as sp
-    >>> r, s = sp.symbols("r s", integer=True)
-    >>> EntryMatrix(2, 2, r, s, 10 * r + s).as_explicit()
-    Matrix([
-    [ 0,  1],
-    [10, 11]])
-    """
-
-    def __new__(cls, rows: Any, cols: Any, row: sp.Symbol, col: sp.Symbol, body: Any) -> EntryMatrix:
-        return sp.Basic.__new__(cls, *map(sp.sympify, (rows, cols, row, col, body)))
-
-    @property
-    def shape(self) -> tuple[Any, Any]:  # noqa: D102
-        return self.args[0], self.args[1]
-
-    def _entry(self, r: Any, s: Any, **kwargs: Any) -> Any:
-        return self.args[4].xreplace({self.args[2]: r, self.args[3]: s})
-
-    def doit(self, **hints: Any) -> EntryMatrix:  # noqa: D102 - deliberately no evaluation
-        return self
-
-    @property
-    def free_symbols(self) -> set[sp.Basic]:  # noqa: D102 - row and col are bound
-        return (self.args[4].free_symbols - {self.args[2], self.args[3]}) | self.args[0].free_symbols \
-            | self.args[1].free_symbols
-
-
-class InOrder(sp.MatAdd):
-    r"""A matrix sum printed in the order written (:math:`Y - P`, not SymPy's :math:`-P + Y`).
-
-    >>> from derive.latex import to_latex
-    >>> Y, P = sp.MatrixSymbol("Y", 2, 2), sp.MatrixSymbol("P", 2, 2)
-    >>> to_latex(sp.Transpose(InOrder(Y, -P)))
-    '\\left(Y - P\\right)^\\top'
-    """
-
-    def _homework_latex(self, printer: Any) -> str:
-        out = printer._print(self.args[0])
-        for t in self.args[1:]:
-            out += f" - {printer._print(-t)}" if t.could_extract_minus_sign() else f" + {printer._print(t)}"
-        return out
-
-
-class OnesRow(sp.OneMatrix):
-    r"""The row of ones :math:`\mathbf{1}^\top` (shape ``(1, m)``), printed as such."""
-
-    def _homework_latex(self, printer: Any) -> str:
-        return r"\mathbf{1}^\top"
-
 
 def numpy_names(e: Any) -> Any:
     """Rename LaTeX-named matrix symbols to identifiers (:data:`NUMPY_NAMES`) for ``lambdify``."""
@@ -116,80 +52,11 @@ def numpy_names(e: Any) -> Any:
                        for M in e.atoms(sp.MatrixSymbol) if M.name in NUMPY_NAMES})
 
 
-def unroll(e: Any) -> Any:
-    """Replace every sum with integer limits by the explicit sum of its terms (inner sums first)."""
-
-    def expand_sum(s: sp.Sum) -> Any:
-        out = s.function
-        for var, lo, hi in s.limits:
-            out = sp.Add(*[out.xreplace({var: sp.Integer(v)}) for v in range(int(lo), int(hi) + 1)])
-        return out
-
-    def concrete(x: Any) -> bool:
-        return isinstance(x, sp.Sum) and all(lim[1].is_Integer and lim[2].is_Integer for lim in x.limits)
-
-    return e.replace(concrete, expand_sum)
-
-
-def _explicit(rows: Any, cols: Any, entry: Callable[[int, int], Any]) -> sp.ImmutableMatrix:
-    return sp.ImmutableMatrix(int(rows), int(cols), lambda r, s: unroll(sp.sympify(entry(int(r), int(s)))))
-
-
-def explicit_entries(
-    rules: Mapping[str, EntryRule],
-    shapes: Mapping[str, tuple[sp.Expr, sp.Expr]],
-    rename: Callable[[Any], Any] | None = None,
-) -> Callable[[Any], Any]:
-    """A step normaliser that makes a matrix difference explicit at concrete sizes.
-
-    Parameters
-    ----------
-    rules : mapping
-        ``{matrix symbol name: entry rule}``; an entry rule maps ``(row, col)``
-        to the entry, in the same indexed notation as the index form.
-    shapes : mapping
-        ``{matrix symbol name: (rows, cols)}`` with the *symbolic* shapes, used to
-        read the concrete sizes (``{m: 2, n: 3, ...}``) off the substituted symbols.
-    rename : callable, optional
-        Applied to every explicit entry (e.g. naming the softmax entries, so that
-        the check does not depend on what they are).
-
-    Returns
-    -------
-    callable
-        ``normalise(e)`` for :class:`derive.core.Step` ``simplify=``: every
-        :class:`EntryMatrix`, matrix symbol and matrix of ones becomes an explicit
-        matrix with every sum unrolled; expressions that still have symbolic
-        shapes are returned unchanged.
-    """
-    rename = rename or (lambda x: x)
-
-    def normalise(e: Any) -> Any:
-        mats = [M for M in e.atoms(sp.MatrixSymbol) if M.name in rules]
-        if not all(d.is_Integer for M in mats for d in M.shape):
-            return e
-        sizes: dict[Any, int] = {}
-        for M in mats:
-            for sym_dim, dim in zip(shapes[M.name], M.shape, strict=True):
-                free = sorted(sym_dim.free_symbols, key=str)
-                if len(free) == 1:  # a size or a size plus a constant (n + 1 -> n)
-                    sizes[free[0]] = int(dim - sym_dim.subs(free[0], 0))
-        reps: dict[Any, Any] = {
-            M: _explicit(*M.shape, lambda r, s, _M=M: rename(sp.sympify(rules[_M.name](r, s)).subs(sizes)))
-            for M in mats}
-        reps.update({O: sp.ones(*map(int, O.shape)).as_immutable() for O in e.atoms(sp.OneMatrix)})
-        reps.update({F: _explicit(*F.shape, lambda r, s, _F=F: rename(_F._entry(r, s))) for F in e.atoms(EntryMatrix)})
-        out = e.xreplace(reps).doit()
-        return sp.ImmutableMatrix(out.as_explicit()) if isinstance(out, sp.MatrixExpr) else out
-
-    return normalise
-
-
 # -- lambdified results ----------------------------------------------------------------
 
 def _lambdify(label: str, args: list[Any]) -> Callable[..., Any]:
     """``lambdify`` the right-hand side of step ``label`` (matrix symbols renamed to identifiers)."""
-    from derive.softmax import derivation
+    from derive.softmax.maths import derivation
 
     return sp.lambdify([numpy_names(a) for a in args], numpy_names(derivation().step(label).rhs), modules="numpy")
 
@@ -199,8 +66,8 @@ def _compiled() -> dict[str, Callable[..., Any]]:
     """The derived results as numpy functions (built once, on first use)."""
     from derive.notation import X as XI
     from derive.notation import Y as YI
-    from derive.softmax import MATRICES as M
-    from derive.softmax import c, derivation, i, j, m, n, p, softmax
+    from derive.softmax.maths import MATRICES as M
+    from derive.softmax.maths import c, derivation, i, j, m, n, p, softmax
 
     u, v = sp.IndexedBase("u", shape=(m,)), sp.IndexedBase("v", shape=(m,))
     xs = sp.IndexedBase("Xs", shape=(m, n))

@@ -6,10 +6,16 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.catalogue_base import concrete, derived, uniform
+from derive.answers.instances import concrete, uniform
 from derive.answers.questions import Question, SymbolSpec as S, Term, Variant
 
 __all__ = ["QUESTIONS"]
+
+
+def _maths() -> Any:
+    import derive.noisy.maths as maths
+
+    return maths
 
 
 def _sigma(rng: np.random.Generator) -> float:
@@ -25,7 +31,7 @@ def _noisy_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
 
 def _noisy_symbolic(label: str | None) -> Any:
     def reference(env: dict[str, Any]) -> Any:
-        d = derived("noisy").derivation()
+        d = _maths().derivation()
         return concrete((d.step(label) if label else d.result).rhs, env)
     return reference
 
@@ -51,7 +57,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "1/N * sum_j (y_j - x_j @ theta)**2 + sigma**2 * sum_k theta_k**2",
          "latex": r"\frac{1}{N}\sum_{j=1}^{N}\left(y^{(j)} - x^{(j)\top}\theta\right)^2 + \sigma^2\|\theta\|_2^2"},
         _NOISY_SIZES, _noisy_data,
-        lambda e: derived("noisy").expected_noisy_loss(e["theta"], e["X"], e["y"], e["sigma"]),
+        lambda e: _maths().expected_noisy_loss(e["theta"], e["X"], e["y"], e["sigma"]),
         aliases={"x": "X"},
         terms=(Term("the data loss L(θ)", _DATA_LOSS), Term("the regulariser σ²‖θ‖²", "sigma**2 * theta @ theta", 1, 2)),
         variants=(Variant("the regulariser uses ‖θ‖ where ‖θ‖² is expected", "norm_not_squared",
@@ -64,8 +70,8 @@ QUESTIONS: tuple[Question, ...] = (
         {"numpy": "sigma**2 * theta @ theta", "index": "sigma**2 * sum_k theta_k**2",
          "latex": r"\sigma^2 \|\theta\|_2^2"},
         _NOISY_SIZES, _noisy_data,
-        lambda e: (derived("noisy").expected_noisy_loss(e["theta"], e["X"], e["y"], e["sigma"])
-                   - derived("noisy").squared_loss(e["theta"], e["X"], e["y"])),
+        lambda e: (_maths().expected_noisy_loss(e["theta"], e["X"], e["y"], e["sigma"])
+                   - _maths().squared_loss(e["theta"], e["X"], e["y"])),
         aliases={"x": "X"},
         terms=(Term("the data loss L(θ)", _DATA_LOSS, 0), Term("σ²‖θ‖²", "sigma**2 * theta @ theta", 1, 2)),
         variants=(Variant("‖θ‖ where ‖θ‖² is expected", "norm_not_squared", "sigma**2 * norm(theta)"),),
@@ -78,7 +84,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "2/N * sum_j (x_j @ theta - y_j) * x_j + 2 * sigma**2 * theta",
          "latex": r"\frac{2}{N} X^\top (X\theta - y) + 2\sigma^2\theta"},
         _NOISY_SIZES, _noisy_data,
-        lambda e: derived("noisy").ridge_gradient(e["theta"], e["X"], e["y"], e["sigma"]),
+        lambda e: _maths().ridge_gradient(e["theta"], e["X"], e["y"], e["sigma"]),
         aliases={"x": "X"},
         terms=(Term("the term (2/N) XᵀXθ", "2/N * X.T @ X @ theta"),
                Term("the term −(2/N) Xᵀy", "2/N * X.T @ y", -1),
@@ -91,7 +97,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "inv(sum_j outer(x_j, x_j) + N * sigma**2 * I) @ sum_j y_j * x_j",
          "latex": r"\left(X^\top X + N\sigma^2 I\right)^{-1} X^\top y"},
         _NOISY_SIZES, _noisy_data,
-        lambda e: derived("noisy").ridge_minimiser(e["X"], e["y"], e["sigma"]),
+        lambda e: _maths().ridge_minimiser(e["X"], e["y"], e["sigma"]),
         aliases={"x": "X"},
         variants=(Variant("the regulariser is σ²I where Nσ²I is expected (the factor N is missing)", "missing_N",
                           "solve(X.T @ X + sigma**2 * I, X.T @ y)"),

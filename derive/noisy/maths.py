@@ -43,10 +43,9 @@ from numpy.typing import ArrayLike, NDArray
 from sympy.codegen.matrix_nodes import MatrixSolve
 
 from derive.core import Derivation, Step
-from derive.expectation import (
-    AsScalar, At, Component, Lim, MatrixLimit, ThetaStar, defer_inverses, expectation_rule, index_normaliser,
-    linear_sums, stack_components, unroll_sums,
-)
+from derive.expectation import expectation_rule
+from derive.matrix_forms import AsScalar, Component, index_normaliser, linear_sums, stack_components, unroll_sums
+from derive.noisy.forms import At, Lim, MatrixLimit, ThetaStar, defer_inverses
 from derive.notation import DELTA, THETA, X, Expect, Grad
 from derive.zero import collapse_deltas
 from numerics.validation import as_float, check_matrix, check_positive_float, check_same_length, check_vector

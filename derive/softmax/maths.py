@@ -15,8 +15,8 @@ scores :math:`a_i(x) = w_i^\top x + b_i` and the model
 their matrix forms :math:`(Y - P)^\top X` and :math:`(Y - P)^\top \mathbf{1}`, the bias
 trick, the classifier's mean loss :math:`-\mathcal{L}/m` with gradient
 :math:`(P - Y)^\top \tilde{X} / m`, and the initial loss :math:`\log c` at
-:math:`\tilde{W} = 0`.  The numpy functions (lambdified from these results) are
-defined in :mod:`derive.softmax_matrix` and re-exported here.
+:math:`\tilde{W} = 0`.  The numpy functions lambdified from these results are in
+:mod:`derive.softmax.functions`.
 
 Examples
 --------
@@ -32,14 +32,6 @@ Sum(KroneckerDelta(i, y[j]) - softmax(i, j), (j, 0, m - 1))
 \frac{1}{m} \left(P - Y\right)^\top \tilde{X}
 >>> d.step("initial-loss").rhs
 log(c)
->>> import numpy as np
->>> X = np.array([[3.0, 0.0], [0.0, 3.0], [3.0, 3.0]])
->>> y = np.array([0, 1, 1])
->>> grad_W(np.zeros((2, 2)), np.zeros(2), X, y)  # (Y - 1/2)^T X: every P = 1/2 at W = 0, b = 0
-array([[ 0., -3.],
-       [ 0.,  3.]])
->>> round(initial_loss(10), 6)
-2.302585
 """
 
 from __future__ import annotations
@@ -53,24 +45,11 @@ import sympy as sp
 from derive.core import Derivation, Step
 from derive.notation import B, Grad, W, X
 from derive.notation import Y as LABEL
-from derive.softmax_matrix import (
-    EntryMatrix,
-    InOrder,
-    OnesRow,
-    explicit_entries,
-    grad_b,
-    grad_W,
-    grad_w_i,
-    initial_loss,
-    log_likelihood,
-    mean_loss,
-    mean_loss_grad,
-)
+from derive.matrix_forms import EntryMatrix, InOrder, OnesRow, explicit_entries
 from derive.zero import collapse_deltas
 
 __all__ = [
-    "derivation", "log_likelihood", "grad_W", "grad_b", "grad_w_i", "mean_loss", "mean_loss_grad",
-    "initial_loss", "softmax", "Likelihood", "Score", "AtZero", "MATRICES",
+    "derivation", "softmax", "Likelihood", "Score", "AtZero", "MATRICES",
 ]
 
 m, n, c = sp.symbols("m n c", integer=True, positive=True)
@@ -80,7 +59,7 @@ WT = sp.IndexedBase("Wt", real=True)  # w~_{i,l}: w_i with b_i appended as entry
 PE = sp.IndexedBase("P", real=True)   # P[j, i]: a name for softmax_i(x^(j)) in the exact checks
 LL, LOSS = sp.Symbol("LL"), sp.Symbol("L")
 
-#: The matrix symbols of the matrix forms (LaTeX names; see :func:`derive.softmax_matrix.numpy_names`).
+#: The matrix symbols of the matrix forms (LaTeX names; see :func:`derive.softmax.functions.numpy_names`).
 MATRICES: dict[str, sp.MatrixSymbol] = {
     "X": sp.MatrixSymbol("X", m, n), "W": sp.MatrixSymbol("W", c, n), "b": sp.MatrixSymbol("b", c, 1),
     "Y": sp.MatrixSymbol("Y", m, c), "P": sp.MatrixSymbol("P", m, c), "ell": sp.MatrixSymbol("ell", m, 1),

@@ -6,10 +6,16 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.catalogue_base import derived, uniform
+from derive.answers.instances import uniform
 from derive.answers.questions import Question, SymbolSpec as S, Variant
 
 __all__ = ["QUESTIONS"]
+
+
+def _maths() -> Any:
+    import derive.hinge.maths as maths
+
+    return maths
 
 
 def _hinge_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
@@ -40,7 +46,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "1/K * sum_i -1{y_i * (x_i @ w + b) < 1} * y_i * x_i",
          "latex": r"\frac{1}{K}\sum_{i=1}^{K} -\mathbb{1}\{y^{(i)}(x^{(i)\top} w + b) < 1\} y^{(i)} x^{(i)}"},
         _HINGE_SIZES, _hinge_data,
-        lambda e: derived("hinge").hinge_grad_w(e["w"], e["b"], e["X"], e["y"]),
+        lambda e: _maths().hinge_grad_w(e["w"], e["b"], e["X"], e["y"]),
         aliases={"x": "X"},
         variants=(Variant("the indicator 1{margin < 1} is missing", "missing_indicator", "-X.T @ y / K"),
                   Variant("the indicator's inequality is reversed (1{margin > 1})", "reversed_indicator",
@@ -55,7 +61,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "-1/K * sum_i 1{y_i * (x_i @ w + b) < 1} * y_i",
          "latex": r"-\frac{1}{K}\sum_{i=1}^{K}\mathbb{1}\{y^{(i)}(x^{(i)\top} w + b) < 1\} y^{(i)}"},
         _HINGE_SIZES, _hinge_data,
-        lambda e: derived("hinge").hinge_grad_b(e["w"], e["b"], e["X"], e["y"]),
+        lambda e: _maths().hinge_grad_b(e["w"], e["b"], e["X"], e["y"]),
         aliases={"x": "X"},
         variants=(Variant("the indicator 1{margin < 1} is missing", "missing_indicator", "-sum(y) / K"),
                   Variant("the indicator's inequality is reversed (1{margin > 1})", "reversed_indicator",

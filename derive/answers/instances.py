@@ -1,23 +1,17 @@
-"""What the per-problem question catalogues share: instance data and the bridge to :mod:`derive`.
+"""What the problems' questions share: instance data, and a derived result at concrete sizes.
 
-:func:`derived` imports a derivation module lazily (so the catalogue imports
-without SymPy work), :func:`uniform` draws readable random data, and
-:func:`concrete` puts a derivation's symbolic result at concrete sizes and entries.
+:func:`uniform` draws readable random data, and :func:`concrete` puts a derivation's
+symbolic result at concrete sizes and entries.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-__all__ = ["derived", "uniform", "concrete"]
-
-
-def derived(module: str) -> Any:
-    return importlib.import_module(f"derive.{module}")
+__all__ = ["uniform", "concrete"]
 
 
 def uniform(rng: np.random.Generator, *shape: int, low: float = -2.0, high: float = 2.0) -> np.ndarray:

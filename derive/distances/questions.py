@@ -6,10 +6,16 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.catalogue_base import derived, uniform
+from derive.answers.instances import uniform
 from derive.answers.questions import Question, SymbolSpec as S, Term
 
 __all__ = ["QUESTIONS"]
+
+
+def _maths() -> Any:
+    import derive.distances.maths as maths
+
+    return maths
 
 
 def _distance_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
@@ -32,7 +38,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "x_a @ x_a + z_b @ z_b - 2 * x_a @ z_b",
          "latex": r"\|x^{(a)}\|_2^2 + \|z^{(b)}\|_2^2 - 2 x^{(a)\top} z^{(b)}"},
         {"A": (1, 5), "B": (1, 5), "n": (1, 4)}, _distance_data,
-        lambda e: derived("distances").squared_distances(e["X"], e["Z"]),
+        lambda e: _maths().squared_distances(e["X"], e["Z"]),
         aliases={"x": "X", "z": "Z"},
         terms=(Term("the ‖x⁽ᵃ⁾‖² term", "outer(sum(X**2, axis=1), ones(B))"),
                Term("the ‖z⁽ᵇ⁾‖² term", "outer(ones(A), sum(Z**2, axis=1))"),

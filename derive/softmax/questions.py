@@ -6,10 +6,22 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.catalogue_base import concrete, derived, uniform
+from derive.answers.instances import concrete, uniform
 from derive.answers.questions import Question, SymbolSpec as S, Term, Variant
 
 __all__ = ["QUESTIONS"]
+
+
+def _maths() -> Any:
+    import derive.softmax.maths as maths
+
+    return maths
+
+
+def _functions() -> Any:
+    import derive.softmax.functions as functions
+
+    return functions
 
 
 def _softmax_rows(z: np.ndarray) -> np.ndarray:
@@ -34,7 +46,7 @@ def _mean_loss_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, An
 
 
 def _initial_loss_symbolic(env: dict[str, Any]) -> Any:
-    return concrete(derived("softmax").derivation().step("initial-loss").rhs, env)
+    return concrete(_maths().derivation().step("initial-loss").rhs, env)
 
 
 _SOFTMAX = (
@@ -64,7 +76,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "sum_j (1{y_j = i} - P[j, i]) * x_j",
          "latex": r"\sum_{j=1}^{m}\left(\mathbb{1}\{y^{(j)} = i\} - P_{j,i}\right) x^{(j)}"},
         _SOFTMAX_SIZES, _softmax_data,
-        lambda e: derived("softmax").grad_w_i(*_softmax_args(e), e["i"]),
+        lambda e: _functions().grad_w_i(*_softmax_args(e), e["i"]),
         aliases={"x": "X"},
         terms=(Term("the indicator term Σⱼ 1{y⁽ʲ⁾ = i} x⁽ʲ⁾", "sum_j 1{y_j = i} * x_j"),
                Term("the −softmax term −Σⱼ softmax_i(x⁽ʲ⁾) x⁽ʲ⁾", "sum_j P[j, i] * x_j", -1)),
@@ -76,7 +88,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "sum_j (1{y_j = i} - P[j, i])",
          "latex": r"\sum_{j=1}^{m}\left(\mathbb{1}\{y^{(j)} = i\} - P_{j,i}\right)"},
         _SOFTMAX_SIZES, _softmax_data,
-        lambda e: derived("softmax").grad_b(*_softmax_args(e))[e["i"]],
+        lambda e: _functions().grad_b(*_softmax_args(e))[e["i"]],
         aliases={"x": "X"},
         terms=(Term("the indicator term Σⱼ 1{y⁽ʲ⁾ = i}", "sum_j 1{y_j = i}"),
                Term("the −softmax term −Σⱼ softmax_i(x⁽ʲ⁾)", "sum_j P[j, i]", -1)),
@@ -88,7 +100,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "sum_j (1{y_j = i} - P[j, i]) * x_j",
          "latex": r"(Y - P)^\top X"},
         _SOFTMAX_SIZES, _softmax_data,
-        lambda e: derived("softmax").grad_W(*_softmax_args(e)),
+        lambda e: _functions().grad_W(*_softmax_args(e)),
         aliases={"x": "X"},
         terms=(Term("the indicator term YᵀX", "Y.T @ X"), Term("the −softmax term −PᵀX", "P.T @ X", -1)),
     ),
@@ -99,7 +111,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "sum_j (1{y_j = i} - P[j, i])",
          "latex": r"\sum_{j=1}^{m}\left(\mathbb{1}\{y^{(j)} = i\} - P_{j,i}\right)"},
         _SOFTMAX_SIZES, _softmax_data,
-        lambda e: derived("softmax").grad_b(*_softmax_args(e)),
+        lambda e: _functions().grad_b(*_softmax_args(e)),
         aliases={"x": "X"},
         terms=(Term("the indicator term Yᵀ1", "sum(Y, axis=0)"), Term("the −softmax term −Pᵀ1", "sum(P, axis=0)", -1)),
     ),
@@ -119,7 +131,7 @@ QUESTIONS: tuple[Question, ...] = (
          "index": "1/m * sum_j (P[j, i] - 1{y_j = i}) * x_j",
          "latex": r"\frac{1}{m}(P - Y)^\top X"},
         {"m": (1, 6), "D": (2, 4), "C": (2, 5)}, _mean_loss_data,
-        lambda e: derived("softmax").mean_loss_grad(e["W"], e["X"], e["y"]),
+        lambda e: _functions().mean_loss_grad(e["W"], e["X"], e["y"]),
         aliases={"x": "X"},
         terms=(Term("the softmax term PᵀX/m", "P.T @ X / m"), Term("the indicator term −YᵀX/m", "Y.T @ X / m", -1)),
     ),
@@ -128,7 +140,7 @@ QUESTIONS: tuple[Question, ...] = (
         (S("c", (), "number of classes", "size"),), (),
         {"numpy": "log(c)", "index": "-log(1/c)", "latex": r"\log c"},
         {"c": (2, 12)}, lambda s, rng: {},
-        lambda e: derived("softmax").initial_loss(e["c"]),
+        lambda e: _functions().initial_loss(e["c"]),
         variants=(Variant("the probability 1/c of each class, not the loss −log(1/c)", "probability_not_loss", "1/c"),
                   Variant("a base-10 logarithm; the loss uses the natural logarithm", "log10", "log(c) / log(10)")),
         symbolic=_initial_loss_symbolic,
