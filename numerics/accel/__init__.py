@@ -1,10 +1,10 @@
-r"""Optional numba kernels for the CIFAR-scale kNN paths, with a pure-numpy fallback.
+r"""numba kernels for the CIFAR-scale kNN and softmax paths, with a pure-numpy fallback.
 
 Every kernel here has two implementations that return **identical** results:
 
 * ``"numpy"`` -- always available, and the default when numba is not installed;
 * ``"numba"`` -- compiled, parallel over both cores; used by default when numba is
-  importable (``pip install 'gradproof[fast]'``) and the call is not tiny
+  importable (a default dependency) and the call is not tiny
   (:data:`NUMBA_MIN_WORK`).
 
 Set the environment variable ``GRADPROOF_ACCEL=numpy`` to force the numpy path, or
@@ -105,7 +105,7 @@ def resolve_backend(backend: str | None = None) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend: expected one of {BACKENDS} or None, got {backend!r}")
     if backend == "numba" and not HAVE_NUMBA:
-        raise ValueError("backend: expected an installed backend, got 'numba' (pip install 'gradproof[fast]')")
+        raise ValueError("backend: expected an installed backend, got 'numba' (numba is not importable here: pip install numba)")
     return backend
 
 

@@ -1,6 +1,6 @@
 r"""numba kernels: the same results as :mod:`numerics.accel._np`, bit for bit.
 
-Imported only when numba is installed (``pip install 'gradproof[fast]'``). Every
+Imported only when numba is importable (a default dependency). Every
 kernel runs over rows in parallel (``prange``) and writes into ``out``.
 
 * uint8 L1 / L-infinity: four test rows against one training row at a time, so a
