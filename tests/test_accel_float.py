@@ -151,6 +151,9 @@ def test_span_wider_than_256_values_keeps_floats() -> None:
     assert accel.int_span(np.zeros((0, 3))) is None
     with pytest.raises(ValueError, match="expected a 2-D integer or float32/float64 array"):
         accel.int_span(np.zeros((2, 2), np.float16))
+    half = np.array([[0.0, 255.0]], np.float16)  # not scanned: the float64 path, the same numbers
+    assert pixel_pair(half, half) is None
+    np.testing.assert_array_equal(compute_distances(half, B, "l1"), [[510.0]])
 
 
 @pytest.mark.parametrize("norm", ["l1", "linf", "l2"])

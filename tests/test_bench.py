@@ -92,18 +92,25 @@ def test_cold_start_probe(monkeypatch: pytest.MonkeyPatch) -> None:
     from numerics.bench import coldstart
 
     ok = coldstart.run_probe(sys.executable, "/nonexistent", 60.0, code="import os, json; print(json.dumps({'kernels': {'x': len(os.environ['NUMBA_CACHE_DIR'])}}))")
-    assert ok == {"error": None, "kernels": {"x": len("/nonexistent")}}
+    assert ok == {"error": None, "kernels": {"x": len("/nonexistent")}, "compiled": None}
     assert "boom" in coldstart.run_probe(sys.executable, None, 60.0, code="raise SystemExit('boom')")["error"]
     assert "could not start" in coldstart.run_probe(sys.executable + "-missing", None, 5.0)["error"]
     assert "timed out" in coldstart.run_probe(sys.executable, None, 0.5, code="import time; time.sleep(5)")["error"]
-    fake = {"compile": {"error": None, "kernels": {"import": 1.0, "softmax": 20.0}},
-            "cached": {"error": "boom", "kernels": {}}}
+    fake = {"compile": {"error": None, "kernels": {"import": 1.0, "softmax": 20.0}, "compiled": 14},
+            "cached": {"error": "boom", "kernels": {}, "compiled": None}}
     monkeypatch.setattr(coldstart, "cold_start", lambda: fake)
     ctx = workloads.Context("tiny", 1, np.random.default_rng(0), 1.0, 1.0, 1.0)
     workloads.cold_start(ctx)
     first, second = ctx.rows
     assert first.timing.median == 21.0 and "softmax 20.00 s" in first.notes[0] and first.met is None
     assert second.met is False and "failed: boom" in second.notes[0]
+    assert "14 kernel signatures compiled" in first.notes[1]
+    fake["cached"] = {"error": None, "kernels": {"import": 0.5}, "compiled": 0}
+    workloads.cold_start(ctx)
+    assert ctx.rows[-1].met is True and "0 kernel signatures compiled" in ctx.rows[-1].notes[1]
+    fake["cached"]["compiled"] = 2
+    workloads.cold_start(ctx)
+    assert ctx.rows[-1].met is False
 
 
 def test_text_report_and_only(capsys: pytest.CaptureFixture[str]) -> None:

@@ -219,6 +219,8 @@ def int_span(X: NDArray[Any], *, backend: str | None = None, max_block_bytes: in
         return int(X.min()), int(X.max())
     if X.dtype not in (np.float32, np.float64) or X.ndim != 2:
         raise ValueError(f"X: expected a 2-D integer or float32/float64 array, got dtype {X.dtype}, shape {X.shape}")
+    if _np.int_span(X[:1], max_block_bytes) is None:
+        return None  # real-valued data shows it in the first row: no scan of the rest
     if _pick(backend, X.size) == "numba":
         lo, hi = np.empty(X.shape[0], dtype=X.dtype), np.empty(X.shape[0], dtype=X.dtype)
         if not _nb.int_span(np.ascontiguousarray(X), lo, hi):

@@ -11,7 +11,7 @@ Examples
 >>> run_probe(sys.executable, None, 30.0, code="print('{}')")["error"]   # no "kernels" printed
 'no output'
 >>> run_probe(sys.executable, None, 30.0, code="import json; print(json.dumps({'kernels': {'import': 0.5}}))")
-{'error': None, 'kernels': {'import': 0.5}}
+{'error': None, 'kernels': {'import': 0.5}, 'compiled': None}
 """
 
 from __future__ import annotations
@@ -53,15 +53,21 @@ steps = {
 }
 for name, fn in steps.items():
     t0 = time.perf_counter(); fn(); out[name] = time.perf_counter() - t0
-print(json.dumps({"kernels": out}))
+from numba.core.registry import CPUDispatcher
+from numerics.accel import _nb, _nb_softmax
+kernels = [k for m in (_nb, _nb_softmax) for k in vars(m).values() if isinstance(k, CPUDispatcher)]
+compiled = sum(sum(k.stats.cache_misses.values()) for k in kernels)
+print(json.dumps({"kernels": out, "compiled": compiled}))
 """
 
 
 def run_probe(python: str, cache_dir: str | None, timeout: float, code: str = PROBE) -> dict[str, Any]:
     """Run ``code`` (default :data:`PROBE`) in a new process.
 
-    Returns ``{"error": None, "kernels": {step: seconds}}``, or ``{"error": message, "kernels": {}}``
-    when the process failed, printed no such object or outlived ``timeout`` seconds.
+    Returns ``{"error": None, "kernels": {step: seconds}, "compiled": n}`` (``n``: kernels
+    compiled rather than loaded from the disk cache, by numba's own count; None when the code
+    does not say), or ``{"error": message, "kernels": {}, "compiled": None}`` when the process
+    failed, printed no such object or outlived ``timeout`` seconds.
     ``cache_dir`` becomes ``NUMBA_CACHE_DIR`` (None: numba's default place).
     """
     env = dict(os.environ)
@@ -70,9 +76,9 @@ def run_probe(python: str, cache_dir: str | None, timeout: float, code: str = PR
     try:
         done = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:g} s", "kernels": {}}
+        return {"error": f"timed out after {timeout:g} s", "kernels": {}, "compiled": None}
     except OSError as exc:
-        return {"error": f"could not start {python}: {exc}", "kernels": {}}
+        return {"error": f"could not start {python}: {exc}", "kernels": {}, "compiled": None}
     lines = done.stdout.strip().splitlines()
     try:
         result = json.loads(lines[-1]) if lines else {}
@@ -80,8 +86,8 @@ def run_probe(python: str, cache_dir: str | None, timeout: float, code: str = PR
         result = {}
     if not isinstance(result, dict) or "kernels" not in result:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"error": result.get("error", tail) if isinstance(result, dict) else tail, "kernels": {}}
-    return {"error": None, "kernels": result["kernels"]}
+        return {"error": result.get("error", tail) if isinstance(result, dict) else tail, "kernels": {}, "compiled": None}
+    return {"error": None, "kernels": result["kernels"], "compiled": result.get("compiled")}
 
 
 def cold_start(timeout: float = 300.0) -> dict[str, Any]:

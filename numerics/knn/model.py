@@ -89,8 +89,8 @@ class KNN:
         """
         Xr = self.X_train_
         assert Xr is not None
-        if Xq.dtype == np.uint8 and Xr.dtype == np.uint8:
-            return Xq, Xr
+        if (Xq.dtype == np.uint8 and Xr.dtype == np.uint8) or self._span is None:
+            return Xq, Xr  # already uint8, or the training rows are not integers: no scan of Xq
         spans = (span_of(Xq), self._span)
         if self._pixels is not None and spans[0] is not None and self._span is not None:
             shift, Xr8 = self._pixels

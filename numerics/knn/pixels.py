@@ -39,7 +39,12 @@ Span = tuple[int, int] | None
 
 
 def span_of(X: NDArray[Any]) -> Span:
-    """``(min, max)`` when every entry of the 2-D array ``X`` is an integer, else None (one scan)."""
+    """``(min, max)`` when every entry of the 2-D array ``X`` is an integer, else None (one scan).
+
+    Float dtypes other than float32 and float64 (float16, longdouble) are not scanned: None.
+    """
+    if np.issubdtype(X.dtype, np.floating) and X.dtype not in (np.float32, np.float64):
+        return None
     return accel.int_span(X)
 
 
