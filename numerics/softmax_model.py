@@ -178,10 +178,10 @@ class Softmax:
             for it in range(num_iters):
                 idx = self.rng.integers(0, X_.shape[0], size=batch_size)
                 if fused:  # one pass over the sampled rows where they lie in X: no copy of the batch
-                    serial = pace.choice(it)
+                    option = pace.choice(it)  # 0: serial (measured first, the safe one on a busy machine), 1: parallel
                     t0 = time.perf_counter()
-                    loss, dW = accel.softmax_loss_grad(W, X_, y_, idx, backend="numba", scratch=scratch, serial=bool(serial))
-                    pace.record(serial, time.perf_counter() - t0)
+                    loss, dW = accel.softmax_loss_grad(W, X_, y_, idx, backend="numba", scratch=scratch, serial=option == 0)
+                    pace.record(option, time.perf_counter() - t0)
                     if not np.isfinite(loss):
                         loss, dW = _loss_and_grad(W, X_[idx], y_[idx], self.reg)  # reports the overflow
                     elif self.reg:
