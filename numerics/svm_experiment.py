@@ -33,7 +33,7 @@ from numerics.linear_svm import SVMSweep
 
 __all__ = ["SVMExperiment", "run_svm_experiment", "save_svm_figures", "svm_workload", "plot_svm_loss_curve",
            "plot_svm_sweep", "plot_svm_weights", "DEFAULT_SIZES", "DEFAULT_LEARNING_RATE", "DEFAULT_REG",
-           "DEFAULT_SWEEP_LRS", "DEFAULT_SWEEP_REGS", "FIGURES", "WORKLOAD_SIZES"]
+           "DEFAULT_SWEEP_LRS", "DEFAULT_SWEEP_REGS", "FIGURES", "WORKLOAD_SIZES", "DEV_W_STD"]
 
 #: (n_train, n_val, n_test, n_dev) when not given: the assignment's for CIFAR-10
 DEFAULT_SIZES: dict[str, tuple[int, int, int, int]] = {
@@ -53,6 +53,8 @@ DEFAULT_SWEEP_REGS: dict[str, tuple[float, ...]] = {
 FIGURES: tuple[str, ...] = ("svm_loss_curve.png", "svm_sweep.png", "svm_weights.png")
 #: gradient-check probes per implementation and their step
 GRAD_CHECKS, GRAD_H = 10, 1e-5
+#: standard deviation of the dev-set check's weights (the notebook's 1e-4)
+DEV_W_STD = 1e-4
 
 
 @dataclass(frozen=True)
@@ -160,9 +162,10 @@ def run_svm_experiment(
     sp = softmax_splits(ds, n_train=n_train, n_val=n_val, n_test=n_test, n_dev=n_dev, rng=split_rng)
     n_classes = len(ds.class_names)
 
-    model = LinearSVM(rng=model_rng)
-    model.W = 0.001 * model_rng.standard_normal((sp.X_train.shape[1], n_classes))
-    W0 = model.W
+    # the notebook's dev-set check: W ~ 1e-4 N(0, 1), every margin close to Δ = 1
+    W0 = DEV_W_STD * check_rng.standard_normal((sp.X_train.shape[1], n_classes))
+    S0 = sp.X_dev @ W0
+    score_gap = float(np.max(np.abs(S0 - S0[np.arange(S0.shape[0]), sp.y_dev][:, None])))
     naive_loss, naive_grad = svm_loss_naive(W0, sp.X_dev, sp.y_dev, lam)
     fast_loss, fast_grad = svm_loss_vectorized(W0, sp.X_dev, sp.y_dev, lam)
     unreg_loss = svm_loss_vectorized(W0, sp.X_dev, sp.y_dev, 0.0)[0]
@@ -173,8 +176,9 @@ def run_svm_experiment(
     checks = {name: svm_grad_check(W0, sp.X_dev, sp.y_dev, lam, g, num_checks=GRAD_CHECKS, h=GRAD_H, rng=check_rng)
               for name, g in (("naive", naive_grad), ("vectorised", fast_grad))}
 
+    model = LinearSVM(rng=model_rng)  # the assignment's initialisation, W ~ 0.001 N(0, 1), on the first step
     losses = model.train(sp.X_train, sp.y_train, learning_rate=lr, reg=lam, num_iters=num_iters,
-                         batch_size=batch_size, verbose=False)
+                         batch_size=batch_size, verbose=False, n_classes=n_classes)
     tail = losses[-min(100, len(losses)):]
     sweep = svm_sweep(sp.X_train, sp.y_train, sp.X_val, sp.y_val, lrs, lams, num_iters=num_iters,
                       batch_size=batch_size, rng=sweep_rng, n_classes=n_classes, progress=progress)
@@ -185,12 +189,14 @@ def run_svm_experiment(
         "sizes": {"train": n_train, "val": n_val, "test": n_test, "dev": n_dev},
         "n_features": int(sp.X_train.shape[1]), "n_classes": n_classes, "delta": 1.0,
         "initial_loss": fast_loss, "initial_data_loss": unreg_loss, "C_minus_1": float(n_classes - 1),
+        "initial_w_std": DEV_W_STD, "initial_max_score_gap": score_gap,
         "grad_check": {"num_checks": GRAD_CHECKS, "h": GRAD_H, "reg": lam,
                        **{name: [float(e) for e in r.rel_errors] for name, r in checks.items()},
                        "kinks": {name: int(np.count_nonzero(r.kinks)) for name, r in checks.items()},
                        "passed": {name: bool(r.passed) for name, r in checks.items()}},
         "naive_vs_vectorised": {"loss_difference": abs(naive_loss - fast_loss),
-                                "grad_max_abs_difference": float(np.max(np.abs(naive_grad - fast_grad)))},
+                                "grad_max_abs_difference": float(np.max(np.abs(naive_grad - fast_grad))),
+                                "grad_max_abs": float(np.max(np.abs(fast_grad)))},
         "sgd": {"learning_rate": lr, "reg": lam, "num_iters": num_iters, "batch_size": batch_size,
                 "first_loss": losses[0], "final_loss": losses[-1], "min_loss": min(losses),
                 "mean_last_100": float(np.mean(tail)), "diverged": model.diverged,
