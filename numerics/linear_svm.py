@@ -38,12 +38,14 @@ from numerics.gradcheck import GradCheckResult, check_gradient
 from numerics.validation import as_float, check_int, check_labels, check_matrix, check_positive_float
 
 __all__ = [
-    "DELTA", "svm_loss_naive", "svm_loss_vectorized", "svm_loss", "svm_mask", "svm_grad_check", "probe_crosses_kink",
+    "DELTA", "MAX_BATCH_BYTES", "svm_loss_naive", "svm_loss_vectorized", "svm_loss", "svm_mask", "svm_grad_check", "probe_crosses_kink",
     "LinearSVM", "SweepCell", "SVMSweep", "svm_sweep",
 ]
 
 #: the margin Δ of the assignment
 DELTA = 1.0
+#: largest SGD batch (rows × features × bytes) :meth:`LinearSVM.train` copies per step
+MAX_BATCH_BYTES = 2**30
 
 _NOTES = r"""
     Notes
@@ -317,6 +319,10 @@ class LinearSVM:
         if self.W.shape[0] != X_.shape[1]:
             raise ValueError(f"X: expected {self.W.shape[0]} columns (the rows of W), got {X_.shape[1]}")
         check_labels(y_, "y", n_classes=self.W.shape[1])
+        if batch_size * X_.shape[1] * X_.itemsize > MAX_BATCH_BYTES:
+            raise ValueError(f"batch_size: expected a batch of at most {MAX_BATCH_BYTES // 2**20} MiB "
+                             f"({MAX_BATCH_BYTES // (X_.shape[1] * X_.itemsize)} rows of {X_.shape[1]} features), "
+                             f"got {batch_size} rows")
         W = np.array(self.W, dtype=np.result_type(X_, np.float64))  # never update an array the user handed us
         history: list[float] = []
         self.diverged = False
