@@ -27,9 +27,9 @@ Examples
 --------
 >>> d = derivation()
 >>> d.step("initial-loss").rhs
-C*Delta - Delta
+Delta*(C - 1)
 >>> d.step("dW").rhs
-2*lambda*W + X.T*M/N
+(2*lambda)*W + 1/N*X.T*M
 """
 
 from __future__ import annotations
