@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "all": ("derive.commands.all_cmd", "the main job: derive, verify, run the experiments, write the solutions"),
     "knn": ("numerics.commands.knn", "k-nearest neighbours experiments (problem 2)"),
     "softmax": ("numerics.commands.softmax", "softmax classifier experiments (problem 5)"),
+    "svm": ("numerics.commands.svm", "multiclass SVM experiments (problem 6)"),
     "check-answer": ("derive.commands.check_answer", "check a hand-derived result against the derivation"),
     "check-derivation": ("derive.commands.check_derivation", "check a hand derivation line by line"),
     "grade": ("derive.commands.grade", "grade a student's KNN / Softmax implementation"),

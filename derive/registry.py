@@ -14,7 +14,7 @@ Examples
 --------
 >>> from derive.problems import PROBLEMS, get_problem
 >>> [p.key for p in PROBLEMS]
-['noisy', 'distances', 'softmax', 'hinge']
+['noisy', 'distances', 'softmax', 'hinge', 'svm']
 >>> get_problem("softmax").numbers
 (3, 5)
 """
