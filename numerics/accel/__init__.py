@@ -35,10 +35,12 @@ from numpy.typing import NDArray
 
 from numerics.accel import _np
 
-try:  # the optional extra
-    from numerics.accel import _nb, _nb_softmax
-except ImportError:  # pragma: no cover - depends on the environment
-    _nb = _nb_softmax = None  # type: ignore[assignment]
+from numerics.accel.backends import (
+    BACKENDS, HAVE_NUMBA, NUMBA_MAX_K, NUMBA_MIN_WORK, check_k, pick_backend, resolve_backend,
+)
+from numerics.accel.backends import numba_kernels as _nb
+from numerics.accel.backends import numba_softmax_kernels as _nb_softmax
+from numerics.accel.l2 import L2TopK, l2_nearest_chunks, shift_f32  # the exact-L2 top-k, in its own module
 
 __all__ = [
     "HAVE_NUMBA",
@@ -61,52 +63,10 @@ __all__ = [
     "NUMBA_MIN_WORK",
 ]
 
-#: whether the numba kernels can be used in this environment
-HAVE_NUMBA: bool = _nb is not None
-
-#: the backend names a kernel accepts
-BACKENDS: tuple[str, ...] = ("numpy", "numba")
-
-#: above this k the one-pass insertion top-k of numba loses to numpy's partial sort
-NUMBA_MAX_K: int = 64
-
-#: below this much work (output entries x features, or entries for a top-k) the default
-#: backend is numpy: starting the numba threads costs more than the kernel saves
-NUMBA_MIN_WORK: int = 1 << 20
-
 #: rows per block of the numpy softmax kernel: 256 x 3073 float64 rows are 6 MiB
 SOFTMAX_BLOCK_ROWS: int = 256
 
 _KINDS = ("l1", "linf")
-
-
-def _pick(backend: str | None, work: int) -> str:
-    """The backend for a call of ``work`` units: small default calls stay on numpy."""
-    chosen = resolve_backend(backend)
-    return "numpy" if backend is None and work < NUMBA_MIN_WORK else chosen
-
-
-def resolve_backend(backend: str | None = None) -> str:
-    """The backend a kernel will run: ``backend`` if given, else the default.
-
-    The default is ``"numba"`` when numba is importable and the environment variable
-    ``GRADPROOF_ACCEL`` is not ``"numpy"``; otherwise ``"numpy"``.
-
-    >>> resolve_backend("numpy")
-    'numpy'
-    >>> resolve_backend("cuda")
-    Traceback (most recent call last):
-    ...
-    ValueError: backend: expected one of ('numpy', 'numba') or None, got 'cuda'
-    """
-    if backend is None:
-        wanted = os.environ.get("GRADPROOF_ACCEL", "").strip().lower()
-        return "numba" if HAVE_NUMBA and wanted != "numpy" else "numpy"
-    if backend not in BACKENDS:
-        raise ValueError(f"backend: expected one of {BACKENDS} or None, got {backend!r}")
-    if backend == "numba" and not HAVE_NUMBA:
-        raise ValueError("backend: expected an installed backend, got 'numba' (numba is not importable here: pip install numba)")
-    return backend
 
 
 def _check_kind(kind: str) -> None:
@@ -152,7 +112,7 @@ def pairwise_u8(
     """
     _check_kind(kind)
     A, B = _check_pair(A, B, np.uint8)
-    if _pick(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba" and 255 * A.shape[1] < 2**31:
+    if pick_backend(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba" and 255 * A.shape[1] < 2**31:
         out = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
         (_nb.l1_u8 if kind == "l1" else _nb.linf_u8)(A, B, out)
         return out
@@ -188,7 +148,7 @@ def pairwise_float(
     _check_kind(kind)
     dtype = A.dtype if isinstance(A, np.ndarray) and A.dtype in (np.float32, np.float64) else np.float64
     A, B = _check_pair(A, B, dtype)
-    if _pick(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba":
+    if pick_backend(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba":
         out = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
         (_nb.l1_float if kind == "l1" else _nb.linf_float)(A, B, out)
         return out
@@ -221,7 +181,7 @@ def int_span(X: NDArray[Any], *, backend: str | None = None, max_block_bytes: in
         raise ValueError(f"X: expected a 2-D integer or float32/float64 array, got dtype {X.dtype}, shape {X.shape}")
     if _np.int_span(X[:1], max_block_bytes) is None:
         return None  # real-valued data shows it in the first row: no scan of the rest
-    if _pick(backend, X.size) == "numba":
+    if pick_backend(backend, X.size) == "numba":
         lo, hi = np.empty(X.shape[0], dtype=X.dtype), np.empty(X.shape[0], dtype=X.dtype)
         if not _nb.int_span(np.ascontiguousarray(X), lo, hi):
             return None
@@ -246,16 +206,11 @@ def to_u8(X: NDArray[Any], shift: int, *, backend: str | None = None, max_block_
         return X
     if np.issubdtype(X.dtype, np.integer) or X.dtype == np.bool_:
         return (X.astype(np.int64) - shift).astype(np.uint8)
-    if _pick(backend, X.size) == "numba":
+    if pick_backend(backend, X.size) == "numba":
         out = np.empty(X.shape, dtype=np.uint8)
         _nb.to_u8(np.ascontiguousarray(X), np.int64(shift), out)
         return out
     return _np.to_u8(X, shift, max_block_bytes)
-
-
-def _check_k(k: int, n: int) -> None:
-    if not 1 <= k <= n:
-        raise ValueError(f"k: expected 1 <= k <= {n}, got {k}")
 
 
 def nearest_k(D: NDArray[Any], k: int, *, backend: str | None = None) -> NDArray[np.int64]:
@@ -273,8 +228,8 @@ def nearest_k(D: NDArray[Any], k: int, *, backend: str | None = None) -> NDArray
     ndarray of shape (m, k), int64
         Equal to ``np.argsort(D, axis=1, kind="stable")[:, :k]``.
     """
-    _check_k(k, D.shape[1])
-    if _pick(backend, D.size) == "numba" and D.dtype == np.float64 and k <= NUMBA_MAX_K:
+    check_k(k, D.shape[1])
+    if pick_backend(backend, D.size) == "numba" and D.dtype == np.float64 and k <= NUMBA_MAX_K:
         out = np.empty((D.shape[0], k), dtype=np.int64)
         _nb.nearest_k(np.ascontiguousarray(D), k, out)
         return out
@@ -287,7 +242,7 @@ def softmax_backend(W: NDArray[Any], X: NDArray[Any], n_rows: int, *, backend: s
     numba needs float64 ``W`` and ``X`` with contiguous rows; otherwise (or for less
     work than :data:`NUMBA_MIN_WORK`, unless ``backend`` is given) numpy.
     """
-    chosen = _pick(backend, n_rows * W.size)
+    chosen = pick_backend(backend, n_rows * W.size)
     fits = W.dtype == np.float64 and X.dtype == np.float64 and X.ndim == 2 and X.flags.c_contiguous
     return "numba" if chosen == "numba" and fits else "numpy"
 
@@ -372,6 +327,3 @@ def softmax_loss_grad(
     total, dW = _np.softmax_loss_grad(W, X, y, rows, SOFTMAX_BLOCK_ROWS)
     return total / n, dW
 
-
-# the exact-L2 top-k and its conversion live in their own module; it uses the helpers above
-from numerics.accel.l2 import L2TopK, l2_nearest_chunks, shift_f32  # noqa: E402

@@ -27,7 +27,7 @@ from numerics import accel
 from numerics.knn.distances import compute_distances, l2_distances, naive_distances
 from numerics.knn.gram import chunk_grams, exact_plan, prepare
 from numerics.knn.pixels import Span, pixel_pair, span_of
-from numerics.knn.predict import _check_dists, _nearest, _vote, check_k
+from numerics.knn.predict import check_distances, check_k, nearest_unchecked, vote
 from numerics.validation import check_int, check_labels, check_matrix
 
 __all__ = ["KNN", "DEFAULT_PREDICT_BYTES", "PREDICT_TILE_COLS"]
@@ -161,13 +161,13 @@ class KNN:
         """
         if self.y_train_ is None:
             raise ValueError("KNN: expected a trained model, got one without data; call train(X, y) first")
-        D = _check_dists(dists)
+        D = check_distances(dists)
         if D.shape[1] != self.y_train_.shape[0]:
             raise ValueError(
                 f"dists: expected {self.y_train_.shape[0]} columns (one per training row), got shape {D.shape}"
             )
         k = check_k(k, D.shape[1])
-        return _vote(self.y_train_[_nearest(D, k)], k, self.n_classes_)
+        return vote(self.y_train_[nearest_unchecked(D, k)], k, self.n_classes_)
 
     def predict(
         self,
@@ -216,7 +216,7 @@ class KNN:
         out = np.empty(Xq.shape[0], dtype=np.int64)
         for t0 in range(0, Xq.shape[0], rows):
             D = compute_distances(Xq[t0 : t0 + rows], Xr, norm)
-            out[t0 : t0 + rows] = _vote(y[_nearest(D, k)], k, self.n_classes_)
+            out[t0 : t0 + rows] = vote(y[nearest_unchecked(D, k)], k, self.n_classes_)
         return out
 
     def _predict_l2_exact(
@@ -246,5 +246,5 @@ class KNN:
             top = accel.L2TopK(Pr.sq, n_chunks, Pq.data.shape[0], k)
             for j0 in range(0, n, cols):
                 top.update(chunk_grams(Pq, Pr, out=buf, rows=slice(j0, j0 + cols)), j0)
-            out[t0 : t0 + rows] = _vote(y[top.result()], k, self.n_classes_)
+            out[t0 : t0 + rows] = vote(y[top.result()], k, self.n_classes_)
         return out
