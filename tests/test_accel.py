@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from numerics import accel
-from numerics.accel import _np
+from numerics.accel import _np, backends
 from numerics.knn import KNN, l2_distances, naive_distances, predict_labels
 from numerics.knn.gram import MIN_CHUNK, chunk_grams, exact_plan, gram, prepare
 
@@ -166,7 +166,7 @@ def test_gram_refuses_mixed_plans() -> None:
 @pytest.mark.parametrize("backend", ["numpy", pytest.param("numba", marks=needs_numba)])
 def test_knn_predict_l2_pixels_equals_distances_route(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRADPROOF_ACCEL", backend)
-    monkeypatch.setattr(accel, "NUMBA_MIN_WORK", 0)
+    monkeypatch.setattr(accel.backends, "NUMBA_MIN_WORK", 0)
     rng = np.random.default_rng(5)
     X = rng.integers(0, 4, size=(150, 20), dtype=np.uint8)  # few values: many equal distances
     y = rng.integers(0, 3, size=150)
@@ -287,7 +287,7 @@ def test_softmax_backend_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     if accel.HAVE_NUMBA:
         assert accel.softmax_backend(W, X, 5, backend="numba") == "numba"
         assert accel.softmax_backend(W, np.asfortranarray(X), 5, backend="numba") == "numpy"  # rows not contiguous
-        monkeypatch.setattr(accel, "NUMBA_MIN_WORK", 0)
+        monkeypatch.setattr(backends, "NUMBA_MIN_WORK", 0)  # where pick_backend reads it
         assert accel.softmax_backend(W, X, 5) == "numba"
         monkeypatch.setenv("GRADPROOF_ACCEL", "numpy")
         assert accel.softmax_backend(W, X, 5) == "numpy"

@@ -100,7 +100,7 @@ def test_shift_f32_exact(backend: str, dtype) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_predict_over_column_tiles_equals_distances_route(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRADPROOF_ACCEL", backend)
-    monkeypatch.setattr(accel, "NUMBA_MIN_WORK", 0)
+    monkeypatch.setattr(accel.backends, "NUMBA_MIN_WORK", 0)
     rng = np.random.default_rng(6)
     X = rng.integers(0, 3, size=(120, 16), dtype=np.uint8)  # few values: many equal distances
     y = rng.integers(0, 4, size=120)

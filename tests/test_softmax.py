@@ -384,7 +384,7 @@ def _history(monkeypatch: pytest.MonkeyPatch, backend: str, X, y, seed: int = 1,
 @needs_numba
 @pytest.mark.parametrize("reg", [0.0, 0.5])
 def test_sgd_numba_and_numpy_histories_agree(monkeypatch: pytest.MonkeyPatch, reg: float):
-    monkeypatch.setattr(accel, "NUMBA_MIN_WORK", 0)  # the fused kernel even at this size
+    monkeypatch.setattr(accel.backends, "NUMBA_MIN_WORK", 0)  # the fused kernel even at this size
     X, y = _pixels_problem(0)
     fast, W_fast = _history(monkeypatch, "numba", X, y, reg=reg)
     slow, W_slow = _history(monkeypatch, "numpy", X, y, reg=reg)
@@ -396,7 +396,7 @@ def test_sgd_numba_and_numpy_histories_agree(monkeypatch: pytest.MonkeyPatch, re
 
 @needs_numba
 def test_full_batch_numba_equals_reference_and_reports_overflow(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(accel, "NUMBA_MIN_WORK", 0)
+    monkeypatch.setattr(accel.backends, "NUMBA_MIN_WORK", 0)
     X, y = _pixels_problem(1, n=203)
     W = np.random.default_rng(2).standard_normal((10, X.shape[1])) * 1e-3
     loss, grad = softmax_loss_and_grad(W, X, y, 0.1)
