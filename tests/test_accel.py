@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from numerics import accel
-from numerics.accel import _np
+from numerics.accel import _np, backends
 from numerics.knn import KNN, l2_distances, naive_distances, predict_labels
 from numerics.knn.gram import MIN_CHUNK, chunk_grams, exact_plan, gram, prepare
 
@@ -287,7 +287,7 @@ def test_softmax_backend_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     if accel.HAVE_NUMBA:
         assert accel.softmax_backend(W, X, 5, backend="numba") == "numba"
         assert accel.softmax_backend(W, np.asfortranarray(X), 5, backend="numba") == "numpy"  # rows not contiguous
-        monkeypatch.setattr(accel.backends, "NUMBA_MIN_WORK", 0)
+        monkeypatch.setattr(backends, "NUMBA_MIN_WORK", 0)  # where pick_backend reads it
         assert accel.softmax_backend(W, X, 5) == "numba"
         monkeypatch.setenv("GRADPROOF_ACCEL", "numpy")
         assert accel.softmax_backend(W, X, 5) == "numpy"

@@ -90,7 +90,7 @@ def run_probe(python: str, cache_dir: str | None, timeout: float, code: str = PR
     return {"error": None, "kernels": result["kernels"], "compiled": result.get("compiled")}
 
 
-def cold_start(timeout: float = 300.0) -> dict[str, Any]:
+def cold_start(timeout: float = 900.0) -> dict[str, Any]:
     """The probe with an empty on-disk cache (compiles), then again with the cache it wrote.
 
     Returns ``{"compile": probe, "cached": probe}`` (see :func:`run_probe`).
