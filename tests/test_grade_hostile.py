@@ -51,7 +51,7 @@ LATE = {"daemon_double_fork": 1.0, "daemon_subprocess_sleep": 0.3, "forge_result
 #: cases refused before grading (exit status 2) -> a phrase of the reason
 USAGE_ERRORS = {"symlinked_submission": "symbolic link"}
 VEC_SPEED = "KNN.compute_L2_distances_vectorized: speed-up"
-#: case -> (check title or "section", phrase its message must contain)
+#: case -> (check title or "section", phrase its message must contain; "a|b": either)
 EXPECT: dict[str, list[tuple[str, str]]] = {
     "subclass_numerics_reference": [("section", "No module named 'numerics'")],
     "import_derive_grader": [("section", "No module named 'derive'")],
@@ -75,7 +75,8 @@ EXPECT: dict[str, list[tuple[str, str]]] = {
     "malformed_json": [("KNN.compute_distances: other norms", "not JSON")],
     "deep_json_nesting": [("KNN.compute_distances: other norms", "protocol")],
     "huge_line": [("KNN.compute_distances: other norms", "protocol")],
-    "forge_ready_event": [("KNN.compute_distances: output (generated)", "not found in the submission")],
+    # its "ready" and the real one: either it named a file outside the submission, or the two collided
+    "forge_ready_event": [("KNN.compute_distances: output (generated)", "not found in the submission|protocol")],
     "forge_old_protocol_events": [("section", "protocol")],
     "sys_exit_at_import": [("section", "sys.exit(0)")],
     "os_exit_at_import": [("section", "exited with status 0")],
@@ -263,7 +264,7 @@ def test_a_hostile_submission_gains_nothing_and_leaves_nothing(case: str, tmp_pa
         message = _messages(data, title)
         if title != "section":
             assert next(t for t in data["tests"] if t["name"] == title)["status"] == "failed"
-        assert phrase in message, f"{case}: expected {phrase!r} in {title!r}, got:\n{message[:1500]}"
+        assert any(p in message for p in phrase.split("|")), f"{case}: expected {phrase!r} in {title!r}, got:\n{message[:1500]}"
 
 
 #: attacks on the weaker isolation: it must still kill daemons and keep the results file

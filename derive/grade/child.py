@@ -24,6 +24,10 @@ that uses them, into the read-only box (``{"name", "path", "dtype", "shape"}``).
 which the reply repeats; the parent sends one command and waits for its reply, and
 times the round trip itself.
 
+Once started (confined, numpy imported, no student code run yet) the child sends
+``{"event": "hello"}``; the grader waits for it with a generous start-up deadline,
+then applies its per-check limit to everything after.
+
 Commands (parent -> child):
 
 * ``{"cmd": "import", "nonce", "files": [...], "classes": {name: [method, ...]}, "max_capture": n}``
@@ -35,8 +39,8 @@ Commands (parent -> child):
   A new ``task`` id starts afresh (no object, no arrays) and seeds numpy's and
   ``random``'s global generators with ``seed``.  A step is ``new`` (instantiate
   ``cls``), ``set``/``get`` (an attribute) or ``call`` (a method); ``save`` names its
-  output, ``unpack`` splits a returned tuple.  Arguments ``{"npy": name}`` are the
-  named input array, read afresh from its file for every call, ``{"norm": "l1" | "l2" | "linf"}`` a norm
+  output, ``unpack`` splits a returned tuple.  Arguments ``{"npy": name}`` are a
+  fresh copy, for every call, of the named input (read from its file when first needed), ``{"norm": "l1" | "l2" | "linf"}`` a norm
   function.  A value is ``{"kind": "array", "dtype", "shape", "nbytes", "type"}``,
   ``{"kind": "scalar", "value", "type"}``, ``{"kind": "none"}`` or ``{"kind": "bad",
   "type", "repr"}``.  ``stdout`` is what *this* step printed (capped), so the parent
@@ -239,6 +243,7 @@ class Runner:
         self.task: Any = None
         self.obj: Any = None
         self.arrays: dict[str, Any] = {}
+        self.loaded: dict[str, Any] = {}
         self.norms = {
             "l1": lambda v: float(np.abs(v).sum()),
             "l2": lambda v: float(np.sqrt((v * v).sum())),
@@ -249,14 +254,17 @@ class Runner:
         import random
 
         if task != self.task:
-            self.task, self.obj, self.arrays = task, None, {}
+            self.task, self.obj, self.arrays, self.loaded = task, None, {}, {}
             self.np.random.seed(seed)
             random.seed(seed)
 
     def arg(self, spec: Any) -> Any:
         if isinstance(spec, dict) and "npy" in spec:
-            path, dtype, shape = self.arrays[spec["npy"]]
-            return self.np.fromfile(path, dtype=self.np.dtype(dtype)).reshape(shape)  # read afresh for every call
+            name = spec["npy"]
+            if name not in self.loaded:  # read once per task, when first needed
+                path, dtype, shape = self.arrays[name]
+                self.loaded[name] = self.np.fromfile(path, dtype=self.np.dtype(dtype)).reshape(shape)
+            return self.loaded[name].copy()  # a fresh copy per call: the student may write into it
         if isinstance(spec, dict) and "norm" in spec:
             return self.norms[spec["norm"]]
         return spec
@@ -370,6 +378,7 @@ def main(argv: list[str]) -> int:
     import numpy as np
 
     channel = Channel(config["cmd_fd"], config["reply_fd"])
+    channel.send({"event": "hello"})  # started: no student code has run yet
     capture = CappedText()
     _restore_streams(capture)
     warnings.simplefilter("default")

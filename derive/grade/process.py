@@ -285,6 +285,11 @@ class Child:
             raise ProtocolError("bytes after the reply")
         return Reply(header, arrays, seconds)
 
+    def hello(self, deadline: float) -> None:
+        """Wait for the child's start-up message (sent before any student code runs, so it can be trusted)."""
+        if self._line(deadline).get("event") != "hello":
+            raise ProtocolError("a first message that is not the child's hello")
+
     def output_tail(self) -> str:
         """The end of what the child wrote to its raw stdout/stderr."""
         return self.tail.decode("utf-8", "replace").strip()

@@ -26,6 +26,7 @@ import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ __all__ = ["SKIPPED_AFTER_TIMEOUT", "Limits", "Task", "Value", "TaskOutcome", "S
 
 #: largest submission file copied into the sandbox
 MAX_SOURCE_BYTES = 4 << 20
+#: seconds a child may take to start (bubblewrap, Python, numpy) before any student code runs
+STARTUP_SECONDS = 60.0
 #: most helper modules (``.py`` files beside the given ones) copied into the sandbox
 MAX_HELPERS = 100
 #: the child script, copied into the box and run by path
@@ -306,13 +309,22 @@ class _Session:
         self.step: dict[str, Any] | None = None  # the step being run (a timeout blames its method)
         self.inputs, self.inside = inputs, inside  # the inputs folder, as the grader and as the child sees it
 
+    def start(self) -> None:
+        """Wait for the child to start (bwrap, Python, numpy: no student code yet) within :data:`STARTUP_SECONDS`."""
+        self._guarded(lambda: self.child.hello(time.monotonic() + STARTUP_SECONDS), STARTUP_SECONDS)
+
     def call(self, command: dict[str, Any], deadline: float, event: str, array_key: str | None) -> Reply:
         cap = self.limits.max_array_mb << 20
+        return self._guarded(lambda: self.child.exchange(command, deadline, event=event, array_key=array_key,
+                                                         array_cap=cap, total_cap=2 * cap), self.limits.timeout)
+
+    def _guarded(self, action: Callable[[], Any], limit: float) -> Any:
+        """Run ``action``; a timeout, a vanished child or a protocol breach becomes _ChildFailed (the child killed)."""
         try:
-            return self.child.exchange(command, deadline, event=event, array_key=array_key, array_cap=cap, total_cap=2 * cap)
+            return action()
         except Timeout:
             self.child.stop()
-            raise _ChildFailed("timeout", f"timed out: still running after {self.limits.timeout:g} s (the limit); killed") from None
+            raise _ChildFailed("timeout", f"timed out: still running after {limit:g} s (the limit); killed") from None
         except Gone:
             natural = self.child.finished(0.5)  # let it finish exiting: its own status, not our SIGKILL
             self.child.stop()
@@ -443,6 +455,7 @@ def run_tasks(
             session = _Session(child, limits, seed, box / "inputs", f"{inside_box}/inputs")
             try:
                 try:
+                    session.start()
                     command = {"cmd": "import", "files": given, "classes": classes, "max_capture": limits.max_output}
                     ready = session.call(command, time.monotonic() + limits.timeout, "ready", None)
                 except _ChildFailed as failed:

@@ -20,4 +20,5 @@ class KNN(Stub):
         send({"event": "step", "nonce": nonce(), "ok": True, "error": None, "stdout": "",
               "outputs": [["fast", {"kind": "array", "dtype": "<f8", "shape": [X.shape[0], self.X.shape[0]], "nbytes": 8 * n, "type": "ndarray"}]]},
              bytes(8 * n))
+        time.sleep(0.2)  # truly slower than the loop version: only a forged reply could make it look faster
         return self.compute_distances(X)
