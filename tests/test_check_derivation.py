@@ -55,7 +55,7 @@ def test_corpus(name: str) -> None:
 def test_corpus_covers_every_problem_and_format() -> None:
     from derive.answers.derivation.context import context_keys
 
-    assert {v[0] for v in EXPECTED.values()} == set(context_keys())
+    assert {v[0] for v in EXPECTED.values()} | {"svm"} == set(context_keys())  # svm: test_svm_context
     assert {Path(n).suffix for n in EXPECTED} == {".tex", ".md", ".ipynb"}
     assert set(EXPECTED) == {p.name for p in CORPUS.iterdir()}
 
@@ -209,3 +209,13 @@ def test_more_ways_of_writing() -> None:
     assert check_derivation(hinge, "hinge").steps[0].status == "follows"
     noisy = r"$$ E[||\delta^T\theta||^2] = \sigma^2 ||\theta||^2 $$"
     assert check_derivation(noisy, "noisy").steps[0].status == "follows"
+
+
+def test_svm_context() -> None:
+    loss = (r"L(W) = \frac{1}{N}\sum_{i=1}^{N}\sum_{j=1}^{C} \mathbb{1}\{j \neq y_i\}\max(0, x_i^T w_j - x_i^T w_{y_i}"
+            r" + \Delta) + \lambda \|W\|^2")
+    assert check_derivation(loss, "svm").steps[0].status == "follows"
+    no_mean = loss.replace(r"\frac{1}{N}", "")
+    assert check_derivation(no_mean, "svm").steps[0].status == "wrong"
+    grad_reg = r"\nabla_W \lambda\|W\|^2 = 2\lambda W"
+    assert check_derivation(grad_reg, "svm").steps[0].status == "follows"
