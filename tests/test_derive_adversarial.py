@@ -19,15 +19,19 @@ from derive.core import Derivation, Step, StepResult
 from derive.problems import get_derivation, get_problem, problem_keys
 
 #: the size symbol whose value gates or scales each planted term, per problem
-SIZE = {"noisy": "N", "softmax": "m", "distances": "n", "hinge": "K"}
+SIZE = {"noisy": "N", "softmax": "m", "distances": "n", "hinge": "K", "svm": "N"}
 
 
 def _size(d: Derivation, key: str) -> sp.Symbol:
     for s in d.steps:
         for sym in getattr(s.rhs, "free_symbols", set()) | getattr(s.lhs, "free_symbols", set()):
-            if isinstance(sym, sp.Symbol) and sym.name == SIZE[key] and sym.is_integer:
+            if isinstance(sym, sp.Symbol) and sym.name == SIZE.get(key) and sym.is_integer:
                 return sym
-    raise AssertionError(f"{key}: no size symbol {SIZE[key]}")
+    for s in d.steps:  # a problem added later: its first positive integer symbol
+        for sym in sorted(getattr(s.rhs, "free_symbols", set()), key=str):
+            if isinstance(sym, sp.Symbol) and sym.is_integer and sym.is_positive:
+                return sym
+    raise AssertionError(f"{key}: no size symbol")
 
 
 def _added(rhs: sp.Basic, term: sp.Expr) -> sp.Basic:

@@ -158,9 +158,13 @@ def test_exact_zero_transcendental_uses_a_relative_tolerance_only_there() -> Non
                                [{n: 1}], rng=RNG(0))
     assert not ok and "non-zero" in detail
     # rational values: no tolerance at all
-    for tiny in (sp.Rational(1, 10**50), sp.Float("1e-50"), sp.Float(1.0000000001) - 1):
-        ok, method, detail = exact_zero(sp.Integer(-2) + tiny - (-2) + 0 * a, [{n: 1}], rng=RNG(0))
-        assert not ok and method == "exact" and "exactly" in detail
+    ok, method, detail = exact_zero(sp.Add(-2, sp.Rational(1, 10**50)) - (-2), [{n: 1}], rng=RNG(0))
+    assert not ok and method == "exact" and "exactly" in detail
+    # a float term is read as the exact rational it stands for (not rounded to 60 digits and dropped)
+    for tiny in (sp.Float("1e-50") * (1 + a**2), (sp.Float(1.0000000001) - 1) * (1 + a**2),
+                 sp.Float(1.0000000001) * a**2 - a**2 + sp.Rational(1, 10**50)):
+        ok, method, detail = exact_zero(tiny, [{n: 1}], rng=RNG(0))
+        assert not ok and method == "exact" and "exactly" in detail, tiny
     ok, _, detail = exact_zero(sp.log(1 + sp.exp(a)) - a, [{n: 1}], rng=RNG(0))
     assert not ok and "non-zero" in detail
 
