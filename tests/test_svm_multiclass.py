@@ -329,3 +329,14 @@ def test_check_derivation_knows_the_svm(tmp_path: Path, capsys: pytest.CaptureFi
     status = main(["check-derivation", "--problem", "svm", "--json", str(path)])
     out = json.loads(capsys.readouterr().out)
     assert (status == 0) == follows, out
+
+
+def test_benchmark_workload_runs_at_the_tiny_size() -> None:
+    """svm_workload appends one row against one GEMM (timings are measured in `gradproof bench`, not asserted)."""
+    from numerics.bench.workloads import Context
+    from numerics.svm_experiment import svm_workload
+
+    ctx = Context("tiny", 1, np.random.default_rng(0), 1.0, 1.0, 1.0)
+    svm_workload(ctx)
+    (row,) = ctx.rows
+    assert row.workload.startswith("svm vectorised loss+grad 300x33") and row.reference_s and row.timing.median > 0
