@@ -29,6 +29,8 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, list[str]]] = {
     "noisy_student_aligned.md": ("noisy", None, None, ["follows"] * 6 + ["definition"]),
     "softmax_student_align.tex": ("softmax", None, None, ["follows"] * 3),
     "hinge_cases_missing_1_over_k.tex": ("hinge", 2, "missing 1/K", ["follows", "wrong"]),
+    "svm_correct.tex": ("svm", None, None, ["follows"] * 2),
+    "svm_sign_flipped.tex": ("svm", 2, "sign flip", ["follows", "wrong"]),
 }
 
 

@@ -149,8 +149,11 @@ def test_run_experiments_rejects_bad_input(tmp_path: Path) -> None:
 
 
 def test_write_solutions_needs_every_problem(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="step_results: expected results for noisy, distances, softmax, hinge, "
-                                         "missing distances, softmax, hinge"):
+    from derive.problems import problem_keys
+
+    keys = problem_keys()
+    with pytest.raises(ValueError, match=f"step_results: expected results for {', '.join(keys)}, "
+                                         f"missing {', '.join(keys[1:])}"):
         write_solutions(tmp_path, step_results={"noisy": []}, progress=False)
 
 

@@ -307,3 +307,36 @@ def test_cifar_subset_run() -> None:
                            learning_rates=(1e-7,), regs=(2.5e4,)).to_dict()
     assert r["n_features"] == 3073 and abs(r["initial_data_loss"] - 9.0) < 0.5
     assert r["sgd"]["mean_last_100"] < r["sgd"]["first_loss"] and r["best"]["val_accuracy"] > 0.15
+
+
+# -- check-derivation ------------------------------------------------------------------------------
+
+_LOSS_LINE = (r"L(W) = \frac{1}{N}\sum_{i=1}^{N}\sum_{j=1}^{C}\left(1 - \mathbb{1}\{j = y_i\}\right)"
+              r"\max\left(0, x_i^\top w_j - x_i^\top w_{y_i} + 1\right) + \lambda \sum_{d=1}^{D}\sum_{j=1}^{C} W_{d,j}^2")
+
+
+@pytest.mark.parametrize("grad_line, follows", [
+    (r"\nabla_W L(W) = \frac{1}{N} X^\top M + 2 \lambda W", True),
+    (r"\nabla_W L(W) = \frac{1}{N} X^\top M + \lambda W", False),  # the regulariser's 2 forgotten
+    (r"\nabla_W L(W) = X^\top M + 2 \lambda W", False),  # 1/N forgotten
+])
+def test_check_derivation_knows_the_svm(tmp_path: Path, capsys: pytest.CaptureFixture[str], grad_line: str,
+                                        follows: bool) -> None:
+    from derive.cli import main
+
+    path = tmp_path / "svm.tex"
+    path.write_text(_LOSS_LINE + "\n" + grad_line + "\n", encoding="utf-8")
+    status = main(["check-derivation", "--problem", "svm", "--json", str(path)])
+    out = json.loads(capsys.readouterr().out)
+    assert (status == 0) == follows, out
+
+
+def test_benchmark_workload_runs_at_the_tiny_size() -> None:
+    """svm_workload appends one row against one GEMM (timings are measured in `gradproof bench`, not asserted)."""
+    from numerics.bench.workloads import Context
+    from numerics.svm_experiment import svm_workload
+
+    ctx = Context("tiny", 1, np.random.default_rng(0), 1.0, 1.0, 1.0)
+    svm_workload(ctx)
+    (row,) = ctx.rows
+    assert row.workload.startswith("svm vectorised loss+grad 300x33") and row.reference_s and row.timing.median > 0

@@ -1,10 +1,10 @@
-r"""What ``gradproof check-derivation --problem svm`` knows: the multiclass SVM loss.
+r"""What ``gradproof check-derivation --problem svm`` knows: the multiclass SVM of problem 6.
 
-:math:`L(W) = \frac{1}{N}\sum_i \sum_{j \ne y_i} \max(0, s_{ij} - s_{i,y_i} + \Delta) + \lambda\|W\|_F^2`
-with scores :math:`S = XW` (:math:`s_{ij} = x_i^\top w_j`, :math:`w_j` the column j of W),
-:math:`\Delta = 1`.  Away from the kinks (a margin of exactly 0) every derivative is the
-gradient; at a kink any subgradient is accepted.  ``\nabla_W`` differentiates; a
-derivative with respect to one column ``w_k`` is not supported yet (write it with ``\nabla_W``).
+Scores :math:`s_{i,j} = x_i^\top w_j` (:math:`X` of shape (N, D), :math:`W` of shape (D, C), :math:`w_j` its
+column j), margins :math:`m_{i,j} = s_{i,j} - s_{i,y_i} + 1` and the loss
+:math:`L(W) = \frac1N \sum_i \sum_{j \ne y_i} \max(0, m_{i,j}) + \lambda \|W\|_F^2` (the sum over
+:math:`j \ne y_i` written with the factor :math:`1 - \mathbb{1}\{j = y_i\}`).  At a kink (a margin of
+exactly 0) any subgradient is accepted, so ``> 0`` and ``\ge 0`` in the indicator both follow.
 """
 
 from __future__ import annotations
@@ -22,33 +22,38 @@ def _data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
     N, D, C = s["N"], s["D"], s["C"]
     y = rng.integers(0, C, size=N)
     return {"X": rng.uniform(-2, 2, (N, D)), "W": rng.uniform(-1, 1, (D, C)), "y": y, "Y": np.eye(C)[y],
-            "reg": float(rng.uniform(0.1, 2.0))}
+            "lam": float(rng.uniform(0.1, 2))}
 
 
-_SCORES = "X @ W"
-_MARGINS = f"({_SCORES} - sum(({_SCORES}) * Y, axis=1)[:, None] + 1)"
+_MARGIN = "X[i_] @ W[:, j_] - X[i_] @ W[:, y[i_]] + 1"
+#: the active margins A (N, C): 1{m_ij > 0} off the true class
+_ACTIVE = "((((X @ W).T - sum((X @ W) * Y, axis=1)).T + 1 > 0) * (1 - Y))"
 
 CONTEXT = Context(
     key="svm",
     title="Multiclass SVM loss and its subgradient",
     symbols=(
         Symbol("X", ("N", "D"), "inputs, one sample x_i per row", ("X", "x")),
-        Symbol("y", ("N",), "labels y_i", ("y",), "label"),
+        Symbol("y", ("N",), "labels y_i (classes counted from 1 or 0, as the sums are)", ("y",), "label"),
         Symbol("W", ("D", "C"), "weights, one column w_j per class", ("W",)),
-        Symbol("Y", ("N", "C"), "one-hot labels, Y_{ij} = 1{y_i = j}", ("Y",), "constant"),
-        Symbol("reg", (), "the regularisation strength λ", (r"\lambda",)),
+        Symbol("lam", (), "the regularisation strength λ (reg)", (r"\lambda", "λ")),
+        Symbol("Y", ("N", "C"), "one-hot labels, Y_{i,j} = 1{y_i = j}", ("Y",), "constant"),
     ),
     sizes={"N": "number of samples", "D": "number of features", "C": "number of classes"},
     small={"N": (1, 2), "D": (1, 2), "C": (2, 3)},
-    wide={"N": (4, 30), "D": (3, 15), "C": (3, 10)},
+    wide={"N": (4, 30), "D": (3, 12), "C": (3, 10)},
     make_data=_data,
     definitions=(
-        Definition("wcol", ("w",), "W[:, k_]", "w_j: the column j of W", subscripts=("k_",)),
-        Definition("S", ("S",), _SCORES, "the scores S = XW, s_ij = x_iᵀw_j"),
-        Definition("Delta", (r"\Delta",), "1", "the margin Δ = 1"),
-        Definition("L", ("L",), f"mean(sum(maximum(0, {_MARGINS}) * (1 - Y), axis=1)) + reg * sum(W**2)",
-                   "the loss L(W) = (1/N) Σ_i Σ_{j≠y_i} max(0, s_ij − s_{i,y_i} + Δ) + λ‖W‖²_F"),
+        Definition("wcol", ("w",), "W[:, j_]", "w_j: column j of W, the weights of class j", subscripts=("j_",)),
+        Definition("M", ("M",), f"{_ACTIVE} - (Y.T * sum({_ACTIVE}, axis=1)).T",
+                   "the mask M (N, C): M_{i,j} = 1{m_{i,j} > 0} for j ≠ y_i, M_{i,y_i} = −Σ_{j≠y_i} 1{m_{i,j} > 0}"),
+        Definition("s", ("s",), "X[i_] @ W[:, j_]", "the score s_{i,j} = x_iᵀw_j", subscripts=("i_", "j_")),
+        Definition("m", ("m",), _MARGIN, "the margin m_{i,j} = s_{i,j} − s_{i,y_i} + 1", subscripts=("i_", "j_")),
+        Definition("L", ("L",), f"sum(i_, sum(j_, (1 - 1{{j_ == y[i_]}}) * maximum(0, {_MARGIN}))) / N "
+                   "+ lam * sum(W ** 2)",
+                   "the loss L(W) = (1/N) Σ_i Σ_{j≠y_i} max(0, m_{i,j}) + λ‖W‖²_F", params=("W",), param_ndims={"W": 2},
+                   bound={"i_": "N", "j_": "C"}),
     ),
     label_size="C",
-    kink="a margin s_ij − s_{i,y_i} + Δ = 0",
+    kink="a margin m_{i,j} = 0 (j ≠ y_i)",
 )

@@ -16,7 +16,7 @@ __all__ = ["sections", "svm_answers"]
 def _sweep_table(sv: dict[str, Any]) -> str:
     best = sv["best"]
     rows = "\n".join(
-        f"{sci(c['learning_rate'])} & {sci(c['reg'])} & {fmt(c['final_loss'])}{' (diverged)' if c['diverged'] else ''}"
+        f"${sci(c['learning_rate'])}$ & ${sci(c['reg'])}$ & {fmt(c['final_loss'])}{' (diverged)' if c['diverged'] else ''}"
         f" & {pct(c['train_accuracy'], 1)} & {pct(c['val_accuracy'], 1)}"
         f"{' (best)' if (c['learning_rate'], c['reg']) == (best['learning_rate'], best['reg']) else ''} \\\\"
         for c in sv["sweep"])
@@ -60,25 +60,25 @@ segment, against the derived set.
 {said(d, "initial-loss")}
 {eq(d, "initial-loss")}
 On the dev set with $W \\sim {sci(sv["initial_w_std"])}\\,\\mathcal{{N}}(0, 1)$ the largest score gap
-$|s_{{i,j}} - s_{{i,y_i}}|$ is {sci(sv["initial_max_score_gap"])}, below $\\Delta = 1$, so every margin is positive and
+$|s_{{i,j}} - s_{{i,y_i}}|$ is ${sci(sv["initial_max_score_gap"])}$, below $\\Delta = 1$, so every margin is positive and
 the loss without the regulariser is {fmt(sv["initial_data_loss"], 6)}, against $C - 1 = {C - 1}$.
 
 \\paragraph{{Gradients.}} The naive (loops) and vectorised subgradients agree with central differences
 ($h = {sci(g["h"])}$, $\\lambda = {sci(g["reg"])}$) at {g["num_checks"]} random entries each, with relative errors
-below {sci(worst) if worst > 0 else "0"}{kink_note}; naive and vectorised differ by at most
-{sci(nf["grad_max_abs_difference"])} (largest entry {sci(nf["grad_max_abs"])}). Both equal the derived
+below ${sci(worst) if worst > 0 else "0"}${kink_note}; naive and vectorised differ by at most
+${sci(nf["grad_max_abs_difference"])}$ (largest entry ${sci(nf["grad_max_abs"])}$). Both equal the derived
 $\\frac1N X^\\top M + 2\\lambda W$.
 
 \\paragraph{{SGD.}} Data: {s["train"]} training, {s["val"]} validation, {s["test"]} test rows and a {s["dev"]}-row dev
 set, mean image subtracted, bias column appended ($D = {sv["n_features"]}$, $C = {C}$). With learning rate
-{sci(sgd["learning_rate"])}, $\\lambda = {sci(sgd["reg"])}$, {sgd["num_iters"]} iterations and batches of
+${sci(sgd["learning_rate"])}$, $\\lambda = {sci(sgd["reg"])}$, {sgd["num_iters"]} iterations and batches of
 {sgd["batch_size"]} drawn with replacement, the batch loss falls from {fmt(sgd["first_loss"])} to a mean of
 {fmt(sgd["mean_last_100"])} over the last 100 iterations (Figure~\\ref{{fig:svm-loss-curve}}); training accuracy
 {pct(sgd["train_accuracy"], 1)}, validation accuracy {pct(sgd["val_accuracy"], 1)}.
 
 \\paragraph{{Learning rate $\\times$ regularisation}} (Figure~\\ref{{fig:svm-sweep}}):
 {_sweep_table(sv)}
-The best pair, learning rate {sci(best["learning_rate"])} and $\\lambda = {sci(best["reg"])}$, reaches a validation
+The best pair, learning rate ${sci(best["learning_rate"])}$ and $\\lambda = {sci(best["reg"])}$, reaches a validation
 accuracy of {pct(best["val_accuracy"], 1)}; on the test set {pct(best["test_accuracy"], 1)} (test error
 {pct(best["test_error"], 1)}). Its weights, one image per class (Figure~\\ref{{fig:svm-weights}}), are templates:
 each class's column is large where its images are bright and the others' dark.
