@@ -32,11 +32,9 @@ UNSUPPORTED: dict[tuple[str, int], str] = {
     ("hinge", 5): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
     ("hinge", 9): "the kink value h as a free parameter",
     ("hinge", 10): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
-    ("svm", 2): "the scores s_ij as a name", ("svm", 4): "the margins m_ij as a name",
-    ("svm", 6): "the margins m_ij as a name", ("svm", 7): "the Heaviside step H", ("svm", 8): "the Heaviside step H",
+    ("svm", 7): "the Heaviside step H", ("svm", 8): "the Heaviside step H",
     ("svm", 9): "a per-sample subgradient name g", ("svm", 10): "subdifferentials as sets",
-    ("svm", 11): "the Heaviside step H", ("svm", 13): "the mask matrix M as a name",
-    ("svm", 14): "the mask matrix M as a name",
+    ("svm", 11): "the Heaviside step H",
     ("svm", 15): "evaluation at a point (\\left. ... \\right|)", ("svm", 17): "evaluation at a point",
     ("svm", 18): "evaluation at a point",
 }
@@ -45,7 +43,7 @@ CONDITIONAL: dict[tuple[str, int], str] = {
     ("svm", 16): "holds while every margin is positive (W near 0), not for every W",
 }
 #: question examples check-answer reads back but refuses to decide (its case-split gate), as of this commit
-REFUSED_EXAMPLES = {"svm.grad_w_k", "svm.grad_W"}
+REFUSED_EXAMPLES: set[str] = set()
 
 
 def _printed_steps() -> list[tuple[str, int, str]]:

@@ -47,6 +47,7 @@ CONTEXT = Context(
         Definition("wcol", ("w",), "W[:, j_]", "w_j: column j of W, the weights of class j", subscripts=("j_",)),
         Definition("M", ("M",), f"{_ACTIVE} - (Y.T * sum({_ACTIVE}, axis=1)).T",
                    "the mask M (N, C): M_{i,j} = 1{m_{i,j} > 0} for j ≠ y_i, M_{i,y_i} = −Σ_{j≠y_i} 1{m_{i,j} > 0}"),
+        Definition("Delta", (r"\Delta",), "1", "the margin Δ = 1"),
         Definition("s", ("s",), "X[i_] @ W[:, j_]", "the score s_{i,j} = x_iᵀw_j", subscripts=("i_", "j_")),
         Definition("m", ("m",), _MARGIN, "the margin m_{i,j} = s_{i,j} − s_{i,y_i} + 1", subscripts=("i_", "j_")),
         Definition("L", ("L",), f"sum(i_, sum(j_, (1 - 1{{j_ == y[i_]}}) * maximum(0, {_MARGIN}))) / N "
