@@ -6,17 +6,27 @@ equation ``lhs = rhs`` and a short sentence; it follows from an earlier step
 side must equal the old one) or by applying an operation such as a derivative or an
 expectation (``rule``: the new right-hand side must equal ``rule(old)``).
 
-Each step is checked one of two ways, and says which:
+Each step is checked one of three ways, and its result has a ``status`` that says
+what was shown:
 
-* ``"symbolic"``: the difference reduces to zero under SymPy
-  (see :func:`derive.zero.symbolic_zero`);
-* ``"exact"``: where SymPy cannot decide for symbolic sizes, the difference is
-  evaluated exactly (rational arithmetic, or 60 significant digits where
-  transcendental functions remain) at the concrete sizes the step lists, with
-  random rational data.
+* ``check="symbolic"``: the difference reduces to zero under SymPy for symbolic
+  sizes (see :func:`derive.zero.symbolic_zero`).  Status ``"proved"``.
+* ``check="positive"``: as ``"symbolic"``, and the right-hand side is certified
+  positive whenever the vector ``nonzero`` is non-zero (:mod:`derive.positivity`).
+  Status ``"proved"``.
+* ``check="exact"``: where SymPy cannot decide for symbolic sizes, the difference is
+  evaluated at concrete sizes with random rational data (:func:`derive.zero.check_exactly`):
+  at the sizes the step lists, at sizes drawn at random (one size symbol at a time in
+  13..14, the others small, plus a mixed draw; the seed is ``1000 × seed + step number``
+  and is recorded), and at the boundaries of any term gated on a size.  Rational values are
+  compared with 0 exactly; only where transcendental values remain is a tolerance used
+  (relative, 1e-80 at 100 digits).  Status ``"checked"``: true at the listed sizes, not
+  proved for all sizes (the sizes are sum ranges and matrix shapes there, so no degree
+  argument applies; see :mod:`derive.zero`).
 
 A step that is a definition (the first step, or a restatement that introduces a
-name) is marked ``"definition"`` and is not checked.
+name) has status ``"definition"`` and is not checked; a step whose check fails has
+status ``"failed"``.  ``StepResult.verified`` is true only for ``"proved"`` and ``"checked"``.
 
 Examples
 --------
@@ -43,12 +53,29 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derive.zero import exact_zero, symbolic_zero
+from derive.positivity import positive_for_nonzero
+from derive.zero import check_exactly, draw_sizes, symbolic_zero
 
-__all__ = ["Step", "StepResult", "Derivation", "DerivationError", "CHECKS"]
+__all__ = ["Step", "StepResult", "Derivation", "DerivationError", "CHECKS", "STATUSES", "step_seed", "planned_sizes"]
 
 #: The ways a step can be checked.
-CHECKS = ("definition", "symbolic", "exact")
+CHECKS = ("definition", "symbolic", "exact", "positive")
+
+#: What a step's check showed: ``verified`` is true only for "proved" and "checked".
+STATUSES = ("definition", "proved", "checked", "failed")
+
+
+def step_seed(seed: int, index: int) -> int:
+    """The seed of step ``index``'s random sizes and data: ``1000 * seed + index + 1``."""
+    return 1000 * int(seed) + index + 1
+
+
+def planned_sizes(step: Step, index: int, seed: int = 0) -> list[dict[Any, Any]]:
+    """The random sizes an exact check of step ``index`` draws with ``seed`` (besides the listed ones)."""
+    if step.check != "exact":
+        return []
+    rng = np.random.default_rng(step_seed(seed, index))
+    return draw_sizes(step.sizes, rng, ranges=step.ranges, where=step.where)
 
 
 class DerivationError(RuntimeError):
@@ -70,11 +97,11 @@ class Step:
     rule : callable, optional
         An operation applied to the right-hand side of the step this one follows
         (e.g. ``lambda e: sp.diff(e, W[i, p])``).  ``None`` means a rewrite.
-    check : {"symbolic", "exact", "definition"}
+    check : {"symbolic", "exact", "positive", "definition"}
         How the step is machine-checked.
     sizes : sequence of mappings
         For ``check="exact"``: concrete values of the size and free index symbols
-        (e.g. ``[{d: 2, N: 3}, {d: 3, N: 2}]``).
+        (e.g. ``[{d: 2, N: 3}, {d: 3, N: 2}]``), always checked; random sizes are drawn besides.
     follows : str or None
         ``label`` of the step this one follows; ``None`` means the previous step.
     label : str, optional
@@ -85,6 +112,15 @@ class Step:
     simplify : callable, optional
         A problem-specific normaliser applied to the difference before the generic
         pipeline (e.g. collapsing sums of Kronecker deltas).
+    ranges : mapping, optional
+        For ``check="exact"``: ``{symbol: (low, high)}`` ranges of the random sizes that replace
+        the defaults of :func:`derive.zero.draw_sizes` (use it to keep an expensive check small
+        in one size, or to draw a free index ``p: (0, d - 1)``).
+    where : callable, optional
+        For ``check="exact"``: a condition random sizes must satisfy (e.g. ``N >= d``).
+    nonzero : MatrixSymbol, optional
+        For ``check="positive"``: the column vector whose non-zero values make the right-hand
+        side positive.
     """
 
     text: str
@@ -98,24 +134,65 @@ class Step:
     label: str | None = None
     assume: Mapping[sp.Symbol, tuple[Any, Any]] = field(default_factory=dict)
     simplify: Callable[[Any], Any] | None = None
+    ranges: Mapping[sp.Symbol, tuple[Any, Any]] | None = None
+    where: Callable[[Mapping[sp.Symbol, int]], bool] | None = None
+    nonzero: Any = None
 
     def __post_init__(self) -> None:
         if self.check not in CHECKS:
             raise ValueError(f"Step.check: expected one of {CHECKS}, got {self.check!r}")
         if self.check == "exact" and not self.sizes:
             raise ValueError(f"Step {self.text!r}: check='exact' needs at least one concrete size in `sizes`")
+        if self.check == "positive" and not isinstance(self.nonzero, sp.MatrixSymbol):
+            raise ValueError(f"Step {self.text!r}: check='positive' needs `nonzero`, the column MatrixSymbol v "
+                             f"for which the right-hand side is positive when v != 0; got {self.nonzero!r}")
 
 
 @dataclass(frozen=True)
 class StepResult:
-    """The outcome of checking one step."""
+    """The outcome of checking one step.
+
+    Attributes
+    ----------
+    ok : bool
+        The step is a definition or its check passed.
+    method : str
+        ``"definition"``, ``"symbolic"``, ``"symbolic and positivity"``, ``"exact"`` (every
+        value rational, compared exactly) or ``"exact and numeric"`` (transcendental values
+        remained: relative tolerance 1e-80 at 100 digits).
+    status : str
+        One of :data:`STATUSES`; derived from ``ok`` and ``method`` when not given.
+    sizes : tuple of dict
+        For exact checks: every size evaluated at (listed, drawn, gate boundaries), in order.
+    drawn : int
+        How many of ``sizes`` were drawn at random (they follow the listed ones).
+    seed : int or None
+        The seed of the random sizes and data (:func:`step_seed`).
+    """
 
     index: int
     step: Step
     ok: bool
-    method: str  # "definition", "symbolic", "exact", "exact (60 digits)"
+    method: str
     detail: str
     seconds: float
+    status: str = ""
+    sizes: tuple[dict[str, int], ...] = ()
+    drawn: int = 0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            status = ("failed" if not self.ok else "definition" if self.method == "definition"
+                      else "checked" if self.method.startswith("exact") else "proved")
+            object.__setattr__(self, "status", status)
+        if self.status not in STATUSES:
+            raise ValueError(f"StepResult.status: expected one of {STATUSES}, got {self.status!r}")
+
+    @property
+    def verified(self) -> bool:
+        """True only when the step was proved or checked (a definition is not verified)."""
+        return self.status in ("proved", "checked")
 
 
 @dataclass(frozen=True)
@@ -183,10 +260,16 @@ class Derivation:
         return self.steps[index - 1] if index > 0 else None
 
     # -- checking ---------------------------------------------------------------
-    def check_step(self, index: int, rng: np.random.Generator | None = None) -> StepResult:
-        """Check step ``index`` against the step it follows."""
+    def check_step(self, index: int, rng: np.random.Generator | None = None, *, seed: int | None = None) -> StepResult:
+        """Check step ``index`` against the step it follows.
+
+        ``seed`` (default: drawn from ``rng``, or 0) fixes the random sizes and data of an
+        exact check through :func:`step_seed`.
+        """
         s = self.steps[index]
         t0 = time.perf_counter()
+        if seed is None:
+            seed = int(rng.integers(0, 2**31)) if rng is not None else 0
         if s.check == "definition":
             return StepResult(index, s, True, "definition", "definition (not checked)", time.perf_counter() - t0)
         premise = self._premise(index)
@@ -196,27 +279,40 @@ class Derivation:
             target = s.rule(premise.rhs) if s.rule is not None else premise.rhs
         except Exception as exc:  # a rule that cannot be applied is a failed step
             return StepResult(index, s, False, s.check, f"rule failed: {exc!r}", time.perf_counter() - t0)
+        extra: dict[str, Any] = {}
         try:
             diff = _difference(target, s.rhs)
-            if s.check == "symbolic":
+            if s.check in ("symbolic", "positive"):
                 verdict = symbolic_zero(diff, assume=s.assume, normalise=s.simplify)
                 ok = verdict is True
-                detail = "difference reduces to 0" if ok else (
+                detail = "difference reduces to 0 for symbolic sizes" if ok else (
                     "difference is provably non-zero" if verdict is False
                     else "SymPy could not reduce the difference to 0")
                 method = "symbolic"
+                if ok and s.check == "positive":
+                    method = "symbolic and positivity"
+                    if positive_for_nonzero(_doit(s.rhs), s.nonzero):
+                        detail += f"; the right-hand side is positive for every {s.nonzero} ≠ 0 (sum of squares)"
+                    else:
+                        ok, detail = False, f"could not show the right-hand side positive for every {s.nonzero} ≠ 0"
             else:
-                rng = rng if rng is not None else np.random.default_rng(0)
-                ok, method, detail = exact_zero(diff, s.sizes, rng=rng, normalise=s.simplify)
+                out = check_exactly(diff, s.sizes, seed=step_seed(seed, index), ranges=s.ranges, where=s.where,
+                                    normalise=s.simplify)
+                ok, method, detail = out.ok, out.how, out.detail
+                extra = {"sizes": out.sizes, "drawn": out.drawn, "seed": out.seed}
         except Exception as exc:  # e.g. a ShapeError from a transposed claim: a failed step, not a crash
             return StepResult(index, s, False, s.check, f"check failed: {type(exc).__name__}: {exc}",
                               time.perf_counter() - t0)
-        return StepResult(index, s, ok, method, detail, time.perf_counter() - t0)
+        return StepResult(index, s, ok, method, detail, time.perf_counter() - t0, **extra)
 
-    def verify(self, rng: np.random.Generator | None = None) -> list[StepResult]:
-        """Check every step; return one :class:`StepResult` per step."""
-        rng = rng if rng is not None else np.random.default_rng(0)
-        return [self.check_step(i, rng) for i in range(len(self.steps))]
+    def verify(self, rng: np.random.Generator | None = None, *, seed: int | None = None) -> list[StepResult]:
+        """Check every step; return one :class:`StepResult` per step.
+
+        ``seed`` (default: drawn once from ``rng``, or 0) fixes every random size and data set.
+        """
+        if seed is None:
+            seed = int(rng.integers(0, 2**31)) if rng is not None else 0
+        return [self.check_step(i, seed=seed) for i in range(len(self.steps))]
 
     def verify_or_raise(self, rng: np.random.Generator | None = None) -> list[StepResult]:
         """Like :meth:`verify` but raise :class:`DerivationError` on the first failure."""
@@ -242,6 +338,13 @@ class Derivation:
         from derive.latex import derivation_markdown
 
         return derivation_markdown(self)
+
+
+def _doit(e: Any) -> Any:
+    try:
+        return e.doit()
+    except (TypeError, ValueError, AttributeError):
+        return e
 
 
 def _difference(a: Any, b: Any) -> Any:

@@ -289,7 +289,7 @@ def derivation_latex(d: Derivation, results: list[StepResult] | None = None) -> 
         status = ""
         if results is not None:
             r = results[n]
-            status = f" \\hfill{{\\small [{'checked' if r.ok else 'FAILED'}: {escape_text(r.method)}]}}"
+            status = f" \\hfill{{\\small [{r.status if r.ok else 'FAILED'}: {escape_text(r.method)}]}}"
         lines.append(f"\\item {escape_text(s.text)}{why}{status}")
         lines.append("\\begin{dmath*}")
         lines.append(f"{to_latex(s.lhs, **kw)} = {to_latex(s.rhs, **kw)}")

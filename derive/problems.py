@@ -11,7 +11,7 @@ and one line below (README, "Add a problem").
 Examples
 --------
 >>> [p.key for p in PROBLEMS]
-['noisy', 'distances', 'softmax', 'hinge']
+['noisy', 'distances', 'softmax', 'hinge', 'svm']
 >>> get_problem("hinge").title
 'Hinge loss and its subgradients'
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from derive import distances, hinge, noisy, softmax
+from derive import distances, hinge, noisy, softmax, svm
 from derive.registry import Problem
 
 if TYPE_CHECKING:  # pragma: no cover - types only
@@ -34,6 +34,7 @@ PROBLEMS: tuple[Problem, ...] = (
     distances.PROBLEM,
     softmax.PROBLEM,
     hinge.PROBLEM,
+    svm.PROBLEM,
 )
 
 

@@ -14,7 +14,7 @@ Examples
 --------
 >>> from derive.problems import PROBLEMS, get_problem
 >>> [p.key for p in PROBLEMS]
-['noisy', 'distances', 'softmax', 'hinge']
+['noisy', 'distances', 'softmax', 'hinge', 'svm']
 >>> get_problem("softmax").numbers
 (3, 5)
 """
@@ -41,6 +41,7 @@ PARTS: dict[str, str] = {
     "questions": "QUESTIONS: tuple[Question, ...]",
     "experiment": "run(ctx) -> record; checks(record, ctx) -> list[Check]",
     "solution": "sections(ctx, record) -> list[(number, latex)]",
+    "context": "CONTEXT: derive.answers.derivation.context.Context (what check-derivation knows)",
 }
 
 
@@ -142,6 +143,9 @@ class Problem:
         The figures ``experiment`` writes, in the order the sections show them.
     stream : int
         Index of the problem's random stream (:meth:`ExperimentContext.rng`); unique per problem.
+    context : callable or None
+        ``() -> Context``: the symbols and definitions ``gradproof check-derivation`` knows
+        (:mod:`derive.answers.derivation.context`); None for a package without ``context.py``.
     """
 
     key: str
@@ -154,6 +158,7 @@ class Problem:
     sections: Callable[[SectionContext, Any], list[tuple[int, str]]]
     figures: tuple[Figure, ...] = field(default_factory=tuple)
     stream: int = 0
+    context: Callable[[], Any] | None = None
 
 
 def package_problem(package: str, *, key: str, numbers: tuple[int, ...], title: str,
@@ -178,4 +183,11 @@ def package_problem(package: str, *, key: str, numbers: tuple[int, ...], title: 
         crosschecks=lambda record, ctx: part("experiment").checks(record, ctx),
         sections=lambda ctx, record: part("solution").sections(ctx, record),
         figures=figures, stream=stream,
+        context=(lambda: part("context").CONTEXT) if _has_module(f"{package}.context") else None,
     )
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None

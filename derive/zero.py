@@ -8,9 +8,38 @@ Two deciders, used by :mod:`derive.core` to check derivation steps:
   the step's index ranges imply them), ``simplify`` may raise ``StopIteration``
   on such sums (caught; the deltas are collapsed with ``deltasummation`` first),
   and a matrix difference may reduce to ``ZeroMatrix``, which is not ``== 0``.
-* :func:`exact_zero` — substitute concrete sizes, expand every sum and evaluate
-  with random rational data: rational arithmetic where possible, otherwise 60
-  significant digits.
+  Only ``True`` (reduced to 0) passes a step: such a step is *proved* for all sizes.
+* :func:`check_exactly` — substitute concrete sizes, expand every sum and evaluate
+  with random rational data, at
+
+  - the sizes the step lists (small ones, several data sets each),
+  - random sizes (:func:`draw_sizes`): one draw per size symbol with that symbol in
+    ``LARGE`` = 13..14 and the others in 1..3, plus a mixed draw in 1..7, from a seed
+    that is recorded (``derive.core.step_seed``),
+  - the boundaries of every gate on a size (:func:`gate_sizes`: ``Piecewise``, step
+    functions, ``KroneckerDelta``, ``Max``/``Min``, ``floor``, ...) and on a scalar
+    parameter such as σ (:func:`parameter_gates`), where a term switched on only for some
+    sizes or some σ range would otherwise hide.
+
+  Values are compared by :func:`value_is_zero`: floats are first read as the exact rationals
+  they stand for (:func:`rationalise_floats`), rational values are compared with 0 exactly (no
+  tolerance: ``-2 + 10**-50`` is not ``-2``), and only where transcendental values remain
+  (logarithms, exponentials) is a tolerance used — relative, 1e-80 at 100 digits.
+
+What "checked" does not claim
+-----------------------------
+A step that passes :func:`check_exactly` is reported *checked* (at the listed sizes), never
+*proved*.  The "degree + 1 points" argument — a polynomial of degree at most D in one size that
+vanishes at D + 1 distinct sizes vanishes for all sizes; with k sizes and a degree bound D_i per
+size, vanishing on a tensor grid of (D_i + 1) values per size proves it (Schwartz–Zippel's
+deterministic form) — needs the difference, *for fixed data*, to be a polynomial in the sizes.
+In these derivations the sizes are sum ranges and matrix shapes: the number of data entries
+changes with the size, so the difference is not a polynomial in the sizes with fixed
+coefficients and no degree bound exists.  (The random rational data also make each concrete-size
+check a randomised identity test, not a proof.)  So no exact step is called proved; the steps
+that can be proved are written so that SymPy proves them for symbolic sizes, e.g. the square of
+a sum by :func:`square_sums` (distributivity) and the Hessian's matrix form entry by entry for
+symbolic ``(p, q)``.
 
 Examples
 --------
@@ -31,6 +60,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -39,7 +69,9 @@ import sympy as sp
 from sympy.concrete.delta import deltasummation
 from sympy.simplify.simplify import sum_simplify
 
-__all__ = ["symbolic_zero", "exact_zero", "drop_range_guards", "collapse_deltas", "is_zero_value"]
+__all__ = ["symbolic_zero", "exact_zero", "check_exactly", "ExactCheck", "draw_sizes", "gate_sizes",
+           "parameter_gates", "value_is_zero", "rationalise_floats", "drop_range_guards", "collapse_deltas",
+           "is_zero_value", "size_symbols", "square_sums"]
 
 Normaliser = Callable[[Any], Any] | None
 
@@ -156,6 +188,8 @@ def symbolic_zero(
     if isinstance(diff, sp.MatrixExpr):
         if normalise is not None:
             diff = normalise(diff)
+            if not isinstance(diff, (sp.MatrixExpr, sp.MatrixBase)):  # e.g. a generic entry (p, q)
+                return symbolic_zero(diff, assume=assume)
         for transform in (lambda e: e.doit(), lambda e: sp.expand(e).doit()):
             try:
                 if isinstance(transform(diff), sp.ZeroMatrix):
@@ -188,8 +222,17 @@ def _random_rational(rng: np.random.Generator, positive: bool = False) -> sp.Rat
     return sp.Rational(Fraction(num, den))
 
 
-def _substitute_data(e: Any, spec: Mapping[Any, Any], rng: np.random.Generator) -> Any:
-    """Replace indexed entries, matrix symbols and remaining real symbols by random rationals."""
+def _random_parameter(rng: np.random.Generator, positive: bool) -> sp.Rational:
+    """A scalar parameter (``sigma``, ``b``, ...): a random rational of any magnitude from 1e-4 to 1e4."""
+    return _random_rational(rng, positive) * sp.Rational(10) ** int(rng.integers(-4, 5))
+
+
+def _substitute_data(e: Any, spec: Mapping[Any, Any], rng: np.random.Generator,
+                     fixed: Mapping[sp.Symbol, Any] | None = None) -> Any:
+    """Replace indexed entries, matrix symbols and remaining real symbols by random rationals.
+
+    ``fixed`` gives chosen values for some scalar symbols (the boundaries of gates).
+    """
     # Matrix symbols -> explicit random matrices.
     ms = {m: sp.Matrix(m.shape[0], m.shape[1], lambda *_: _random_rational(rng)) for m in e.atoms(sp.MatrixSymbol)}
     if ms:
@@ -208,8 +251,320 @@ def _substitute_data(e: Any, spec: Mapping[Any, Any], rng: np.random.Generator) 
         e = e.xreplace(rep).doit()
     values = {x: _random_rational(rng) for x in sorted(e.atoms(sp.Indexed), key=str)}
     e = e.xreplace(values)
-    syms = {s: _random_rational(rng, positive=bool(s.is_positive)) for s in e.free_symbols if isinstance(s, sp.Symbol)}
+    fixed = dict(fixed or {})
+    syms = {s: fixed[s] if s in fixed else _random_parameter(rng, positive=bool(s.is_positive))
+            for s in sorted(e.free_symbols, key=str) if isinstance(s, sp.Symbol)}
     return e.xreplace(syms).doit()
+
+
+# -- exact values: rational where possible, a relative tolerance only where transcendentals remain --------
+
+#: digits of the evaluation where transcendental values remain, and the relative tolerance there
+DIGITS = 100
+RELATIVE_TOLERANCE = sp.Rational(1, 10**80)
+
+
+def rationalise_floats(e: Any) -> Any:
+    """Every ``Float`` as the exact rational it stands for (``1e-50`` stays non-zero, ``1.0000000001`` is not 1)."""
+    if not hasattr(e, "atoms"):
+        return e
+    floats = {f: sp.Rational(f) for f in e.atoms(sp.Float)}
+    return e.xreplace(floats) if floats else e
+
+
+def _numeric_scale(v: Any) -> Any:
+    """The largest magnitude among the terms of every sum in ``v`` (what a relative tolerance is relative to)."""
+    terms = [v]
+    for node in sp.preorder_traversal(v):
+        if isinstance(node, sp.Add):
+            terms.extend(node.args)
+    mags = []
+    for t in terms:
+        try:
+            mags.append(abs(sp.N(t, 30)))
+        except (TypeError, ValueError):
+            continue
+    finite = [m for m in mags if m.is_finite and m.is_number]
+    return max(finite) if finite else sp.S.One
+
+
+def value_is_zero(v: Any) -> tuple[bool | None, str]:
+    """Decide whether a number (data already substituted) is zero.
+
+    Returns ``(verdict, how)``: ``how`` is ``"exact"`` when the value is rational (compared with
+    0 exactly, no tolerance) and ``"numeric"`` when transcendental values remain (zero up to a
+    relative tolerance of 1e-80 at 100 digits).  ``verdict`` is ``None`` when the value could not
+    be evaluated (free symbols left).
+    """
+    v = rationalise_floats(v)
+    e = sp.expand(v)
+    if e.is_Rational:
+        return e == 0, "exact"
+    if is_zero_value(e):
+        return True, "exact"
+    r = sp.cancel(sp.together(e))
+    if r.is_Rational:
+        return r == 0, "exact"
+    approx = sp.N(v, DIGITS)
+    if not approx.is_number:
+        return None, "numeric"
+    if approx == 0:
+        return True, "numeric"
+    scale = _numeric_scale(v)
+    return bool(abs(approx) <= RELATIVE_TOLERANCE * scale), "numeric"
+
+
+# -- which sizes to evaluate at: the listed ones, random draws, and the boundaries of any gate ---------
+
+#: random sizes: one draw per size symbol with that symbol in LARGE and the others in 1..SMALL_HIGH,
+#: then MIXED_DRAWS draws with every symbol in 1..MIXED_HIGH
+LARGE = (13, 14)
+SMALL_HIGH = 3
+MIXED_HIGH = 7
+MIXED_DRAWS = 1
+
+_GATES = (sp.Piecewise, sp.Heaviside, sp.KroneckerDelta, sp.Max, sp.Min, sp.floor, sp.ceiling, sp.Mod,
+          sp.Abs, sp.sign, sp.core.relational.Relational)
+
+
+def size_symbols(sizes: Sequence[Mapping[Any, Any]]) -> list[sp.Symbol]:
+    """The integer symbols the listed sizes give values to (sizes and free indices), in their order."""
+    out: list[sp.Symbol] = []
+    for size in sizes:
+        for k in size:
+            if isinstance(k, sp.Symbol) and k not in out:
+                out.append(k)
+    return out
+
+
+def draw_sizes(
+    sizes: Sequence[Mapping[Any, Any]],
+    rng: np.random.Generator,
+    *,
+    ranges: Mapping[sp.Symbol, tuple[Any, Any]] | None = None,
+    where: Callable[[Mapping[sp.Symbol, int]], bool] | None = None,
+) -> list[dict[Any, Any]]:
+    """Random sizes for an exact check, besides the listed small ones.
+
+    Parameters
+    ----------
+    sizes : sequence of mappings
+        The listed sizes (their symbols are the ones drawn; a label spec is copied over).
+    rng : numpy.random.Generator
+    ranges : mapping, optional
+        ``{symbol: (low, high)}`` overriding the default ranges (bounds may use symbols drawn
+        before, e.g. a free index ``p: (0, d - 1)``).  By default a positive size symbol is drawn
+        from ``LARGE`` (one draw per symbol, the others in ``1..SMALL_HIGH``) and from
+        ``1..MIXED_HIGH``; another symbol takes a value from a listed size.
+    where : callable, optional
+        A condition the drawn sizes must satisfy (e.g. ``N >= d``); draws that fail it are redrawn.
+
+    Returns
+    -------
+    list of dict
+        One mapping per draw, in the format of ``sizes``.
+    """
+    syms = size_symbols(sizes)
+    ranges = dict(ranges or {})
+    extra = {k: v for k, v in sizes[0].items() if not isinstance(k, sp.Symbol)}
+    plans: list[sp.Symbol | None] = [s for s in syms if s.is_positive and s not in ranges] + [None] * MIXED_DRAWS
+    out: list[dict[Any, Any]] = []
+    for large in plans:
+        for attempt in range(200):
+            size: dict[Any, Any] = {}
+            for s in syms:
+                if s in ranges:
+                    lo, hi = (int(sp.sympify(b).subs(size)) for b in ranges[s])
+                elif not s.is_positive:
+                    size[s] = sizes[int(rng.integers(len(sizes)))][s]
+                    continue
+                elif s == large:
+                    lo, hi = LARGE
+                elif large is not None and attempt < 100:
+                    lo, hi = 1, SMALL_HIGH
+                else:
+                    lo, hi = 1, (MIXED_HIGH if large is None else LARGE[1])
+                size[s] = int(rng.integers(lo, hi + 1)) if hi >= lo else lo
+            if where is None or where(size):
+                out.append({**size, **extra})
+                break
+    return out
+
+
+def gate_sizes(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -> list[dict[Any, Any]]:
+    """Sizes at and next to every boundary where a gate on a size changes (``N > 12``, ``KroneckerDelta(N, 15)``).
+
+    A term switched on only for some sizes (a ``Piecewise``, step function, ``Max``, ...) is
+    looked for in the difference, and the sizes just below, at and above each boundary
+    (up to ``cap``) are added, with the other sizes as in the first listed size.
+    """
+    syms = [s for s in size_symbols(sizes) if s.is_positive]
+    base = dict(sizes[0])
+    points: list[dict[Any, Any]] = []
+    for b, s in _boundaries(diff, syms):
+        for v in {int(sp.floor(b)) - 1, int(sp.floor(b)), int(sp.ceiling(b)), int(sp.ceiling(b)) + 1}:
+            if 1 <= v <= cap:
+                p = {**base, s: v}
+                if p not in points:
+                    points.append(p)
+    return points
+
+
+def _boundaries(e: Any, syms: Sequence[sp.Symbol]) -> list[tuple[Any, sp.Symbol]]:
+    """``(value, symbol)``: where a gate in ``e`` switches as ``symbol`` varies (other symbols fixed)."""
+    out: list[tuple[Any, sp.Symbol]] = []
+    exprs = [e] if not isinstance(e, sp.MatrixBase) else list(e)
+    for ex in exprs:
+        if not hasattr(ex, "atoms"):
+            continue
+        for g in _gate_nodes(ex):
+            for arg in _switch_points(g):
+                for s in syms:
+                    if not arg.has(s):
+                        continue
+                    try:
+                        roots = sp.solve(arg, s)
+                    except (NotImplementedError, TypeError, ValueError):
+                        continue
+                    for r in roots:
+                        r = sp.sympify(r)
+                        if r.is_number and r.is_real:
+                            out.append((r, s))
+    return out
+
+
+def _gate_nodes(e: Any) -> list[Any]:
+    return [x for x in sp.preorder_traversal(e) if isinstance(x, _GATES)]
+
+
+def _switch_points(g: Any) -> list[Any]:
+    """Expressions whose zeros are where the gate ``g`` switches."""
+    if isinstance(g, sp.core.relational.Relational):
+        return [g.lhs - g.rhs]
+    if isinstance(g, sp.Piecewise):
+        return [c.lhs - c.rhs for _, c in g.args if isinstance(c, sp.core.relational.Relational)]
+    if isinstance(g, (sp.KroneckerDelta, sp.Max, sp.Min)):
+        a = list(g.args)
+        return [a[i] - a[j] for i in range(len(a)) for j in range(i + 1, len(a))]
+    if isinstance(g, sp.Mod):
+        return [g.args[0]]
+    return [g.args[0]]
+
+
+def parameter_gates(diff: Any, sizes: Mapping[Any, Any]) -> list[dict[sp.Symbol, Any]]:
+    """Values of scalar parameters (``sigma``, ...) at and next to the boundaries of gates on them."""
+    exprs = list(diff) if isinstance(diff, sp.MatrixBase) else [diff]
+    out: list[dict[sp.Symbol, Any]] = []
+    for ex in exprs:
+        if not hasattr(ex, "atoms"):
+            continue
+        ex = ex.subs({k: v for k, v in sizes.items() if isinstance(k, sp.Symbol)})
+        params = sorted((s for s in ex.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer), key=str)
+        for b, s in _boundaries(ex, params):
+            b = sp.nsimplify(b) if not b.is_Rational else b
+            if not b.is_Rational:
+                b = sp.Rational(sp.N(b, 30))
+            for v in (b, b * (1 + sp.Rational(1, 1000)) + sp.Rational(1, 10**6),
+                      b * (1 - sp.Rational(1, 1000)) - sp.Rational(1, 10**6)):
+                if (s.is_positive and v <= 0) or {s: v} in out:
+                    continue
+                out.append({s: v})
+    return out
+
+
+@dataclass(frozen=True)
+class ExactCheck:
+    """The outcome of :func:`check_exactly`.
+
+    Attributes
+    ----------
+    ok : bool
+    how : str
+        ``"exact"`` (every value rational, compared with 0 exactly) or ``"exact and numeric"``
+        (some values transcendental: zero to a relative 1e-80 at 100 digits).
+    detail : str
+    sizes : tuple of dict
+        Every size evaluated at, ``{name: value}``, in order: listed, then drawn, then gate boundaries.
+    drawn : int
+        How many of ``sizes`` were drawn at random.
+    seed : int or None
+        The seed of the random sizes and data.
+    """
+
+    ok: bool
+    how: str
+    detail: str
+    sizes: tuple[dict[str, int], ...]
+    drawn: int
+    seed: int | None
+
+
+def check_exactly(
+    diff: Any,
+    sizes: Sequence[Mapping[Any, Any]],
+    *,
+    seed: int,
+    ranges: Mapping[sp.Symbol, tuple[Any, Any]] | None = None,
+    where: Callable[[Mapping[sp.Symbol, int]], bool] | None = None,
+    trials: int = 2,
+    normalise: Normaliser = None,
+) -> ExactCheck:
+    """Check ``diff == 0`` at the listed sizes, at random sizes drawn with ``seed`` and at gate boundaries.
+
+    The listed sizes get ``trials`` random data sets each, the drawn and boundary sizes one.
+    See :func:`draw_sizes` and :func:`gate_sizes`.
+    """
+    rng = np.random.default_rng(seed)
+    drawn = draw_sizes(sizes, rng, ranges=ranges, where=where)
+    diff = rationalise_floats(diff) if not isinstance(diff, sp.MatrixBase) else diff.applyfunc(rationalise_floats)
+    gates = [g for g in gate_sizes(diff, sizes) if where is None or where(g)]
+    plan = [(s, trials) for s in sizes] + [(s, 1) for s in drawn] + [(s, 1) for s in gates]
+    seen: list[dict[str, int]] = []
+    hows: set[str] = set()
+    for size, n in plan:
+        ok, how, detail = _check_at(diff, size, n, rng, normalise)
+        seen.append(_plain(size))
+        hows |= how
+        if not ok:
+            return ExactCheck(False, _how(hows), detail, tuple(seen), len(drawn), seed)
+    detail = (f"zero at {len(sizes)} listed size(s) × {trials} random data sets, {len(drawn)} random size(s)"
+              + (f" and {len(gates)} gate boundary size(s)" if gates else "") + f" (seed {seed})")
+    return ExactCheck(True, _how(hows), detail, tuple(seen), len(drawn), seed)
+
+
+def _how(hows: set[str]) -> str:
+    return "exact and numeric" if "numeric" in hows else "exact"
+
+
+def _plain(size: Mapping[Any, Any]) -> dict[str, int]:
+    return {str(k): int(v) for k, v in size.items() if isinstance(k, sp.Symbol)}
+
+
+def _check_at(diff: Any, size: Mapping[Any, Any], trials: int, rng: np.random.Generator,
+              normalise: Normaliser) -> tuple[bool, set[str], str]:
+    ints = {k: v for k, v in size.items() if not isinstance(k, sp.IndexedBase)}
+    spec = {k: (v[0], sp.sympify(v[1]).subs(ints), sp.sympify(v[2]).subs(ints))
+            for k, v in size.items() if isinstance(k, sp.IndexedBase)}
+    base = diff.subs(ints) if not isinstance(diff, sp.MatrixBase) else sp.Matrix(diff).subs(ints)
+    if normalise is not None:
+        base = normalise(base)
+    base = rationalise_floats(_explicit_constants(base.doit()))
+    fixed_sets = [None] * trials + parameter_gates(base, {})
+    hows: set[str] = set()
+    for fixed in fixed_sets:
+        value = _substitute_data(base, spec, rng, fixed)
+        entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
+        for v in entries:
+            verdict, how = value_is_zero(v)
+            hows.add(how)
+            if verdict is None:
+                free = sorted(map(str, getattr(sp.N(v, 15), "free_symbols", ())))
+                return False, hows, f"could not evaluate at {_fmt(size)}: free symbols {free}"
+            if not verdict:
+                where = _fmt(size) + (f", {_fmt(fixed)}" if fixed else "")
+                kind = "exactly" if how == "exact" else f"to {DIGITS} digits"
+                return False, hows, f"non-zero at {where} ({kind}): difference {sp.N(v, 8)}"
+    return True, hows, ""
 
 
 def exact_zero(
@@ -220,7 +575,7 @@ def exact_zero(
     trials: int = 2,
     normalise: Normaliser = None,
 ) -> tuple[bool, str, str]:
-    """Check ``diff == 0`` by exact evaluation at concrete sizes with random data.
+    """Check ``diff == 0`` by exact evaluation at exactly the given concrete sizes with random data.
 
     Parameters
     ----------
@@ -237,34 +592,20 @@ def exact_zero(
     Returns
     -------
     (ok, method, detail)
-        ``method`` is ``"exact"`` when rational arithmetic decided every case and
-        ``"exact (60 digits)"`` when transcendental values needed 60-digit evaluation.
+        ``method`` is ``"exact"`` when every value was rational (compared with 0 exactly) and
+        ``"exact and numeric"`` when transcendental values remained (relative tolerance 1e-80).
+        :func:`check_exactly` also draws random sizes; this function does not.
     """
     if not sizes:
         return False, "exact", "no concrete sizes given"
-    method = "exact"
+    diff = rationalise_floats(diff) if not isinstance(diff, sp.MatrixBase) else diff.applyfunc(rationalise_floats)
+    hows: set[str] = set()
     for size in sizes:
-        ints = {k: v for k, v in size.items() if not isinstance(k, sp.IndexedBase)}
-        spec = {k: (v[0], sp.sympify(v[1]).subs(ints), sp.sympify(v[2]).subs(ints))
-                for k, v in size.items() if isinstance(k, sp.IndexedBase)}
-        base = diff.subs(ints) if not isinstance(diff, sp.MatrixBase) else sp.Matrix(diff).subs(ints)
-        if normalise is not None:
-            base = normalise(base)
-        base = _explicit_constants(base.doit())
-        for _ in range(trials):
-            value = _substitute_data(base, spec, rng)
-            entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
-            for v in entries:
-                if is_zero_value(sp.expand(v)):
-                    continue
-                approx = sp.N(v, 60)
-                if not approx.is_number:
-                    return False, method, f"could not evaluate at {_fmt(size)}: free symbols {sorted(map(str, approx.free_symbols))}"
-                if abs(approx) < sp.Float("1e-45", 60):
-                    method = "exact (60 digits)"
-                    continue
-                return False, method, f"non-zero at {_fmt(size)}: difference {sp.N(v, 8)}"
-    return True, method, f"zero at {len(sizes)} size(s) × {trials} random rational data set(s)"
+        ok, how, detail = _check_at(diff, size, trials, rng, normalise)
+        hows |= how
+        if not ok:
+            return False, _how(hows), detail
+    return True, _how(hows), f"zero at {len(sizes)} size(s) × {trials} random rational data set(s)"
 
 
 def _explicit_constants(e: Any) -> Any:
@@ -278,3 +619,19 @@ def _explicit_constants(e: Any) -> Any:
 
 def _fmt(size: Mapping[Any, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in size.items() if not isinstance(k, sp.IndexedBase))
+
+
+def square_sums(e: Any) -> Any:
+    r"""Rewrite every square of a single sum as a double sum: :math:`(\sum_k a_k)^2 = \sum_k \sum_l a_k a_l`.
+
+    Distributivity, valid for symbolic bounds; a normaliser for symbolic checks (SymPy cannot
+    square a sum of symbolic length).  The second index is a fresh dummy.
+    """
+    def square(p: sp.Pow) -> Any:
+        s = p.base
+        (v, lo, hi), = s.limits
+        w = sp.Dummy(f"{v.name}_2", integer=True)
+        return sp.Sum(sp.Sum(s.function * s.function.xreplace({v: w}), (w, lo, hi)), (v, lo, hi))
+
+    return e.replace(lambda x: isinstance(x, sp.Pow) and x.exp == 2 and isinstance(x.base, sp.Sum)
+                     and len(x.base.limits) == 1, square)

@@ -31,6 +31,9 @@ __all__ = [
     "softmax_loss_and_grad",
     "softmax_loss_and_grad_loop",
     "softmax_loss_loop",
+    "validate_softmax_inputs",
+    "loss_shifted_exp",
+    "loss_and_grad_validated",
 ]
 
 _NOTES = r"""
@@ -52,7 +55,7 @@ _NOTES = r"""
 """
 
 
-def _validate(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: float, *, finite_X: bool = True) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]], NDArray[np.int64], float]:
+def validate_softmax_inputs(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: float, *, finite_X: bool = True) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]], NDArray[np.int64], float]:
     """Validate once at each public entry: shapes, labels, finiteness (``X`` optionally deferred)."""
     W_ = as_float(check_matrix(W, "W"))
     X_ = as_float(check_matrix(X, "X", n_cols=W_.shape[1], finite=finite_X))
@@ -111,7 +114,7 @@ def softmax_loss_loop(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: float = 0.0
     -------
     float
     """
-    W_, X_, y_, reg = _validate(W, X, y, reg)
+    W_, X_, y_, reg = validate_softmax_inputs(W, X, y, reg)
     total = 0.0
     for j in range(X_.shape[0]):
         s = W_ @ X_[j]
@@ -138,7 +141,7 @@ def softmax_loss_and_grad_loop(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: fl
     loss : float
     dW : ndarray of shape (C, D)
     """
-    W_, X_, y_, reg = _validate(W, X, y, reg)
+    W_, X_, y_, reg = validate_softmax_inputs(W, X, y, reg)
     n = X_.shape[0]
     total = 0.0
     dW = np.zeros(W_.shape, dtype=np.result_type(W_, X_, np.float64))
@@ -159,7 +162,7 @@ def softmax_loss_and_grad_loop(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: fl
 softmax_loss_and_grad_loop.__doc__ = (softmax_loss_and_grad_loop.__doc__ or "") + _NOTES
 
 
-def _shifted_exp(W: NDArray[Any], X: NDArray[Any], y: NDArray[np.int64], reg: float) -> tuple[float, NDArray[Any], NDArray[Any]]:
+def loss_shifted_exp(W: NDArray[Any], X: NDArray[Any], y: NDArray[np.int64], reg: float) -> tuple[float, NDArray[Any], NDArray[Any]]:
     """Loss, exp(S - max S) (N, C) and its row sums, from one GEMM over validated input."""
     rows = np.arange(X.shape[0])
     with np.errstate(over="ignore", invalid="ignore"):  # overflow and NaN are reported by _check_scores
@@ -175,7 +178,7 @@ def _shifted_exp(W: NDArray[Any], X: NDArray[Any], y: NDArray[np.int64], reg: fl
     return loss, S, Z
 
 
-def _loss_and_grad(W: NDArray[Any], X: NDArray[Any], y: NDArray[np.int64], reg: float) -> tuple[float, NDArray[Any]]:
+def loss_and_grad_validated(W: NDArray[Any], X: NDArray[Any], y: NDArray[np.int64], reg: float) -> tuple[float, NDArray[Any]]:
     """Vectorised kernel on validated input: :func:`numerics.accel.softmax_loss_grad`, plus the regulariser.
 
     One pass over ``X`` in cache-sized row blocks (numpy: two small GEMMs per block; numba:
@@ -195,7 +198,7 @@ def _loss_and_grad(W: NDArray[Any], X: NDArray[Any], y: NDArray[np.int64], reg: 
 def _loss_and_grad_ref(W: NDArray[Any], X: NDArray[Any], y: NDArray[np.int64], reg: float) -> tuple[float, NDArray[Any]]:
     """The reference on validated input: one GEMM for the scores, one for the gradient."""
     n = X.shape[0]
-    loss, S, Z = _shifted_exp(W, X, y, reg)
+    loss, S, Z = loss_shifted_exp(W, X, y, reg)
     S *= (1.0 / n) / Z[:, None]  # P / N: scale the small (N, C) matrix, not the (C, D) product
     S[np.arange(n), y] -= 1.0 / n  # (P - Y) / N
     dW = S.T @ X  # (C, D), the second pass over X; no copy of X (BLAS reads S.T transposed)
@@ -223,8 +226,8 @@ def softmax_loss_and_grad(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: float =
     loss : float
     dW : ndarray of shape (C, D)
     """
-    W_, X_, y_, reg = _validate(W, X, y, reg, finite_X=False)  # NaN/inf in X detected via the scores
-    return _loss_and_grad(W_, X_, y_, reg)
+    W_, X_, y_, reg = validate_softmax_inputs(W, X, y, reg, finite_X=False)  # NaN/inf in X detected via the scores
+    return loss_and_grad_validated(W_, X_, y_, reg)
 
 
 softmax_loss_and_grad.__doc__ = (softmax_loss_and_grad.__doc__ or "") + _NOTES
@@ -237,5 +240,5 @@ def softmax_loss(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: float = 0.0) -> 
     >>> round(softmax_loss(np.zeros((10, 4)), np.ones((5, 4)), np.arange(5)), 6)  # log 10
     2.302585
     """
-    W_, X_, y_, reg = _validate(W, X, y, reg, finite_X=False)
-    return _shifted_exp(W_, X_, y_, reg)[0]
+    W_, X_, y_, reg = validate_softmax_inputs(W, X, y, reg, finite_X=False)
+    return loss_shifted_exp(W_, X_, y_, reg)[0]

@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from numerics import accel
 from numerics.accel.pace import FasterOfTwo
 from numerics.gradcheck import check_gradient
-from numerics.softmax import _loss_and_grad, _shifted_exp, _validate, softmax_loss_and_grad, softmax_loss_and_grad_loop, softmax_loss_loop
+from numerics.softmax import loss_and_grad_validated, loss_shifted_exp, validate_softmax_inputs, softmax_loss_and_grad, softmax_loss_and_grad_loop, softmax_loss_loop
 from numerics.validation import as_float, check_int, check_labels, check_matrix, check_positive_float
 
 __all__ = ["DEFAULT_LEARNING_RATES", "Softmax", "SweepEntry", "SweepResult", "learning_rate_sweep"]
@@ -119,13 +119,13 @@ class Softmax:
         ndarray of shape (num_checks,)
             :math:`|n - a| / (|n| + |a|)` per probe (≈ 1e-7 or less for a correct gradient).
         """
-        W, X_, y_, reg = _validate(self.W, X, y, self.reg)
+        W, X_, y_, reg = validate_softmax_inputs(self.W, X, y, self.reg)
         grad = check_matrix(your_grad, "your_grad")
         if grad.shape != W.shape:
             raise ValueError(f"your_grad: expected the shape of W {W.shape}, got {grad.shape}")
 
         def softmax_loss_of_W(w: NDArray[Any]) -> float:
-            return _shifted_exp(w, X_, y_, reg)[0]
+            return loss_shifted_exp(w, X_, y_, reg)[0]
 
         result = check_gradient(
             softmax_loss_of_W, grad, W, h=h, num_checks=num_checks, rng=self.rng, raise_on_failure=raise_on_failure
@@ -178,12 +178,12 @@ class Softmax:
             for it in range(num_iters):
                 idx = self.rng.integers(0, X_.shape[0], size=batch_size)
                 if fused:  # one pass over the sampled rows where they lie in X: no copy of the batch
-                    serial = pace.choice(it)
+                    option = pace.choice(it)  # 0: serial (measured first, the safe one on a busy machine), 1: parallel
                     t0 = time.perf_counter()
-                    loss, dW = accel.softmax_loss_grad(W, X_, y_, idx, backend="numba", scratch=scratch, serial=bool(serial))
-                    pace.record(serial, time.perf_counter() - t0)
+                    loss, dW = accel.softmax_loss_grad(W, X_, y_, idx, backend="numba", scratch=scratch, serial=option == 0)
+                    pace.record(option, time.perf_counter() - t0)
                     if not np.isfinite(loss):
-                        loss, dW = _loss_and_grad(W, X_[idx], y_[idx], self.reg)  # reports the overflow
+                        loss, dW = loss_and_grad_validated(W, X_[idx], y_[idx], self.reg)  # reports the overflow
                     elif self.reg:
                         loss += self.reg * float(np.sum(W * W))
                         dW += (2.0 * self.reg) * W
@@ -192,7 +192,7 @@ class Softmax:
                     # the buffer (mode="raise" with out= goes through a temporary copy, 3x slower)
                     np.take(X_, idx, axis=0, out=Xb, mode="clip")
                     np.take(y_, idx, out=yb, mode="clip")
-                    loss, dW = _loss_and_grad(W, Xb, yb, self.reg)
+                    loss, dW = loss_and_grad_validated(W, Xb, yb, self.reg)
                 dW *= lr
                 W -= dW
                 losses.append(loss)
@@ -300,7 +300,7 @@ def learning_rate_sweep(
     for lr, child in iterator:
         model = Softmax([c, Xt.shape[1]], rng=child, reg=reg)
         losses = model.train(Xt, yt, learning_rate=lr, num_iters=num_iters, batch_size=batch_size)
-        final = _shifted_exp(model.W, Xt, yt, reg)[0]
+        final = loss_shifted_exp(model.W, Xt, yt, reg)[0]
         train_acc = float(np.mean(model.predict(Xt) == yt))
         val_acc = float(np.mean(model.predict(Xv) == yv))
         entries.append(SweepEntry(lr, final, train_acc, val_acc, losses, model))

@@ -42,17 +42,27 @@ def test_other_right_answers(qid: str, text: str) -> None:
     assert check_answer(qid, text).equivalent, check_answer(qid, text).report()
 
 
-@pytest.mark.parametrize("qid", ["noisy.expected_loss", "noisy.R", "softmax.initial_loss"])
-def test_scalar_questions_are_decided_symbolically(qid: str) -> None:
-    q = get_question(qid)
-    assert check_answer(qid, q.examples["numpy"]).method == "symbolic"
-    wrong = check_answer(qid, f"2 * ({q.examples['numpy']})")
-    assert (wrong.equivalent, wrong.method) == (False, "symbolic")
+def test_only_symbolic_sizes_are_reported_symbolically() -> None:
+    q = get_question("softmax.initial_loss")
+    right = check_answer(q.id, q.examples["numpy"])
+    assert right.method == "symbolic" and "symbolically (SymPy, for symbolic sizes)" in right.report()
+    wrong = check_answer(q.id, f"2 * ({q.examples['numpy']})")
+    assert (wrong.equivalent, wrong.method) == (False, "numeric")  # a counterexample decides first
     assert wrong.counterexample is not None  # the numeric instances still give a counterexample
 
 
-def test_array_questions_are_decided_numerically() -> None:
-    assert check_answer("softmax.grad_W", "(Y - P).T @ X").method == "numeric"
+@pytest.mark.parametrize("qid", ["noisy.expected_loss", "noisy.R", "softmax.grad_W", "hinge.grad_w"])
+def test_data_questions_are_decided_exactly_at_listed_sizes(qid: str) -> None:
+    q = get_question(qid)
+    right = check_answer(qid, q.examples["numpy"])
+    assert right.method == "exact" and "symbolically" not in right.report()
+    assert f"exactly (rational arithmetic) on {right.exact_instances} instances (sizes " in right.report()
+    assert f"numerically on {right.instances} random instances (sizes " in right.report()
+
+
+def test_answers_leaving_rationals_with_an_independent_p_are_decided_numerically() -> None:
+    right = check_answer("softmax.grad_W", "(Y - softmax(X @ W.T + b, axis=1)).T @ X")
+    assert right.equivalent and right.method == "numeric" and right.exact_instances == 0
 
 
 #: (question, wrong answer, mistake code, fragment of the message)

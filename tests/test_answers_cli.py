@@ -20,7 +20,7 @@ def test_wrong_answer_exits_1_with_diagnosis_and_counterexample(capsys: pytest.C
     assert main(["check-answer", "softmax.grad_w_i", "sum_j 1{y_j = i} * x_j"]) == 1
     out = capsys.readouterr().out
     assert "WRONG" in out and "missing term: the −softmax term" in out
-    assert "smallest counterexample:" in out and "sizes: m=1" in out
+    assert "smallest counterexample (data rounded for display):" in out and "sizes: m=1" in out
     assert "expected:" in out and "got:" in out
 
 
@@ -32,7 +32,7 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-answer", "--json", "noisy.R", "sigma * theta @ theta"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert set(doc) >= {"question", "answer", "equivalent", "method", "diagnosis", "counterexample", "parsed"}
-    assert doc["equivalent"] is False and doc["method"] == "symbolic"
+    assert doc["equivalent"] is False and doc["method"] == "numeric"
     assert doc["mistake"] == "sigma_power" and "σ^1 where σ^2" in doc["diagnosis"]
     assert doc["parsed"] == "sigma * theta @ theta"
     assert set(doc["counterexample"]) >= {"sizes", "values", "expected", "got"}
@@ -41,7 +41,7 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
 def test_json_right_answer(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-answer", "--json", "softmax.grad_W", r"(Y - P)^\top X"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["equivalent"] is True and doc["method"] == "numeric" and doc["counterexample"] is None
+    assert doc["equivalent"] is True and doc["method"] == "exact" and doc["counterexample"] is None
     assert doc["parsed"] == "(Y - P).T @ X"
 
 

@@ -92,7 +92,7 @@ def test_latex_indicator_and_subscripts() -> None:
 PARSE_ERRORS = [
     ("latex", r"\frac{1}{N} \foo", 12, r"unsupported LaTeX command \foo"),
     ("latex", r"\sigma^2 \|\theta\|_3", 19, "2-norm"),
-    ("latex", r"\frac{1}{N}\sum_{j=1}^{m} y_j", 21, "j runs over 1..N"),
+    ("latex", r"\frac{1}{N}\sum_{j=1}^{m} y_j", 23, "unknown symbol 'm'"),
     ("latex", r"\sigma^2 + ", 11, "ends too early"),
     ("latex", r"\theta @ \theta", 7, "unexpected character '@'"),
     ("latex", r"(\theta + \sigma", 16, "expected ')'"),

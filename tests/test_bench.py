@@ -29,7 +29,8 @@ def tiny_json() -> dict:
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        assert _run(["--tiny", "--json", "--repeats", "1"]) == 0
+        # the cold-start probe compiles every kernel in two fresh processes: tested on its own below
+        assert _run(["--tiny", "--json", "--repeats", "1", "--only", "distances", "cv", "scale", "softmax"]) == 0
     return json.loads(buf.getvalue())
 
 
@@ -51,9 +52,65 @@ def test_every_workload_and_peer_is_reported(tiny_json: dict) -> None:
 
 
 def test_gradproof_paths_agree_in_the_bench(tiny_json: dict) -> None:
+    kinds = set(workloads.DIST_TARGETS)
+    seen = set()
     for r in tiny_json["rows"]:
         if r["workload"].startswith("distances") and r["implementation"].startswith("gradproof"):
-            assert "exact, both paths equal" in r["notes"]
+            kind = next(k for k in kinds if r["workload"].endswith(k))
+            seen.add(kind)
+            if kind.endswith("pixels"):  # uint8 and float64 pixels: exact, the same numbers
+                assert "exact: paths equal, and equal to the uint8 result" in r["notes"], r
+            elif not r["workload"].startswith("distances l2"):
+                assert "paths equal bit for bit" in r["notes"], r
+    assert seen == kinds
+
+
+def test_softmax_rows_report_steps_and_the_memory_bound(tiny_json: dict) -> None:
+    sgd = [r for r in tiny_json["rows"] if r["workload"].startswith("softmax SGD")]
+    assert {r["implementation"] for r in sgd} >= {"plain numpy loop (1 BLAS thread)", f"gradproof ({accel.resolve_backend()})"}
+    for r in sgd:
+        assert r["reference"] == "plain numpy loop, 1 thread" and "MB read/step" in r["notes"][0]
+        assert "the memory-bound time" in r["notes"][0]
+
+
+def test_plain_sgd_matches_the_model_update() -> None:
+    """The baseline does the homework's SGD: one step equals Softmax.train's (same batch, same weights)."""
+    from numerics.softmax_model import Softmax
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(30, 6)), rng.integers(0, 3, 30)
+    W = workloads.plain_sgd(X, y, 1, 5, np.random.default_rng(7), lr=0.1)
+    model = Softmax((3, 6), rng=np.random.default_rng(7))
+    model.train(X, y, learning_rate=0.1, num_iters=1, batch_size=5)
+    np.testing.assert_allclose(W, model.W, rtol=1e-12, atol=1e-15)
+    assert workloads.softmax_step_bytes(10, 3073, 200) == 8 * (200 * 3073 + 2 * 10 * 3073)
+
+
+def test_cold_start_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from numerics.bench import coldstart
+
+    ok = coldstart.run_probe(sys.executable, "/nonexistent", 60.0, code="import os, json; print(json.dumps({'kernels': {'x': len(os.environ['NUMBA_CACHE_DIR'])}}))")
+    assert ok == {"error": None, "kernels": {"x": len("/nonexistent")}, "compiled": None}
+    assert "boom" in coldstart.run_probe(sys.executable, None, 60.0, code="raise SystemExit('boom')")["error"]
+    assert "could not start" in coldstart.run_probe(sys.executable + "-missing", None, 5.0)["error"]
+    assert "timed out" in coldstart.run_probe(sys.executable, None, 0.5, code="import time; time.sleep(5)")["error"]
+    fake = {"compile": {"error": None, "kernels": {"import": 1.0, "softmax": 20.0}, "compiled": 14},
+            "cached": {"error": "boom", "kernels": {}, "compiled": None}}
+    monkeypatch.setattr(coldstart, "cold_start", lambda: fake)
+    ctx = workloads.Context("tiny", 1, np.random.default_rng(0), 1.0, 1.0, 1.0)
+    workloads.cold_start(ctx)
+    first, second = ctx.rows
+    assert first.timing.median == 21.0 and "softmax 20.00 s" in first.notes[0] and first.met is None
+    assert second.met is False and "failed: boom" in second.notes[0]
+    assert "14 kernel signatures compiled" in first.notes[1]
+    fake["cached"] = {"error": None, "kernels": {"import": 0.5}, "compiled": 0}
+    workloads.cold_start(ctx)
+    assert ctx.rows[-1].met is True and "0 kernel signatures compiled" in ctx.rows[-1].notes[1]
+    fake["cached"]["compiled"] = 2
+    workloads.cold_start(ctx)
+    assert ctx.rows[-1].met is False
 
 
 def test_text_report_and_only(capsys: pytest.CaptureFixture[str]) -> None:

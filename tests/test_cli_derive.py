@@ -43,16 +43,18 @@ def test_derive_json_per_step(key: str, capsys: pytest.CaptureFixture[str]) -> N
     assert len(steps) == len(get_derivation(key).steps)
     assert report[0]["verified"] is True
     for s in steps:
-        assert set(s) >= {"text", "latex", "verified", "method"}
-        assert s["verified"] is True
+        assert set(s) >= {"text", "latex", "status", "verified", "method", "sizes", "seed"}
+        assert s["status"] in ("definition", "proved", "checked")
+        assert s["verified"] is (s["status"] != "definition")
         assert s["latex"] and "=" in s["latex"]
-        assert s["method"] in ("definition", "symbolic", "exact", "exact (60 digits)")
+        assert s["method"] in ("definition", "symbolic", "symbolic and positivity", "exact", "exact and numeric")
 
 
 def test_derive_text_and_latex(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["derive", "distances"]) == 0
     out = capsys.readouterr().out
-    assert "== distances" in out and "ok: symbolic" in out and "all steps verified" in out
+    assert "== distances" in out and "proved: symbolic" in out and "all steps verified" in out
+    assert "checked: exact" in out and "random (" in out and "definition (not checked)" in out
     assert main(["derive", "distances", "--latex"]) == 0
     tex = capsys.readouterr().out
     assert "% step 1" in tex and "\\|" in tex

@@ -148,10 +148,19 @@ def test_exact_zero_matrix_symbols_and_labels() -> None:
     assert not exact_zero(e - 1, [{c_: 4, Y: ("int", 0, c_ - 1)}], rng=RNG(0))[0]
 
 
-def test_exact_zero_transcendental_uses_60_digits() -> None:
+def test_exact_zero_transcendental_uses_a_relative_tolerance_only_there() -> None:
     a = sp.Symbol("a")
     ok, method, _ = exact_zero(sp.log(sp.exp(a) * sp.exp(2 * a)) - 3 * a, [{n: 1}], rng=RNG(0))
     assert ok
+    ok, method, _ = exact_zero(sp.log(1 + sp.exp(a)) - sp.log(sp.exp(a) * (1 + sp.exp(-a))), [{n: 1}], rng=RNG(0))
+    assert ok and method == "exact and numeric"
+    ok, _, detail = exact_zero(sp.log(1 + sp.exp(a)) - sp.log(sp.exp(a) * (1 + sp.exp(-a))) + sp.Rational(1, 10**50),
+                               [{n: 1}], rng=RNG(0))
+    assert not ok and "non-zero" in detail
+    # rational values: no tolerance at all
+    for tiny in (sp.Rational(1, 10**50), sp.Float("1e-50"), sp.Float(1.0000000001) - 1):
+        ok, method, detail = exact_zero(sp.Integer(-2) + tiny - (-2) + 0 * a, [{n: 1}], rng=RNG(0))
+        assert not ok and method == "exact" and "exactly" in detail
     ok, _, detail = exact_zero(sp.log(1 + sp.exp(a)) - a, [{n: 1}], rng=RNG(0))
     assert not ok and "non-zero" in detail
 

@@ -31,9 +31,11 @@ def test_every_step_verifies() -> None:
     assert not failed
     # symbolic wherever SymPy decides; exact only for the steps that say so
     for r in results:
-        assert r.method == r.step.check or (r.step.check == "exact" and r.method.startswith("exact"))
+        assert r.status == {"definition": "definition", "symbolic": "proved", "positive": "proved",
+                            "exact": "checked"}[r.step.check]
     assert {r.step.label for r in results if r.step.check == "exact"} == {
-        "expanded", "stationary", "sigma_to_0", "sigma_to_inf", "rate"}
+        "stationary", "sigma_to_0", "sigma_to_inf", "rate"}
+    assert {r.step.label for r in results if r.step.check == "positive"} == {"hessian_pd"}
 
 
 def test_result_is_clean_loss_plus_sigma_squared_norm() -> None:

@@ -148,7 +148,8 @@ def _graph() -> tuple[dict[str, set[str]], list[str]]:
     private: list[str] = []
     for mod, path in modules.items():
         for target, names in _import_time_imports(path, mod, known):
-            if target in known and target != mod:
+            if target in known and target != mod and not (mod.startswith(target + ".") and not names):
+                # (``from pkg import submodule`` inside pkg is not a cycle; a name from pkg's __init__ is)
                 graph[mod].add(target)
                 # importing a.b.c runs a and a.b first
                 parent = target.rsplit(".", 1)[0] if "." in target else None

@@ -35,8 +35,10 @@ TOY = Derivation("toy", "A square", [
 # -- steps --------------------------------------------------------------------------------------
 def test_check_phrases() -> None:
     results = TOY.verify()
-    assert [check_phrase(s, r) for s, r in zip(TOY.steps, results, strict=True)] == [
-        "definition", "checked symbolically", "checked exactly at $N = 2, 3$"]
+    phrases = [check_phrase(s, r, i) for i, (s, r) in enumerate(zip(TOY.steps, results, strict=True))]
+    assert phrases[:2] == ["definition (not checked)", "proved for symbolic sizes"]
+    assert phrases[2].startswith("checked exactly at $N = 2, 3$ and at random sizes $N = ")
+    assert phrases[2].endswith("(seed 3)") and phrases[2] == check_phrase(TOY.steps[2], None, 2)
 
 
 def test_a_wrong_step_is_marked_failed() -> None:

@@ -4,20 +4,27 @@ The pieces, each in its own module: :mod:`~derive.answers.lexer` and
 :mod:`~derive.answers.parser` (numpy-like and index-form syntax, via a whitelisting
 walk of :func:`ast.parse`'s tree), :mod:`~derive.answers.latex_input` (a LaTeX
 subset; tokens in :mod:`~derive.answers.latex_lexer`, scripts in
-:mod:`~derive.answers.latex_scripts`), :mod:`~derive.answers.vocabulary` and
+:mod:`~derive.answers.latex_scripts`), :mod:`~derive.answers.functions` (the one table
+of the language's functions), :mod:`~derive.answers.vocabulary` and
 :mod:`~derive.answers.limits` (what an answer may use, and how big it may be),
 :mod:`~derive.answers.ast_nodes` (our tree), :mod:`~derive.answers.evaluate`
-(numpy), :mod:`~derive.answers.to_sympy` (SymPy), :mod:`~derive.answers.catalogue`
-(collects every problem's questions, ``derive/<key>/questions.py``, from the registry),
-:mod:`~derive.answers.equivalence` and :mod:`~derive.answers.diagnosis` (with
-:mod:`~derive.answers.outcomes` and :mod:`~derive.answers.detectors`).  User text
-is never evaluated as Python and never reaches ``sympify``.
+(numpy, sizes checked before anything is built), :mod:`~derive.answers.to_sympy`
+(SymPy, exact numbers), :mod:`~derive.answers.catalogue` (the questions, collected
+from the problem registry), :mod:`~derive.answers.gates` (case splits refused),
+:mod:`~derive.answers.equivalence` (the numeric, symbolic and exact stages) run under
+:mod:`~derive.answers.budget` (a time- and memory-limited child process),
+:mod:`~derive.answers.result` (the verdict and its wording) and
+:mod:`~derive.answers.diagnosis` (with :mod:`~derive.answers.outcomes` and
+:mod:`~derive.answers.detectors`).  User text is never evaluated as Python and never
+reaches ``sympify``.
 
 Examples
 --------
 >>> r = check_answer("noisy.R", "sigma**2 * theta @ theta")
 >>> r.equivalent, r.method
-(True, 'symbolic')
+(True, 'exact')
+>>> check_answer("softmax.initial_loss", "-log(1/c)").method
+'symbolic'
 >>> r = check_answer("noisy.ridge_gradient", "2 * X.T @ (X @ theta - y) + 2 * sigma**2 * theta")
 >>> r.equivalent, r.mistake
 (False, 'missing_1_over_size')
@@ -32,20 +39,25 @@ import numpy as np
 from derive.answers.ast_nodes import Node, render
 from derive.answers.catalogue import all_questions, get_question, question_ids
 from derive.answers.equivalence import DEFAULT_INSTANCES, CheckResult, check
-from derive.answers.errors import AnswerError, AnswerParseError, RefusedInput
+from derive.answers.errors import AnswerError, AnswerParseError, RefusedInput, TooExpensive
 from derive.answers.latex_input import looks_like_latex, parse_latex
 from derive.answers.parser import parse_expression
 from derive.answers.questions import SYNTAXES, Question
 
 __all__ = [
     "check_answer", "parse_answer", "detect_syntax", "get_question", "question_ids", "QUESTIONS",
-    "Question", "CheckResult", "AnswerError", "AnswerParseError", "RefusedInput", "SYNTAXES", "render",
+    "Question", "CheckResult", "AnswerError", "AnswerParseError", "RefusedInput", "TooExpensive", "SYNTAXES",
+    "render", "check_derivation",
 ]
 
 
 def __getattr__(name: str) -> Any:
     if name == "QUESTIONS":  # every question, collected from the registry on first use
         return all_questions()
+    if name == "check_derivation":  # line by line (derive.answers.derivation), loaded on first use
+        from derive.answers.derivation import check_derivation
+
+        return check_derivation
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -93,6 +105,8 @@ def check_answer(question_id: str, text: str, *, syntax: str = "auto", rng: np.r
     ------
     ValueError
         An unknown question; :class:`AnswerParseError` / :class:`RefusedInput` for the text.
+    TooExpensive
+        The answer is over its time, memory or work budget (no verdict).
     """
     question = get_question(question_id)
     tree = parse_answer(text, question, syntax)

@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 __all__ = [
     "Node", "Num", "Name", "Neg", "Bin", "Compare", "Indicator", "Call", "Transpose",
@@ -43,9 +43,14 @@ class Node:
 
 @dataclass(frozen=True)
 class Num(Node):
-    """A number literal (int or float)."""
+    """A number literal (int or float); ``text`` is the decimal as typed, when it says more than the float.
+
+    ``1.00000000000000000001`` is the float 1.0 but the exact value 1 + 10⁻²⁰: the exact
+    check reads ``text``.
+    """
 
     value: int | float
+    text: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -126,10 +131,16 @@ class Index(Node):
 
 @dataclass(frozen=True)
 class SumOver(Node):
-    """The index sum over ``var`` (its range is set by the question) of ``body``."""
+    """The index sum over ``var`` of ``body``, for ``start <= var < stop`` (0-based).
+
+    ``start`` None is 0 and ``stop`` None is the size the question gives for ``var``
+    (the whole range).
+    """
 
     var: str
     body: Node
+    start: Node | None = None
+    stop: Node | None = None
 
 
 def walk(node: Node) -> Iterator[Node]:
@@ -204,5 +215,8 @@ def render(node: Node) -> str:
     if isinstance(node, Index):
         return f"{_wrap(node.base, _PREC['atom'])}[{', '.join(render(i) for i in node.items)}]"
     if isinstance(node, SumOver):
-        return f"sum({node.var}, {render(node.body)})"
+        bounds = ""
+        if node.start is not None or node.stop is not None:
+            bounds = f", {render(node.start or Num(0))}, {render(node.stop) if node.stop else 'None'}"
+        return f"sum({node.var}, {render(node.body)}{bounds})"
     raise TypeError(f"render: unknown node {node!r}")

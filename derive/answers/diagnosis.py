@@ -78,7 +78,7 @@ def diagnose(question: Any, outcomes: Sequence[Outcome],
                 return match
         first = min(failed, key=lambda o: sum(o.sizes.values()))
         sizes = ", ".join(f"{k}={v}" for k, v in first.sizes.items())
-        code = "shape" if first.error and "shape" in first.error else "not_evaluable"
+        code = "shape" if first.shape_error else "not_evaluable"
         return Diagnosis(code, f"the answer cannot be evaluated at {sizes}: {first.error}")
     if any(np.shape(o.got) != o.expected.shape for o in ok):
         if _transposed(ok):

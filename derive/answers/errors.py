@@ -1,4 +1,9 @@
-"""Errors raised while reading an answer: parse errors and refused (hostile) input.
+"""Errors raised while reading and evaluating an answer.
+
+Reading: parse errors and refused (hostile) input.  Evaluating:
+:class:`EvaluationError` (shapes, indices), its subclass :class:`TooExpensive` (a
+time, work or memory budget would be exceeded), and :class:`NotSymbolic` (the
+SymPy translation does not cover a construct).
 
 Both are :class:`ValueError` subclasses carrying the offending column, and render
 the answer with a caret under that column.
@@ -14,7 +19,10 @@ parse error at column 13: unexpected '\\foo'
 
 from __future__ import annotations
 
-__all__ = ["AnswerError", "AnswerParseError", "RefusedInput", "caret_display"]
+__all__ = [
+    "AnswerError", "AnswerParseError", "RefusedInput", "caret_display",
+    "EvaluationError", "ShapeMismatch", "TooExpensive", "NotSymbolic",
+]
 
 #: Longest excerpt of the answer shown under an error message.
 _SHOW = 76
@@ -49,10 +57,17 @@ class AnswerError(ValueError):
         shown = caret_display(self.text, self.position) if self.text else ""
         return f"{head}\n{shown}" if shown else head
 
+    def __reduce__(self) -> tuple[object, ...]:  # keeps the fields across a process boundary
+        return (_rebuild, (type(self), self.reason, self.text, self.position))
+
     def with_text(self, text: str, shift: int = 0) -> AnswerError:
         """A copy located in ``text`` (``shift`` added to the position)."""
         pos = None if self.position is None else self.position + shift
         return type(self)(self.reason, text=text, position=pos)
+
+
+def _rebuild(cls: type[AnswerError], reason: str, text: str, position: int | None) -> AnswerError:
+    return cls(reason, text=text, position=position)
 
 
 class AnswerParseError(AnswerError):
@@ -65,3 +80,30 @@ class RefusedInput(AnswerError):
     """The answer uses something that is never evaluated (hostile or too large)."""
 
     kind = "refused"
+
+
+class EvaluationError(ValueError):
+    """The answer could not be evaluated on an instance (shapes, indices, a missing name)."""
+
+
+class ShapeMismatch(EvaluationError):
+    """The answer's operands have shapes that do not fit together."""
+
+
+class TooExpensive(EvaluationError):
+    """Evaluating the answer would exceed a budget; ``budget`` names which ("work", "memory", "time")."""
+
+    def __init__(self, message: str, *, budget: str = "work") -> None:
+        super().__init__(message)
+        self.budget = budget
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_too_expensive, (str(self), self.budget))
+
+
+def _too_expensive(message: str, budget: str) -> TooExpensive:
+    return TooExpensive(message, budget=budget)
+
+
+class NotSymbolic(ValueError):
+    """The answer uses something the SymPy translation does not cover."""

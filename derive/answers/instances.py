@@ -1,6 +1,7 @@
 """What the problems' questions share: instance data, and a derived result at concrete sizes.
 
-:func:`uniform` draws readable random data, and :func:`concrete` puts a derivation's
+:func:`uniform` draws unrounded random data, :func:`positive_scale` a positive parameter
+such as σ over (0, ∞) with no gaps, and :func:`concrete` puts a derivation's
 symbolic result at concrete sizes and entries.
 """
 
@@ -11,12 +12,23 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-__all__ = ["uniform", "concrete"]
+__all__ = ["uniform", "positive_scale", "concrete"]
 
 
 def uniform(rng: np.random.Generator, *shape: int, low: float = -2.0, high: float = 2.0) -> np.ndarray:
-    """Uniform data rounded to 2 decimals (readable counterexamples, still generic)."""
-    return np.round(rng.uniform(low, high, size=shape), 2)
+    """Uniform data, unrounded (counterexamples are reported rounded)."""
+    return rng.uniform(low, high, size=shape)
+
+
+def positive_scale(rng: np.random.Generator) -> float:
+    """A positive parameter drawn over (0, ∞) with no gaps: log-uniform over [10⁻², 10²] or uniform near 1.
+
+    Every interval of (0.01, 100) has a positive probability; half the draws fall in
+    [0.5, 2], where a term switched on for a narrow range of values would hide.
+    """
+    if rng.random() < 0.5:
+        return float(np.exp(rng.uniform(np.log(1e-2), np.log(1e2))))
+    return float(rng.uniform(0.5, 2.0))
 
 
 def concrete(expr: Any, env: dict[str, Any]) -> Any:

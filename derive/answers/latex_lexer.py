@@ -1,8 +1,21 @@
 r"""Split an answer in the LaTeX subset into tokens, and walk them.
 
-:func:`tokenize` turns the text into :class:`Tok` tokens (spacing and sizing
-commands such as ``\,`` or ``\left`` dropped); :class:`TokenStream` is the cursor
-the parser in :mod:`derive.answers.latex_input` reads them with.
+:func:`tokenize` turns the text into :class:`Tok` tokens.  It reads notation as
+students write it: spacing and sizing commands (``\,``, ``\left``, ``\big``, ``~``)
+are dropped; ``\dfrac``/``\tfrac`` are ``\frac``; ``\lVert``/``\rVert``/``\Vert``
+and ``‖`` are the norm bar ``\|``; a function name wrapped in ``\text{...}``,
+``\operatorname{...}``, ``\mathrm{...}`` or ``\mathit{...}`` (and a few bare
+names such as ``softmax``) becomes one ``word`` token; and the Unicode letters
+and signs a student may paste (σ θ δ λ ∑ ∇ ∂ · × − ≤ ≥ ≠ ᵀ ² 𝔼 𝓛 …) become the
+commands they stand for, at their own column.  :class:`TokenStream` is the
+cursor the parsers read them with.
+
+Examples
+--------
+>>> [t.value for t in tokenize(r"\operatorname{softmax}_i(x) \cdot σ²")][:-1]
+['softmax', '_', 'i', '(', 'x', ')', '\\cdot', '\\sigma', '^', '2']
+>>> [t.value for t in tokenize(r"\dfrac{1}{N}\left\lVert\theta\right\rVert")][:-1]
+['\\frac', '{', '1', '}', '{', 'N', '}', '\\|', '\\theta', '\\|']
 """
 
 from __future__ import annotations
@@ -12,22 +25,51 @@ from dataclasses import dataclass
 
 from derive.answers.errors import AnswerParseError
 
-__all__ = ["looks_like_latex", "tokenize", "Tok", "TokenStream"]
+__all__ = ["looks_like_latex", "tokenize", "Tok", "TokenStream", "WORDS", "UNICODE"]
+
+#: function names read as one token when written as bare letters
+WORDS = ("softmax", "Softmax", "diag", "sign", "max", "min", "log", "ln", "exp", "tr")
 
 _TOKEN = re.compile(r"""
-    (?P<space>\s+|\\[,;:!\ ]|\\quad\b|\\qquad\b)
+    (?P<space>\s+|~|\\[,;:!\ >]|\\quad\b|\\qquad\b|\\limits\b|\\nolimits\b|\\displaystyle\b|\\textstyle\b)
+  | (?P<word>\\(?:text|textrm|textit|operatorname\*?|mathrm|mathit|rm|it)\s*\{\s*(?P<wordname>[A-Za-z]+)\s*\})
+  | (?P<normbar>\|\|)
   | (?P<cmd>\\[A-Za-z]+|\\[|{}])
   | (?P<num>\d+(?:\.\d+)?|\.\d+)
+  | (?P<bare>(?:softmax|Softmax|diag|sign)(?![A-Za-z]))
   | (?P<letter>[A-Za-z])
-  | (?P<op>[-+*/=<>,()\[\]{}^_|'])
+  | (?P<op>[-+*/=<>,()\[\]{}^_|'&;:!])
+  | (?P<uni>[^\x00-\x7f])
 """, re.VERBOSE)
 
-_SKIP = {r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg", r"\bigl", r"\bigr", r"\displaystyle"}
+_SKIP = {r"\left", r"\right", r"\middle", r"\big", r"\Big", r"\bigg", r"\Bigg", r"\bigl", r"\bigr", r"\Bigl",
+         r"\Bigr", r"\biggl", r"\biggr", r"\Biggl", r"\Biggr", r"\bigm", r"\Bigm", r"\displaystyle"}
+_RENAME = {r"\lVert": r"\|", r"\rVert": r"\|", r"\Vert": r"\|", r"\dfrac": r"\frac", r"\tfrac": r"\frac",
+           r"\cfrac": r"\frac", r"\intercal": r"\top", r"\transpose": r"\top", r"\vert": "|", r"\lvert": "|",
+           r"\rvert": "|", r"\lbrack": "[", r"\rbrack": "]", r"\lbrace": r"\{", r"\rbrace": r"\}",
+           r"\varsigma": r"\sigma", r"\vartheta": r"\theta", r"\leqslant": r"\le", r"\geqslant": r"\ge"}
+
+#: Unicode characters -> (token kind, value)
+UNICODE: dict[str, tuple[str, str]] = {
+    "σ": ("cmd", r"\sigma"), "θ": ("cmd", r"\theta"), "δ": ("cmd", r"\delta"), "λ": ("cmd", r"\lambda"),
+    "μ": ("cmd", r"\mu"), "ε": ("cmd", r"\epsilon"), "α": ("cmd", r"\alpha"), "β": ("cmd", r"\beta"),
+    "η": ("cmd", r"\eta"), "ℓ": ("cmd", r"\ell"), "Σ": ("cmd", r"\sum"), "∑": ("cmd", r"\sum"),
+    "∇": ("cmd", r"\nabla"), "∂": ("cmd", r"\partial"), "·": ("cmd", r"\cdot"), "⋅": ("cmd", r"\cdot"),
+    "×": ("cmd", r"\times"), "∘": ("cmd", r"\circ"), "⊙": ("cmd", r"\odot"), "‖": ("cmd", r"\|"),
+    "−": ("op", "-"), "–": ("op", "-"), "≤": ("cmd", r"\le"), "≥": ("cmd", r"\ge"), "≠": ("cmd", r"\neq"),
+    "∼": ("cmd", r"\sim"), "∈": ("cmd", r"\in"), "∣": ("cmd", r"\mid"), "⊤": ("cmd", r"\top"),
+    "𝔼": ("cmd", r"\E"), "𝓛": ("cmd", r"\calL"), "ℒ": ("cmd", r"\calL"), "𝟙": ("cmd", r"\one"),
+    "𝒩": ("cmd", r"\calN"), "∞": ("cmd", r"\infty"), "→": ("cmd", r"\to"),
+}
+_SUPERSCRIPTS = {"ᵀ": r"\top", "²": "2", "³": "3", "⁴": "4", "⁻": "-", "¹": "1"}
 
 
 def looks_like_latex(text: str) -> bool:
-    """Whether ``text`` is meant as LaTeX (it contains a backslash command)."""
-    return re.search(r"\\[A-Za-z|{]", text) is not None
+    """Whether ``text`` is meant as LaTeX (a backslash command, or maths signs such as ‖, ², ᵀ, ∑)."""
+    if re.search(r"\\[A-Za-z|{]", text) is not None:
+        return True
+    # signs the numpy-like syntax cannot read (‖ ² ᵀ ∑ ·); Greek letters alone are Python names (σ**2 * θ @ θ)
+    return any((ch in UNICODE or ch in _SUPERSCRIPTS) and not ch.isidentifier() for ch in text)
 
 
 @dataclass(frozen=True)
@@ -37,7 +79,19 @@ class Tok:
     pos: int
 
 
+def _unicode(ch: str, k: int, text: str) -> list[Tok]:
+    if ch in UNICODE:
+        kind, value = UNICODE[ch]
+        return [Tok(kind, value, k)]
+    if ch in _SUPERSCRIPTS:  # x² is x^2, xᵀ is x^\top
+        value = _SUPERSCRIPTS[ch]
+        kind = "cmd" if value.startswith("\\") else ("num" if value.isdigit() else "op")
+        return [Tok("op", "^", k), Tok(kind, value, k)]
+    raise AnswerParseError(f"unexpected character {ch!r}", text=text, position=k)
+
+
 def tokenize(text: str) -> list[Tok]:
+    """The tokens of ``text`` (see the module docstring), ending with an ``end`` token."""
     out: list[Tok] = []
     k = 0
     while k < len(text):
@@ -46,13 +100,23 @@ def tokenize(text: str) -> list[Tok]:
             raise AnswerParseError(f"unexpected character {text[k]!r}", text=text, position=k)
         kind = m.lastgroup or ""
         value = m.group()
-        if kind == "cmd" and value in _SKIP:
-            kind = "space"
-        if kind == "cmd" and value == r"\lVert":
-            value = r"\|"
-        if kind == "cmd" and value == r"\rVert":
-            value = r"\|"
-        if kind != "space":
+        if kind == "normbar":  # ||v|| typed with two bars is the norm
+            kind, value = "cmd", r"\|"
+        if kind == "wordname":
+            kind = "word"
+        if kind == "word":
+            value = m.group("wordname")
+        elif kind == "bare":
+            kind = "word"
+        elif kind == "cmd":
+            value = _RENAME.get(value, value)
+            if value in _SKIP:
+                kind = "space"
+            elif value in ("|", "[", "]"):
+                kind = "op"
+        if kind == "uni":
+            out.extend(_unicode(value, k, text))
+        elif kind != "space":
             out.append(Tok(kind, value, k))
         k = m.end()
     out.append(Tok("end", "", len(text)))
@@ -68,6 +132,9 @@ class TokenStream:
     @property
     def tok(self) -> Tok:
         return self.toks[self.k]
+
+    def peek(self, ahead: int = 1) -> Tok:
+        return self.toks[min(self.k + ahead, len(self.toks) - 1)]
 
     def at(self, *values: str) -> bool:
         return self.tok.value in values and self.tok.kind != "end"

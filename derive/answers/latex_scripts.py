@@ -2,15 +2,16 @@ r"""The scripts of the LaTeX subset: superscripts ``^``, subscripts ``_`` and th
 
 ``^{(j)}`` is the sample superscript, ``^T``/``^\top`` a transpose, ``^{-1}`` an
 inverse, anything else a power; ``_j``/``_{j,i}`` index, and ``\|v\|_2`` names the
-2-norm; ``\sum_{j=1}^{N}`` must use the question's range.  Mixed into the parser of
-:mod:`derive.answers.latex_input`, whose ``expr``, ``term``, ``_atom_from`` and
-``_starts_factor`` these rules call.
+2-norm; ``\sum_{j=a}^{b}`` takes any bounds (1-based, or 0-based when the lower
+bound is 0).  :class:`LatexScripts` is the base class of the parser in
+:mod:`derive.answers.latex_input`; the grammar rules these rules call (``expr``,
+``term``, ``atom_from``, ``starts_factor``) are declared here and defined there, so
+this module does not import that one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from derive.answers.ast_nodes import Bin, Call, Index, Name, Node, Num, SumOver, Transpose
 from derive.answers.errors import RefusedInput
@@ -18,18 +19,32 @@ from derive.answers.latex_lexer import Tok, TokenStream
 from derive.answers.limits import MAX_EXPONENT, constant_value
 from derive.answers.vocabulary import Vocabulary
 
-if TYPE_CHECKING:
-    from derive.answers.latex_input import _LatexParser
-
 __all__ = ["LatexScripts", "PendingSum"]
 
 _TRANSPOSE = {"T", r"\top", r"\intercal"}
 
 
 class LatexScripts(TokenStream):
-    """The ``^``, ``_`` and ``\\sum`` rules of the LaTeX grammar (a mixin of its parser)."""
+    """The ``^``, ``_`` and ``\\sum`` rules of the LaTeX grammar (the base class of its parser)."""
 
     vocab: Vocabulary
+
+    # -- the grammar rules these rules call (defined by the parser) ------------------------
+    def expr(self, depth: int) -> Node:
+        """A sum of terms."""
+        raise NotImplementedError
+
+    def term(self, depth: int) -> Node:
+        """A signed product."""
+        raise NotImplementedError
+
+    def atom_from(self, t: Tok) -> Node:
+        """The node of a single-token exponent."""
+        raise NotImplementedError
+
+    def starts_factor(self) -> bool:
+        """Whether the next token starts a factor of a product."""
+        raise NotImplementedError
 
     def superscript(self, base: Node, caret: Tok, depth: int) -> Node:
         lo, hi = self._group_tokens()
@@ -39,8 +54,9 @@ class LatexScripts(TokenStream):
         if not toks or toks[0].kind == "end":
             raise self.fail("'^' needs an exponent", caret)
         # ^{(j)} sample superscript, optionally followed by a transpose sign
-        if len(values) >= 3 and values[0] == "(" and values[2] == ")" and values[1] in self.vocab.indices:
-            node: Node = Index(base, (Name(values[1]),))
+        index = (self.index_name(values[1]) or values[1]) if len(values) >= 3 else None
+        if len(values) >= 3 and values[0] == "(" and values[2] == ")" and index in self.vocab.indices:
+            node: Node = Index(base, (Name(index),))
             if len(values) == 4 and values[3] in _TRANSPOSE:
                 node = Transpose(node)
             elif len(values) != 3:
@@ -61,7 +77,7 @@ class LatexScripts(TokenStream):
             t = self.take()
             if t.kind == "num" and len(t.value) > 1:  # x^23 means x^2 · 3 in LaTeX
                 raise self.fail("write multi-digit exponents in braces, e.g. ^{23}", t)
-            exponent = self._atom_from(t)
+            exponent = self.atom_from(t)
         value = constant_value(exponent)
         if value is not None and not abs(value) <= MAX_EXPONENT:
             raise RefusedInput(f"the exponent {value:g} is too large (limit {MAX_EXPONENT})",
@@ -77,9 +93,19 @@ class LatexScripts(TokenStream):
                 raise self.fail("only the 2-norm \\|v\\|_2 is supported", under)
             self.k = hi + (1 if braced else 0)
             return base
+        if (isinstance(base, Name) and self.vocab.ndims.get(base.id) == 2 and len(toks) == 1
+                and toks[0].kind == "letter" and toks[0].value not in self.vocab.indices
+                and self.index_name(toks[0].value) is None  # not a sum's letter (x_n in \sum_{n=1}^{K})
+                and self.vocab.ndims.get(str(self.vocab.resolve(toks[0].value))) == 0):
+            # I_N: the identity of a given size
+            self.k = hi + (1 if braced else 0)
+            return Call("eye", (Name(str(self.vocab.resolve(toks[0].value))),))
         items: list[Node] = []
         for t in toks:
-            if t.kind == "letter" and t.value in self.vocab.indices:
+            renamed = self.index_name(t.value) if t.kind == "letter" else None
+            if renamed is not None:
+                items.append(Name(renamed))
+            elif t.kind == "letter" and t.value in self.vocab.indices:
                 items.append(Name(t.value))
             elif t.kind == "num" and t.value.isdigit():
                 items.append(Num(int(t.value)))
@@ -91,31 +117,92 @@ class LatexScripts(TokenStream):
         self.k = hi + (1 if braced else 0)
         return Index(base, tuple(items))
 
-    def sum_limits(self, sum_tok: Tok) -> PendingSum:
+    def sum_limits(self, sum_tok: Tok, depth: int) -> PendingSum:
+        r"""The limits of ``\sum_{j=a}^{b}``: 1-based (``j = 1..N`` is every sample), or 0-based
+        when the lower bound is 0 (``j = 0..N-1``); no limits is the whole range."""
         self.expect("_")
         lo, hi = self._group_tokens()
         braced = self.at("{")
         toks = self.toks[lo:hi]
-        if not toks or toks[0].kind != "letter" or toks[0].value not in self.vocab.indices:
-            raise self.fail(f"\\sum needs an index ({', '.join(sorted(self.vocab.indices))}) below it",
-                            toks[0] if toks else sum_tok)
-        var = toks[0].value
-        size = self.vocab.ranges.get(var, "?")
-        lower = "".join(t.value for t in toks[1:])
-        if lower not in ("", "=1", "=0"):
-            raise self.fail(f"the sum over {var} must start at 1 (or 0)", toks[1])
+        if not toks or toks[0].kind != "letter":
+            raise self.fail("\\sum needs a letter below it, e.g. \\sum_{j=1}^{N}", toks[0] if toks else sum_tok)
+        written = var = toks[0].value
+        lower: Node | None = None
+        if len(toks) > 1:
+            if toks[1].value != "=" or len(toks) == 2:
+                raise self.fail(f"expected {var}=<lower bound> below the \\sum", toks[1])
+            lower = self._bound(lo + 2, hi, depth)
         self.k = hi + (1 if braced else 0)
+        upper: Node | None = None
         if self.at("^"):
-            caret = self.take()
+            self.take()
             lo, hi = self._group_tokens()
             braced = self.at("{")
-            upper = "".join(t.value for t in self.toks[lo:hi])
-            wanted = size if lower != "=0" else f"{size}-1"
-            if lower == "" or upper != wanted:
-                start = "0" if lower == "=0" else "1"
-                raise self.fail(f"in this question {var} runs over {start}..{wanted}", caret)
+            upper = self._bound(lo, hi, depth)
             self.k = hi + (1 if braced else 0)
-        return PendingSum(var)
+        var = self._summed_index(written, lower, upper, sum_tok)
+        return PendingSum(var, *_zero_based(lower, upper, self.vocab.ranges.get(var)), written=written)
+
+    def index_name(self, letter: str) -> str | None:
+        """The question's index a sum letter stands for (innermost sum first), or None."""
+        for written, canonical in reversed(getattr(self, "renamed", [])):
+            if written == letter:
+                return canonical
+        return None
+
+    def _summed_index(self, written: str, lower: Node | None, upper: Node | None, sum_tok: Tok) -> str:
+        """Any letter may be a sum's index: it stands for the question's index over the same range."""
+        size = None
+        if upper is not None:
+            top = upper.left if isinstance(upper, Bin) and upper.op == "-" and upper.right == Num(1) else upper
+            size = top.id if isinstance(top, Name) else None
+        elif written in self.vocab.indices:
+            return written
+        if size is None and written in self.vocab.ranges:
+            return written
+        active = {c for _, c in getattr(self, "renamed", [])}
+        if written in self.vocab.ranges and self.vocab.ranges[written] == size and written not in active:
+            return written
+        for index, over in self.vocab.ranges.items():
+            if over == size and index not in active:
+                return index
+        raise self.fail(f"\\sum_{{{written}}}: this question sums over "
+                        + ", ".join(f"{i} = 1..{n}" for i, n in sorted(self.vocab.ranges.items()))
+                        + " (write the upper bound)", sum_tok)
+
+    def _bound(self, lo: int, hi: int, depth: int) -> Node:
+        """Parse the tokens lo..hi as a whole expression (a limit of a sum)."""
+        saved_toks, saved_k = self.toks, self.k
+        self.toks, self.k = [*self.toks[lo:hi], Tok("end", "", self.toks[hi].pos)], 0
+        try:
+            node = self.expr(depth + 1)
+            self.expect_end()
+        finally:
+            self.toks, self.k = saved_toks, saved_k
+        return node
+
+
+def _zero_based(lower: Node | None, upper: Node | None, size: str | None) -> tuple[Node | None, Node | None]:
+    """(start, stop) of the 0-based half-open range for written limits; None where it is the default."""
+    zero_based = lower is not None and constant_value(lower) == 0
+    if zero_based:
+        start: Node | None = None
+        stop = None if upper is None else _plus(upper, 1)
+    else:
+        start = None if lower is None or constant_value(lower) == 1 else _plus(lower, -1)
+        stop = upper
+    if stop is not None and size is not None and stop == Name(size):
+        stop = None
+    return start, stop
+
+
+def _plus(node: Node, k: int) -> Node:
+    value = constant_value(node)
+    if value is not None and float(value).is_integer():
+        return Num(int(value) + k)
+    if k == 1 and isinstance(node, Bin) and node.op == "-" and node.right == Num(1):
+        return node.left
+    return Bin("+", node, Num(k)) if k > 0 else Bin("-", node, Num(-k))
 
 
 @dataclass(frozen=True)
@@ -123,9 +210,19 @@ class PendingSum(Node):
     """A ``\\sum`` whose summand is the rest of the product term."""
 
     var: str
+    start: Node | None = None
+    stop: Node | None = None
+    written: str = ""  # the letter as written (it stands for ``var`` inside the summand)
 
-    def finish(self, parser: _LatexParser, depth: int) -> Node:
-        if not parser._starts_factor() and not parser.at("-"):
+    def finish(self, parser: LatexScripts, depth: int) -> Node:
+        if not parser.starts_factor() and not parser.at("-"):
             raise parser.fail(f"\\sum over {self.var} needs a summand")
-        return SumOver(self.var, parser.term(depth + 1))
+        renamed = getattr(parser, "renamed", None)
+        if renamed is not None:
+            renamed.append((self.written or self.var, self.var))
+        try:
+            return SumOver(self.var, parser.term(depth + 1), self.start, self.stop)
+        finally:
+            if renamed is not None:
+                renamed.pop()
 

@@ -14,7 +14,7 @@ from derive.answers.errors import RefusedInput
 
 __all__ = [
     "check_limits", "constant_value",
-    "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_CONSTANT", "MAX_ALLOCATION",
+    "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_CONSTANT", "MAX_ALLOCATION", "MAX_ELEMENTS",
 ]
 
 MAX_LENGTH = 2000
@@ -23,6 +23,8 @@ MAX_NODES = 600
 MAX_EXPONENT = 64
 MAX_CONSTANT = 1e12
 MAX_ALLOCATION = 100_000
+#: Largest number of entries of any value built while evaluating an answer (checked before it is built).
+MAX_ELEMENTS = 1_000_000
 
 
 def check_limits(text: str, opening: str = "([{", closing: str = ")]}") -> None:

@@ -22,13 +22,17 @@ ATOL = 1e-12
 
 @dataclass(frozen=True, eq=False)
 class Outcome:
-    """The answer on one instance: ``got`` is None when it could not be evaluated."""
+    """The answer on one instance: ``got`` is None when it could not be evaluated.
+
+    ``error`` is then the reason, and ``shape_error`` whether it was a shape mismatch.
+    """
 
     sizes: dict[str, int]
     env: dict[str, Any]
     expected: NDArray[np.float64]
     got: NDArray[np.float64] | None
     error: str | None = None
+    shape_error: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ The text goes through :func:`ast.parse` in ``mode="eval"`` (which only *parses*)
 then a walker converts the Python syntax tree into :mod:`derive.answers.ast_nodes`
 against a whitelist: number literals, the question's names, the operators
 ``+ - * / @ **``, comparisons, ``.T``, subscripts, and calls of the functions in
-:data:`~derive.answers.vocabulary.FUNCTIONS` with their allowed keywords.
+:data:`~derive.answers.functions.FUNCTIONS` with their allowed keywords.
 Everything else is refused with a message — above all ``__import__``, dunder
 attributes, ``lambda`` and comprehensions.  Limits (in :mod:`derive.answers.limits`):
 :data:`MAX_LENGTH` characters, :data:`MAX_DEPTH` nesting, :data:`MAX_NODES` syntax
@@ -34,14 +34,15 @@ from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose,
 )
 from derive.answers.errors import AnswerParseError, RefusedInput
+from derive.answers.functions import FUNCTIONS
 from derive.answers.lexer import SUM_MARKER, Rewritten, rewrite_index_form
 from derive.answers.limits import (
     MAX_ALLOCATION, MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_NODES, check_limits, constant_value,
 )
-from derive.answers.vocabulary import FUNCTIONS, Vocabulary
+from derive.answers.vocabulary import Vocabulary
 
-# Vocabulary, FUNCTIONS, the limits, check_limits and constant_value live in
-# derive.answers.vocabulary and derive.answers.limits; they stay importable from here.
+# Vocabulary, FUNCTIONS, the limits, check_limits and constant_value live in derive.answers.vocabulary,
+# derive.answers.functions and derive.answers.limits; they stay importable from here.
 __all__ = [
     "Vocabulary", "FUNCTIONS", "parse_expression", "check_limits", "constant_value",
     "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT", "MAX_CONSTANT", "MAX_ALLOCATION",
@@ -79,7 +80,7 @@ def parse_expression(text: str, vocab: Vocabulary) -> Node:
         raise AnswerParseError(f"invalid syntax{detail}", text=text, position=col) from None
     except (RecursionError, MemoryError):
         raise RefusedInput("the expression is nested too deeply", text=text) from None
-    walker = _Walker(vocab, rewritten, text)
+    walker = _Walker(vocab, rewritten, text, rewritten.text.strip() or "()")
     walker.prescan(tree)
     try:
         return walker.convert(tree.body, 0)
@@ -87,13 +88,18 @@ def parse_expression(text: str, vocab: Vocabulary) -> Node:
         raise RefusedInput("the expression is nested too deeply", text=text) from None
 
 
+def _exact_decimal(typed: str) -> bool:
+    """Whether ``typed`` is a plain decimal literal (``1.0009``, ``1e-50``; no underscores or hex)."""
+    return len(typed) <= 64 and all(ch in "0123456789.eE+-" for ch in typed)
+
+
 def _lstrip(s: str) -> int:
     return len(s) - len(s.lstrip())
 
 
 class _Walker:
-    def __init__(self, vocab: Vocabulary, rewritten: Rewritten, text: str) -> None:
-        self.vocab, self.rw, self.text = vocab, rewritten, text
+    def __init__(self, vocab: Vocabulary, rewritten: Rewritten, text: str, source: str) -> None:
+        self.vocab, self.rw, self.text, self.source = vocab, rewritten, text, source
         self.count = 0
 
     # -- errors ---------------------------------------------------------------------
@@ -140,7 +146,8 @@ class _Walker:
             raise self.refuse(node, f"only numbers are allowed as literals, got {type(v).__name__} {v!r:.40}")
         if not math.isfinite(v) or abs(v) > MAX_CONSTANT:
             raise self.refuse(node, f"the number {v!r:.40} is too large (limit {MAX_CONSTANT:g})")
-        return Num(v)
+        typed = ast.get_source_segment(self.source, node) if isinstance(v, float) else None
+        return Num(v, typed if typed and _exact_decimal(typed) else None)
 
     def _Name(self, node: ast.Name, depth: int) -> Node:
         if node.id.startswith("__") or node.id.endswith("__"):
@@ -271,13 +278,15 @@ class _Walker:
         for a in node.args:
             if isinstance(a, ast.Starred):
                 raise self.refuse(a, "starred arguments are not allowed")
-        if name == "sum" and len(node.args) == 2 and not node.keywords and isinstance(node.args[0], ast.Name):
+        if name == "sum" and len(node.args) in (2, 4) and not node.keywords and isinstance(node.args[0], ast.Name):
             var = node.args[0].id
             if var not in self.vocab.indices:
                 raise self.fail(node.args[0], f"sum(j, ...) sums over an index; {var!r} is not one of "
                                               f"{', '.join(sorted(self.vocab.indices))}")
-            return SumOver(var, self.convert(node.args[1], depth))
-        low, high, allowed = FUNCTIONS[name]
+            bounds = [None if isinstance(a, ast.Constant) and a.value is None else self.convert(a, depth)
+                      for a in node.args[2:]]
+            return SumOver(var, self.convert(node.args[1], depth), *bounds)
+        (low, high), allowed = FUNCTIONS[name].arity, FUNCTIONS[name].keywords
         if not low <= len(node.args) <= high:
             want = str(low) if low == high else f"{low} to {high}"
             raise self.fail(node, f"{name}() takes {want} positional argument(s), got {len(node.args)}")

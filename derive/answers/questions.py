@@ -31,7 +31,27 @@ from numpy.typing import NDArray
 
 from derive.answers.vocabulary import Vocabulary
 
-__all__ = ["SymbolSpec", "Term", "Variant", "Question", "Instance", "SYNTAXES"]
+__all__ = ["SymbolSpec", "Term", "Variant", "Question", "Instance", "SYNTAXES", "DYADIC"]
+
+#: Exact data are multiples of 1/DYADIC.
+DYADIC = 2**20
+
+
+def _log_uniform_int(rng: np.random.Generator, lo: int, hi: int) -> int:
+    """A whole number in [lo, hi], log-uniformly (small and large values both common)."""
+    return int(min(hi, max(lo, np.floor(np.exp(rng.uniform(np.log(lo + 0.5), np.log(hi + 1)))))))
+
+
+def _rational(value: Any) -> Any:
+    """A float (array) as exact SymPy rationals on the 1/DYADIC grid; integers stay integers."""
+    import sympy as sp
+
+    a = np.asarray(value)
+    if a.dtype.kind in "iub":
+        return value if a.ndim == 0 else np.vectorize(sp.Integer, otypes=[object])(a)
+    def one(x: float) -> Any:
+        return sp.Rational(int(round(float(x) * DYADIC)), DYADIC)
+    return one(a) if a.ndim == 0 else np.vectorize(one, otypes=[object])(a)
 
 #: the three answer syntaxes (keys of :attr:`Question.examples`).
 SYNTAXES = ("numpy", "index", "latex")
@@ -44,13 +64,14 @@ class SymbolSpec:
     ``kind`` is "input" (data or parameter), "derived" (computed from the inputs,
     e.g. the softmax probabilities P), "size", "index" (a given index such as the
     class i), "bound" (summed over: j) or "stacked" (a free index whose values
-    make up the result's axes).
+    make up the result's axes).  ``positive`` says a scalar input is > 0 (σ).
     """
 
     name: str
     shape: tuple[str, ...]
     description: str
     kind: str = "input"
+    positive: bool = False
 
     def describe(self) -> str:
         """``name: shape description`` as ``--list`` shows it."""
@@ -108,8 +129,12 @@ class Question:
     terms: tuple[Term, ...] = ()
     variants: tuple[Variant, ...] = ()
     sigma_power: int | None = None  # power of σ in the whole reference (for σ-power diagnosis)
-    symbolic: Callable[[dict[str, Any]], Any] | None = None  # SymPy reference on symbolic values
-    symbolic_sizes: tuple[Mapping[str, int], ...] = ()  # concrete sizes for the symbolic check
+    symbolic: Callable[[dict[str, Any]], Any] | None = None  # SymPy reference on SymPy values
+    symbolic_sizes: tuple[Mapping[str, int], ...] = ()  # non-empty: the reference needs concrete sizes
+    case_split: bool = False  # the derived result has case splits (indicators) in the data
+    tall: Mapping[str, int] = field(default_factory=dict)  # size -> largest value drawn with the others smallest
+    exact_adjust: Callable[[dict[str, Any], np.random.Generator], None] | None = None  # edits exact data in place
+    rational_names: bool = True  # False: a derived name (P) is not a rational function of the data
 
     # -- names ------------------------------------------------------------------------
     @property
@@ -140,25 +165,55 @@ class Question:
         return "(" + ", ".join(self.shape) + ("," if len(self.shape) == 1 else "") + ")"
 
     # -- instances ------------------------------------------------------------------------
-    def size_grid(self, count: int, rng: np.random.Generator, smallest: int = 8) -> list[dict[str, int]]:
-        """``count`` size combinations: the ``smallest`` ones first, then random ones."""
+    def size_grid(self, count: int, rng: np.random.Generator) -> list[dict[str, int]]:
+        """``count`` size combinations over wide ranges.
+
+        The smallest combinations, all sizes at their largest, each size of :attr:`tall`
+        drawn large with the others at their smallest, then sizes drawn at random
+        (log-uniformly, so small and large sizes are both common).
+        """
         names = list(self.sizes)
-        grid = [dict(zip(names, combo)) for combo in itertools.product(
-            *(range(lo, hi + 1) for lo, hi in self.sizes.values()))]
-        grid.sort(key=lambda s: (sum(s.values()), tuple(s.values())))
-        head = grid[:smallest]
-        rest = [grid[int(k)] for k in rng.integers(0, len(grid), size=max(0, count - len(head)))]
-        return (head + rest)[:count]
+        lows = {n: lo for n, (lo, _) in self.sizes.items()}
+        small = sorted(itertools.product(*(range(lo, min(hi, lo + 2) + 1) for lo, hi in self.sizes.values())),
+                       key=lambda c: (sum(c), c))
+        grid = [dict(zip(names, c)) for c in small[:3]]
+        grid.append({n: hi for n, (_, hi) in self.sizes.items()})
+        for n, top in self.tall.items():
+            grid.append({**lows, n: int(rng.integers(max(self.sizes[n][1] + 1, top // 2), top + 1))})
+        while len(grid) < count:
+            grid.append({n: _log_uniform_int(rng, lo, hi) for n, (lo, hi) in self.sizes.items()})
+        return grid[:count]
+
+    def exact_size_grid(self, count: int, rng: np.random.Generator, largest: int = 6) -> list[dict[str, int]]:
+        """``count`` size combinations for the exact (rational) check: small to moderate sizes."""
+        names = list(self.sizes)
+        grid = [dict(zip(names, (lo for lo, _ in self.sizes.values())))]
+        grid.append({n: min(hi, max(lo, largest)) for n, (lo, hi) in self.sizes.items()})
+        while len(grid) < count:
+            grid.append({n: int(rng.integers(lo, min(hi, max(lo, largest)) + 1)) for n, (lo, hi) in self.sizes.items()})
+        return grid[:count]
 
     def instances(self, count: int, rng: np.random.Generator) -> list[Instance]:
-        """``count`` random instances, smallest sizes first."""
+        """``count`` random float instances over wide sizes (see :meth:`size_grid`)."""
+        return [self._instance(sizes, rng) for sizes in self.size_grid(count, rng)]
+
+    def exact_instances(self, count: int, rng: np.random.Generator) -> list[Instance]:
+        """``count`` instances whose data are exact SymPy rationals (dyadic, 2⁻²⁰ apart)."""
         out = []
-        for sizes in self.size_grid(count, rng):
-            data = self.make_data(dict(sizes), rng)
-            kinds = ("input", "index", "derived")
-            shown = {k: v for k, v in data.items() if k != "I" and k in {s.name for s in self.symbols if s.kind in kinds}}
-            out.append(Instance(dict(sizes), {**sizes, **data}, shown))
+        for sizes in self.exact_size_grid(count, rng):
+            inst = self._instance(sizes, rng)
+            env = {k: (v if k in sizes else _rational(v)) for k, v in inst.env.items()}
+            if self.exact_adjust is not None:
+                self.exact_adjust(env, rng)
+            shown = {k: env[k] for k in inst.shown}
+            out.append(Instance(dict(sizes), env, shown))
         return out
+
+    def _instance(self, sizes: Mapping[str, int], rng: np.random.Generator) -> Instance:
+        data = self.make_data(dict(sizes), rng)
+        kinds = ("input", "index", "derived")
+        shown = {k: v for k, v in data.items() if k != "I" and k in {s.name for s in self.symbols if s.kind in kinds}}
+        return Instance(dict(sizes), {**sizes, **data}, shown)
 
     def reference_value(self, instance: Instance) -> NDArray[np.float64]:
         """The derived reference on ``instance`` (float64)."""

@@ -29,67 +29,24 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derive.answers.ast_nodes import Node
-from derive.answers.evaluate import MAX_ELEMENTS, EvaluationError, evaluate
+from derive.answers.ast_nodes import Node, Num
+from derive.answers.errors import EvaluationError, NotSymbolic
+from derive.answers.evaluate import evaluate
+from derive.answers.functions import SYMPY
 
-__all__ = ["to_sympy", "sympy_zero", "expanded_terms", "MAX_EXPANDED_TERMS", "NotSymbolic", "SYMPY_FUNCTIONS", "element_symbols"]
+__all__ = ["to_sympy", "sympy_zero", "expanded_terms", "MAX_EXPANDED_TERMS", "NotSymbolic", "SYMPY_FUNCTIONS",
+           "element_symbols", "exact_number"]
 
-
-class NotSymbolic(ValueError):
-    """The answer uses something this converter does not translate to SymPy."""
-
-
-def _elementwise(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def apply(x: Any) -> Any:
-        if isinstance(x, np.ndarray):
-            return np.vectorize(f, otypes=[object])(x)
-        return f(x)
-    return apply
+#: SymPy counterparts of the functions (the ``sympy`` column of the function table).
+SYMPY_FUNCTIONS = SYMPY
 
 
-def _sum(x: Any, axis: int | None = None, keepdims: int = 0) -> Any:
-    return np.sum(np.asarray(x, dtype=object), axis=axis, keepdims=bool(keepdims))
-
-
-def _mean(x: Any, axis: int | None = None, keepdims: int = 0) -> Any:
-    a = np.asarray(x, dtype=object)
-    count = a.size if axis is None else a.shape[axis]
-    return _sum(a, axis, keepdims) * sp.Rational(1, count)
-
-
-def _norm(x: Any, ord: int | None = None, axis: int | None = None) -> Any:
-    if ord not in (None, 2) or axis is not None:
-        raise NotSymbolic("only the plain 2-norm is converted")
-    a = np.asarray(x, dtype=object)
-    return sp.sqrt(sum((e**2 for e in a.ravel()), sp.Integer(0)))
-
-
-def _allocate(kind: str) -> Callable[..., Any]:
-    def make(*args: Any) -> Any:
-        if not all(isinstance(a, int | sp.Integer) for a in args):
-            raise NotSymbolic(f"{kind}() needs a concrete size")
-        shape = tuple(int(a) for a in args)
-        if math.prod(shape) * (shape[0] if kind == "eye" else 1) > MAX_ELEMENTS:
-            raise NotSymbolic(f"{kind}() of that size is not built")
-        if kind == "eye":
-            return np.array(sp.eye(shape[0]).tolist(), dtype=object).reshape(shape[0], shape[0])
-        fill = sp.Integer(1 if kind == "ones" else 0)
-        return np.full(shape, fill, dtype=object)
-    return make
-
-
-#: SymPy counterparts of the whitelisted functions (the rest are not converted).
-SYMPY_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "exp": _elementwise(sp.exp), "log": _elementwise(sp.log), "sqrt": _elementwise(sp.sqrt),
-    "abs": _elementwise(sp.Abs), "square": _elementwise(lambda e: e**2),
-    "sum": _sum, "mean": _mean, "norm": _norm,
-    "ones": _allocate("ones"), "zeros": _allocate("zeros"), "eye": _allocate("eye"),
-    "outer": lambda a, b: np.outer(np.asarray(a, dtype=object), np.asarray(b, dtype=object)),
-    "dot": lambda a, b: np.dot(np.asarray(a, dtype=object), np.asarray(b, dtype=object)),
-    "trace": lambda a: np.trace(np.asarray(a, dtype=object)),
-    "transpose": lambda a: np.transpose(np.asarray(a, dtype=object)),
-    "diag": lambda a: np.diag(np.asarray(a, dtype=object)),
-}
+def exact_number(num: Num) -> Any:
+    """A literal as an exact SymPy number: the decimal as typed (``0.1`` is 1/10, ``1e-50`` is 10⁻⁵⁰,
+    ``1.00000000000000000001`` is not 1), else the float's shortest decimal."""
+    if isinstance(num.value, int):
+        return sp.Integer(num.value)
+    return sp.Rational(num.text if num.text else repr(float(num.value)))
 
 
 def element_symbols(name: str, shape: tuple[int, ...], **assumptions: Any) -> Any:
@@ -103,11 +60,20 @@ def element_symbols(name: str, shape: tuple[int, ...], **assumptions: Any) -> An
 
 
 def to_sympy(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, str]) -> Any:
-    """Evaluate ``node`` on SymPy values; raise :class:`NotSymbolic` where it cannot."""
+    """Evaluate ``node`` on SymPy values, literals as exact numbers.
+
+    Raises
+    ------
+    NotSymbolic
+        Where the translation does not cover a construct.
+    EvaluationError
+        Where the answer cannot be evaluated at all (shapes); :class:`TooExpensive`
+        over a budget.
+    """
     try:
-        value = evaluate(node, env, ranges=ranges, functions=SYMPY_FUNCTIONS)
-    except EvaluationError as exc:
-        raise NotSymbolic(str(exc)) from None
+        value = evaluate(node, env, ranges=ranges, functions=SYMPY, number=exact_number)
+    except (NotSymbolic, EvaluationError):
+        raise
     except (TypeError, AttributeError, ValueError) as exc:
         raise NotSymbolic(f"{type(exc).__name__}: {exc}") from None
     if isinstance(value, np.ndarray):
@@ -145,10 +111,18 @@ def sympy_zero(diff: Any, max_ops: int = 150) -> bool | None:
     """True if ``diff`` reduces to zero, False if provably non-zero, None if undecided.
 
     Undecided also when expanding would produce more than :data:`MAX_EXPANDED_TERMS`
-    terms (a hostile ``(a + b + c)**60`` must not hang the checker).
+    terms (a hostile ``(a + b + c)**60`` must not hang the checker), and when SymPy
+    cannot evaluate it (``exp(exp(exp(exp(exp(c)))))`` overflows mpmath).
     """
+    try:
+        return _sympy_zero(diff, max_ops)
+    except (ArithmeticError, RecursionError, ValueError, TypeError):
+        return None
+
+
+def _sympy_zero(diff: Any, max_ops: int) -> bool | None:
     if isinstance(diff, np.ndarray):
-        verdicts = [sympy_zero(e, max_ops) for e in diff.ravel()]
+        verdicts = [_sympy_zero(e, max_ops) for e in diff.ravel()]
         if all(v is True for v in verdicts):
             return True
         return False if any(v is False for v in verdicts) else None
@@ -188,7 +162,7 @@ def _nonzero_somewhere(expr: Any, tries: int = 3) -> bool:
                 point[s] = sp.Rational((5 * k + 7 * t) % 13 - 6, 5)
         try:
             value = sp.N(expr.xreplace(point), 30)
-        except (TypeError, ValueError, ZeroDivisionError):
+        except (TypeError, ValueError, ArithmeticError):
             continue
         if value.is_number and value.is_finite and abs(complex(value)) > 1e-12:
             return True

@@ -1,28 +1,18 @@
-"""What an answer may use: the question's names (:class:`Vocabulary`) and the functions (:data:`FUNCTIONS`)."""
+"""What an answer may use: the question's names (:class:`Vocabulary`).
+
+The functions are in the one table :data:`derive.answers.functions.FUNCTIONS`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Vocabulary", "FUNCTIONS"]
+__all__ = ["Vocabulary", "GREEK"]
 
-#: function -> (min args, max args, allowed keywords)
-FUNCTIONS: dict[str, tuple[int, int, frozenset[str]]] = {
-    "exp": (1, 1, frozenset()), "log": (1, 1, frozenset()), "sqrt": (1, 1, frozenset()),
-    "abs": (1, 1, frozenset()), "square": (1, 1, frozenset()),
-    "sum": (1, 1, frozenset({"axis", "keepdims"})), "mean": (1, 1, frozenset({"axis", "keepdims"})),
-    "norm": (1, 1, frozenset({"ord", "axis"})),
-    "max": (1, 2, frozenset({"axis", "keepdims"})), "min": (1, 2, frozenset({"axis", "keepdims"})),
-    "maximum": (2, 2, frozenset()), "minimum": (2, 2, frozenset()),
-    "where": (3, 3, frozenset()), "ind": (1, 1, frozenset()),
-    "ones": (1, 2, frozenset()), "zeros": (1, 2, frozenset()), "eye": (1, 1, frozenset()),
-    "inv": (1, 1, frozenset()), "solve": (2, 2, frozenset()), "diag": (1, 1, frozenset()),
-    "outer": (2, 2, frozenset()), "dot": (2, 2, frozenset()), "trace": (1, 1, frozenset()),
-    "transpose": (1, 1, frozenset()),
-    "softmax": (1, 1, frozenset({"axis"})), "logsumexp": (1, 1, frozenset({"axis"})),
-}
-
+#: Greek letters typed as themselves -> the names answers use
+GREEK = {"σ": "sigma", "θ": "theta", "λ": "lambda", "δ": "delta", "μ": "mu", "α": "alpha", "β": "beta",
+         "η": "eta", "ε": "epsilon"}
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -48,7 +38,8 @@ class Vocabulary:
     ranges: Mapping[str, str] = field(default_factory=dict)
 
     def resolve(self, name: str) -> str | None:
-        """The canonical name of ``name``, or None if the question does not know it."""
+        """The canonical name of ``name`` (Greek letters may be typed as σ, θ), or None if unknown."""
+        name = GREEK.get(name, name)
         name = self.aliases.get(name, name)
         return name if name in self.ndims or name in self.indices else None
 

@@ -1,7 +1,9 @@
 """``gradproof check-answer QUESTION ANSWER``: check a hand-derived result.
 
 Exit status: 0 the answer is equivalent to the derived result, 1 it is not,
-2 usage error, unknown question, parse error or refused input.
+2 usage error, unknown question, parse error or refused input, 3 the answer is too
+expensive to check (over its time, memory or work budget), 4 an internal error of
+the checker (never reported as "not equivalent").
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 __all__ = ["configure", "run", "list_questions"]
 
-EXIT_EQUIVALENT, EXIT_NOT_EQUIVALENT, EXIT_ERROR = 0, 1, 2
+EXIT_EQUIVALENT, EXIT_NOT_EQUIVALENT, EXIT_ERROR, EXIT_TOO_EXPENSIVE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -58,13 +60,13 @@ def _print_list(as_json: bool) -> None:
         print()
 
 
-def _fail(message: str, args: argparse.Namespace, kind: str) -> int:
+def _fail(message: str, args: argparse.Namespace, kind: str, status: int = EXIT_ERROR) -> int:
     if args.json:
-        print(json.dumps({"question": args.question, "answer": args.answer, "error": message, "kind": kind},
-                         indent=2, ensure_ascii=False))
+        print(json.dumps({"question": args.question, "answer": args.answer, "status": kind, "error": message,
+                          "kind": kind}, indent=2, ensure_ascii=False))
     else:
         print(f"gradproof check-answer: {message}", file=sys.stderr)
-    return EXIT_ERROR
+    return status
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from derive.answers import AnswerError, check_answer, question_ids
+    from derive.answers import AnswerError, TooExpensive, check_answer, question_ids
 
     if args.question not in question_ids():
         return _fail(f"unknown question {args.question!r}; known questions: {', '.join(question_ids())}",
@@ -90,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
                               rng=np.random.default_rng(args.seed), n_instances=args.instances)
     except AnswerError as exc:
         return _fail(str(exc), args, "refused" if exc.kind == "refused" else "parse")
+    except TooExpensive as exc:
+        return _fail(f"too expensive to check: {exc} (no verdict)", args, "too_expensive", EXIT_TOO_EXPENSIVE)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours must never read as "not equivalent"
+        return _fail(f"internal error of the checker, no verdict: {type(exc).__name__}: {exc}", args,
+                     "internal_error", EXIT_INTERNAL)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -25,8 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def derive_report(keys: list[str], seed: int = 0) -> list[dict[str, Any]]:
     """Verify the derivations ``keys``; return one JSON-able dict per problem."""
-    import numpy as np
-
+    from derive.core import STATUSES
     from derive.latex import to_latex
     from derive.problems import get_problem
 
@@ -35,12 +34,13 @@ def derive_report(keys: list[str], seed: int = 0) -> list[dict[str, Any]]:
         t0 = time.perf_counter()
         problem = get_problem(key)
         d = problem.derivation()
-        results = d.verify(np.random.default_rng(seed))
+        results = d.verify(seed=seed)
         kw = {"notation": d.notation}
         out.append({
             "problem": key,
             "title": problem.title,
-            "verified": all(r.ok for r in results),
+            "verified": all(r.status != "failed" for r in results),
+            "counts": {st: sum(r.status == st for r in results) for st in STATUSES},
             "seconds": round(time.perf_counter() - t0, 3),
             "steps": [
                 {
@@ -50,9 +50,13 @@ def derive_report(keys: list[str], seed: int = 0) -> list[dict[str, Any]]:
                     "label": r.step.label,
                     "latex": f"{to_latex(r.step.lhs, **kw)} = {to_latex(r.step.rhs, **kw)}",
                     "check": r.step.check,
-                    "verified": r.ok,
+                    "status": r.status,
+                    "verified": r.verified,
                     "method": r.method,
                     "detail": r.detail,
+                    "sizes": [dict(z) for z in r.sizes],
+                    "random_sizes": r.drawn,
+                    "seed": r.seed,
                     "seconds": round(r.seconds, 3),
                     "_step": r.step,
                 }
@@ -72,23 +76,53 @@ def _print_text(report: list[dict[str, Any]]) -> None:
         for name, desc in prob["symbols"].items():
             print(f"   {name}: {desc}")
         for s in prob["steps"]:
-            mark = "ok" if s["verified"] else "FAILED"
+            mark = s["status"] if s["status"] != "failed" else "FAILED"
             why = f" [{s['why']}]" if s["why"] else ""
             print(f"{s['n']:>2}. {s['text']}{why}")
             eq = sp.pretty(sp.Eq(s["_step"].lhs, s["_step"].rhs, evaluate=False), use_unicode=True, wrap_line=False) \
                 if not isinstance(s["_step"].rhs, sp.MatrixBase) else sp.pretty(s["_step"].rhs, use_unicode=True)
             for line in eq.splitlines():
                 print(f"      {line}")
-            print(f"      -> {mark}: {s['method']} ({s['detail']}, {s['seconds']:.2f} s)")
+            if s["status"] == "definition":
+                print("      -> definition (not checked)")
+            else:
+                print(f"      -> {mark}: {s['method']} ({s['detail']}, {s['seconds']:.2f} s)")
+            if s["sizes"]:
+                print(f"         sizes: {sizes_text(s['sizes'], s['random_sizes'])}")
         status = "all steps verified" if prob["verified"] else "VERIFICATION FAILED"
-        print(f"   {status} in {prob['seconds']:.2f} s\n")
+        print(f"   {status}: {counts_text(prob['counts'])}; in {prob['seconds']:.2f} s\n")
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """``12 proved, 5 checked at concrete sizes, 3 definitions (not checked)``."""
+    parts = [f"{counts.get('proved', 0)} proved for symbolic sizes",
+             f"{counts.get('checked', 0)} checked exactly at concrete sizes",
+             f"{counts.get('definition', 0)} definitions (not checked)"]
+    if counts.get("failed"):
+        parts.append(f"{counts['failed']} FAILED")
+    return ", ".join(parts)
+
+
+def sizes_text(sizes: list[dict[str, int]], drawn: int, listed: int | None = None) -> str:
+    """The sizes of an exact check: ``listed (d, N) = (2, 2), (3, 2); random (15, 3), ...``."""
+    names = list(sizes[0]) if sizes else []
+    def row(z: dict[str, int]) -> str:
+        return "(" + ", ".join(str(z.get(n, "?")) for n in names) + ")"
+    n_listed = len(sizes) - drawn if listed is None else listed
+    head = f"({', '.join(names)}) = "
+    parts = [f"listed {', '.join(row(z) for z in sizes[:n_listed])}"]
+    if drawn:
+        parts.append(f"random {', '.join(row(z) for z in sizes[n_listed:n_listed + drawn])}")
+    if len(sizes) > n_listed + drawn:
+        parts.append(f"gate boundaries {', '.join(row(z) for z in sizes[n_listed + drawn:])}")
+    return head + "; ".join(parts)
 
 
 def _print_latex(report: list[dict[str, Any]]) -> None:
     for prob in report:
         print(f"% {prob['problem']}: {prob['title']}")
         for s in prob["steps"]:
-            print(f"% step {s['n']}: {s['text']} ({'verified' if s['verified'] else 'FAILED'}: {s['method']})")
+            print(f"% step {s['n']}: {s['text']} ({s['status'] if s['status'] != 'failed' else 'FAILED'}: {s['method']})")
             print(s["latex"])
         print()
 
@@ -113,3 +147,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_text(report)
     return 0 if all(p["verified"] for p in report) else 1
+

@@ -42,6 +42,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.numpy import NumPyPrinter
 
 from derive.core import Derivation, Step
+from derive.matrix_forms import unroll_sums
 from derive.notation import X, Z
 
 __all__ = ["derivation", "squared_distances", "matrix_form", "SqDist", "Ones", "Diag"]
@@ -122,7 +123,7 @@ def _rows_to_indexed(e: Any) -> Any:
 
 def _explicit(e: Any) -> Any:
     """An explicit matrix of the entries of a matrix expression of concrete shape."""
-    return sp.Matrix(e.shape[0], e.shape[1], lambda i, j: e[i, j]).doit()
+    return sp.Matrix(e.shape[0], e.shape[1], lambda i, j: unroll_sums(e[i, j])).doit()
 
 
 #: concrete sizes for the exact checks of the matrix steps (square, tall, wide, single row)

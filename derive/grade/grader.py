@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from derive.grade import checks_knn, checks_softmax
+from derive.grade.checks_knn import GROUP as KNN_GROUP
+from derive.grade.checks_softmax import GROUP as SOFTMAX_GROUP
 from derive.grade.check import Check, CheckGroup, Evidence, check_id
 from derive.grade.diagnose import Verdict
 from derive.grade.rubric import Rubric, default_rubric
@@ -27,7 +28,7 @@ from derive.grade.sandbox import Limits, SandboxResult, Task, read_source, run_t
 __all__ = ["CHECKS", "CHECK_GROUPS", "CLASSES", "CheckResult", "GradeReport", "collect_files", "grade"]
 
 #: the graded problems: adding one is adding a check module and one entry here
-CHECK_GROUPS: dict[str, CheckGroup] = {"knn": checks_knn.GROUP, "softmax": checks_softmax.GROUP}
+CHECK_GROUPS: dict[str, CheckGroup] = {"knn": KNN_GROUP, "softmax": SOFTMAX_GROUP}
 #: every check, in report order
 CHECKS: list[Check] = [c for g in CHECK_GROUPS.values() for c in g.checks]
 #: the graded classes and the methods whose source locations the child reports

@@ -1,4 +1,4 @@
-"""The questions on the mean hinge loss: its gradients in w and b (away from the kink)."""
+"""The questions on the mean hinge loss: its gradients in w and b (checked exactly near the kink)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,29 @@ def _maths() -> Any:
 
 def _hinge_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
     K, n = s["K"], s["n"]
-    while True:  # stay away from the kink (margin exactly 1), where the gradient is a choice
-        X, w, b = uniform(rng, K, n), uniform(rng, n, low=-1, high=1), float(uniform(rng, low=-1, high=1))
-        y = rng.choice([-1.0, 1.0], size=K)
-        if np.all(np.abs(y * (X @ w + b) - 1.0) > 1e-3):
-            return {"X": X, "w": w, "b": b, "y": y}
+    X, w, b = uniform(rng, K, n), uniform(rng, n, low=-1, high=1), float(uniform(rng, low=-1, high=1))
+    return {"X": X, "w": w, "b": b, "y": rng.choice([-1.0, 1.0], size=K)}
+
+
+def _near_the_kink(env: dict[str, Any], rng: np.random.Generator) -> None:
+    """Exact data with most margins at 1 ± 2⁻ᵏ (k up to 200), so a shifted threshold shows.
+
+    The last coordinate of a sample x is solved for so that y (wᵀx + b) = 1 ± 2⁻ᵏ exactly.
+    A margin of exactly 1 is never drawn: there the gradient does not exist and any
+    subgradient (``< 1`` or ``<= 1``) is right.
+    """
+    import sympy as sp
+
+    X, w, b, y = env["X"], env["w"], env["b"], env["y"]
+    if w[-1] == 0:
+        w[-1] = sp.Rational(1, 3)
+    for i in range(X.shape[0]):
+        if rng.random() < 0.25:
+            continue  # a generic margin
+        k = int(rng.integers(1, 201))
+        margin = 1 + int(rng.choice([-1, 1])) * sp.Rational(1, 2**k)
+        rest = sum((X[i, t] * w[t] for t in range(X.shape[1] - 1)), sp.Integer(0))
+        X[i, -1] = (margin / y[i] - b - rest) / w[-1]
 
 
 _HINGE = (
@@ -34,7 +52,8 @@ _HINGE = (
     S("i", ("K",), "sample index, bound in sums (0..K-1)", "bound"),
     S("j", ("K",), "sample index, bound in sums (0..K-1)", "bound"),
 )
-_HINGE_SIZES = {"K": (1, 6), "n": (1, 4)}
+_HINGE_SIZES = {"K": (1, 24), "n": (1, 14)}
+_HINGE_FLAGS: dict[str, Any] = {"tall": {"K": 240, "n": 240}, "case_split": True, "exact_adjust": _near_the_kink}
 _ACTIVE = "(y * (X @ w + b) < 1)"
 
 
@@ -47,7 +66,7 @@ QUESTIONS: tuple[Question, ...] = (
          "latex": r"\frac{1}{K}\sum_{i=1}^{K} -\mathbb{1}\{y^{(i)}(x^{(i)\top} w + b) < 1\} y^{(i)} x^{(i)}"},
         _HINGE_SIZES, _hinge_data,
         lambda e: _maths().hinge_grad_w(e["w"], e["b"], e["X"], e["y"]),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, **_HINGE_FLAGS,
         variants=(Variant("the indicator 1{margin < 1} is missing", "missing_indicator", "-X.T @ y / K"),
                   Variant("the indicator's inequality is reversed (1{margin > 1})", "reversed_indicator",
                           "-X.T @ (y * (y * (X @ w + b) > 1)) / K"),
@@ -62,7 +81,7 @@ QUESTIONS: tuple[Question, ...] = (
          "latex": r"-\frac{1}{K}\sum_{i=1}^{K}\mathbb{1}\{y^{(i)}(x^{(i)\top} w + b) < 1\} y^{(i)}"},
         _HINGE_SIZES, _hinge_data,
         lambda e: _maths().hinge_grad_b(e["w"], e["b"], e["X"], e["y"]),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, **_HINGE_FLAGS,
         variants=(Variant("the indicator 1{margin < 1} is missing", "missing_indicator", "-sum(y) / K"),
                   Variant("the indicator's inequality is reversed (1{margin > 1})", "reversed_indicator",
                           "-sum(y * (y * (X @ w + b) > 1)) / K"),

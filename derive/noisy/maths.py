@@ -44,10 +44,11 @@ from sympy.codegen.matrix_nodes import MatrixSolve
 
 from derive.core import Derivation, Step
 from derive.expectation import expectation_rule
-from derive.matrix_forms import AsScalar, Component, index_normaliser, linear_sums, stack_components, unroll_sums
+from derive.matrix_forms import (AsScalar, Component, canonical_sums, index_normaliser, linear_sums,
+                                 stack_components)
 from derive.noisy.forms import At, Lim, MatrixLimit, ThetaStar, defer_inverses
 from derive.notation import DELTA, THETA, X, Expect, Grad
-from derive.zero import collapse_deltas
+from derive.zero import collapse_deltas, square_sums
 from numerics.validation import as_float, check_matrix, check_positive_float, check_same_length, check_vector
 
 __all__ = [
@@ -68,6 +69,8 @@ ym = sp.MatrixSymbol("y", N, 1)
 thetam = sp.MatrixSymbol("theta", d, 1)
 
 _L, _LT, _R = sp.Symbol("L"), sp.Symbol("Ltilde"), sp.Symbol("R")
+_H = sp.MatrixSymbol("H", d, d)   # the Hessian of E[L~] (a name for the left-hand sides)
+_v = sp.MatrixSymbol("v", d, 1)   # any direction
 
 #: matrix symbols -> the indexed entries they stand for (used to compare matrix and index forms).
 _ENTRIES = {Xm: lambda a, b: X[a, b], ym: lambda a, b: y[a], thetam: lambda a, b: THETA[a]}
@@ -84,6 +87,17 @@ def _collapse(*indices: sp.Symbol):  # noqa: ANN202
     return lambda e: linear_sums(sp.expand(collapse_deltas(e, assume)))
 
 
+def _entry_pq(e: Any) -> Any:
+    """A normaliser: entry (p, q) of a d x d matrix difference, in index form (p, q in 0..d - 1).
+
+    The range of the Kronecker delta that SymPy attaches to ``Identity(d)[p, q]`` is dropped:
+    p and q are entries' indices, so they lie in 0..d - 1.
+    """
+    entry = index_normaliser(_ENTRIES)(e[p, q])
+    return entry.replace(lambda x: isinstance(x, sp.KroneckerDelta) and len(x.args) == 3,
+                         lambda x: sp.KroneckerDelta(x.args[0], x.args[1]))
+
+
 @functools.cache
 def derivation() -> Derivation:
     """The noisy-regression derivation (SPEC problem 1 (a)–(d))."""
@@ -93,13 +107,14 @@ def derivation() -> Derivation:
     norm2 = sp.Sum(THETA[k] ** 2, (k, 0, d - 1))            # ||theta||_2^2
     L = sp.Sum((y[j] - xt) ** 2, (j, 0, N - 1)) / N
     EL = Expect(_LT, DELTA)
-    sizes = [{d: 2, N: 2}, {d: 3, N: 2}, {d: 1, N: 3}]
     wide = [{d: 2, N: 3}, {d: 2, N: 1}, {d: 1, N: 2}]      # includes N < d: X^T X singular
     tall = [{d: 2, N: 3}, {d: 1, N: 2}, {d: 2, N: 2}]      # N >= d: X^T X invertible
+    small_d = {d: (1, 3)}  # limits of rational functions of sigma: inverting a d x d matrix of them is slow
     res = Xm * thetam - ym
     mse = sp.MatMul(1 / N, sp.Transpose(res), res, evaluate=False)  # (1/N)(X theta - y)^T (X theta - y)
     grad_m = 2 / N * Xm.T * res + 2 * sigma**2 * thetam
     theta_star = sp.Inverse(Xm.T * Xm + N * sigma**2 * sp.Identity(d)) * Xm.T * ym
+    hess_m = 2 / N * (Xm.T * Xm + N * sigma**2 * sp.Identity(d))
     moments = "E[δ⁽ʲ⁾_k] = 0 and E[δ⁽ʲ⁾_k δ⁽ʲ'⁾_l] = σ² 1{j = j'} 1{k = l} (i.i.d. N(0, σ²I) noise, E[δδᵀ] = σ²I)"
     steps = [
         Step("The clean loss.", _L, L, check="definition", label="L"),
@@ -111,8 +126,8 @@ def derivation() -> Derivation:
              why="linearity of the dot product", simplify=_by_linearity, label="split"),
         Step("Write (δ⁽ʲ⁾ᵀθ)² as a double sum.", _LT,
              sp.Sum((y[j] - xt) ** 2 + sp.Mul(-2, y[j] - xt, dt, evaluate=False) + dd, (j, 0, N - 1)) / N,
-             why="(Σ_k a_k)² = Σ_k Σ_l a_k a_l; SymPy cannot square a symbolic-length sum, so checked exactly",
-             check="exact", sizes=sizes, simplify=unroll_sums, label="expanded"),
+             why="(Σ_k a_k)² = Σ_k Σ_l a_k a_l (distributivity, for symbolic d)",
+             simplify=lambda e: _by_linearity(canonical_sums(square_sums(e))), label="expanded"),
         Step("Take the expectation over the noise, term by term.", EL,
              sp.Sum((y[j] - xt) ** 2 + sp.Sum(sp.Sum(sigma**2 * sp.KroneckerDelta(k, l) * THETA[k] * THETA[l],
                                                       (l, 0, d - 1)), (k, 0, d - 1)), (j, 0, N - 1)) / N,
@@ -137,12 +152,21 @@ def derivation() -> Derivation:
              why="∂θ_k/∂θ_p = 1{k = p}", rule=lambda e: sp.diff(e, THETA[p]), assume={p: (0, d - 1)},
              simplify=_collapse(p),
              follows="expected", label="grad"),
-        Step("Differentiate again with respect to θ_q: the Hessian (2/N)XᵀX + 2σ²I is positive definite for "
-             "σ > 0, so E_δ[L̃] is strictly convex and a stationary point is its unique minimiser.",
+        Step("Differentiate again with respect to θ_q: the Hessian.",
              sp.Derivative(EL, THETA[p], THETA[q]),
              2 / N * sp.Sum(X[j, p] * X[j, q], (j, 0, N - 1)) + 2 * sigma**2 * sp.KroneckerDelta(p, q),
-             why="vᵀXᵀXv = ‖Xv‖² ≥ 0", rule=lambda e: sp.diff(e, THETA[q]),
+             why="∂θ_k/∂θ_q = 1{k = q}", rule=lambda e: sp.diff(e, THETA[q]),
              assume={p: (0, d - 1), q: (0, d - 1)}, label="hessian"),
+        Step("The Hessian in matrix form: entry (p, q) of (2/N)(XᵀX + Nσ²I).", _H, hess_m,
+             why="(XᵀX)_pq = Σ_j x⁽ʲ⁾_p x⁽ʲ⁾_q and I_pq = 1{p = q}; two d × d matrices are equal when "
+                 "their entries (p, q) are, for symbolic p, q in 0..d − 1",
+             rule=lambda e: sp.FunctionMatrix(d, d, sp.Lambda((p, q), e)), assume={p: (0, d - 1), q: (0, d - 1)},
+             simplify=_entry_pq, label="hessian_matrix"),
+        Step("The Hessian is positive definite for σ > 0: vᵀHv = (2/N)(‖Xv‖² + Nσ²‖v‖²) > 0 for every v ≠ 0, "
+             "so E_δ[L̃] is strictly convex and a stationary point is its unique minimiser.",
+             _v.T * _H * _v, 2 / N * ((Xm * _v).T * (Xm * _v) + N * sigma**2 * _v.T * _v),
+             why="vᵀXᵀXv = ‖Xv‖² ≥ 0 and Nσ²vᵀv > 0 for v ≠ 0", rule=lambda hm: _v.T * hm * _v,
+             check="positive", nonzero=_v, label="hessian_pd"),
         Step("The gradient's p-th component in matrix form.", sp.Derivative(EL, THETA[p]), Component(grad_m, p),
              simplify=index_normaliser(_ENTRIES), follows="grad", label="grad_component"),
         Step("Stack the components p = 1, …, d.", Grad(EL, THETA), grad_m, rule=stack_components,
@@ -157,15 +181,16 @@ def derivation() -> Derivation:
         Step("σ → 0: no regularisation, the least-squares solution (when XᵀX is invertible; with few "
              "samples it fits the noise — over-fitting).", Lim(ThetaStar(sigma), sigma, 0),
              sp.Inverse(Xm.T * Xm) * Xm.T * ym, rule=lambda e: MatrixLimit(e, sigma, 0), check="exact",
-             sizes=tall, simplify=defer_inverses, follows="minimiser", label="sigma_to_0"),
+             sizes=tall, ranges=small_d, where=lambda z: z[N] >= z[d], simplify=defer_inverses, follows="minimiser",
+             label="sigma_to_0"),
         Step("σ → ∞: the regulariser dominates and θ* → 0 (under-fitting).",
              Lim(ThetaStar(sigma), sigma, sp.oo), sp.ZeroMatrix(d, 1),
-             rule=lambda e: MatrixLimit(e, sigma, sp.oo), check="exact", sizes=wide, follows="minimiser",
-             label="sigma_to_inf"),
+             rule=lambda e: MatrixLimit(e, sigma, sp.oo), check="exact", sizes=wide, ranges=small_d,
+             follows="minimiser", label="sigma_to_inf"),
         Step("More precisely σ²θ*(σ) → Xᵀy / N, so ‖θ*(σ)‖ = O(1/σ²).",
              Lim(sigma**2 * ThetaStar(sigma), sigma, sp.oo), Xm.T * ym / N,
              rule=lambda e: MatrixLimit(sigma**2 * e, sigma, sp.oo), check="exact", sizes=wide,
-             follows="minimiser", label="rate"),
+             ranges=small_d, follows="minimiser", label="rate"),
     ]
     return Derivation(
         "noisy", "Noisy linear regression: input noise is ridge regularisation", steps,
@@ -176,6 +201,8 @@ def derivation() -> Derivation:
             "delta": "feature noise, shape (N, d), i.i.d. N(0, σ²)",
             "sigma": "noise standard deviation, σ > 0",
             "lambda": "ridge strength λ = σ²",
+            "H": "Hessian of E_δ[L̃] with respect to θ, shape (d, d)",
+            "v": "any direction, shape (d,)",
         },
         results=("expected", "R", "ridge", "grad_matrix", "minimiser", "sigma_to_0", "sigma_to_inf", "rate"),
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.instances import concrete, uniform
+from derive.answers.instances import concrete, positive_scale, uniform
 from derive.answers.questions import Question, SymbolSpec as S, Term, Variant
 
 __all__ = ["QUESTIONS"]
@@ -18,14 +18,9 @@ def _maths() -> Any:
     return maths
 
 
-def _sigma(rng: np.random.Generator) -> float:
-    # away from 1, so that sigma, sigma^2 and sigma^4 differ clearly
-    return float(np.round(rng.choice([rng.uniform(0.4, 0.8), rng.uniform(1.3, 2.2)]), 2))
-
-
 def _noisy_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
     N, d = s["N"], s["d"]
-    return {"X": uniform(rng, N, d), "y": uniform(rng, N), "theta": uniform(rng, d), "sigma": _sigma(rng),
+    return {"X": uniform(rng, N, d), "y": uniform(rng, N), "theta": uniform(rng, d), "sigma": positive_scale(rng),
             "I": np.eye(d)}
 
 
@@ -38,13 +33,14 @@ def _noisy_symbolic(label: str | None) -> Any:
 
 _NOISY = (
     S("X", ("N", "d"), "inputs, one sample per row"), S("y", ("N",), "targets"),
-    S("theta", ("d",), "parameters"), S("sigma", (), "> 0, the noise standard deviation"),
+    S("theta", ("d",), "parameters"), S("sigma", (), "> 0, the noise standard deviation", positive=True),
     S("I", ("d", "d"), "the identity matrix", "derived"),
     S("N", (), "number of samples", "size"), S("d", (), "number of features", "size"),
     S("j", ("N",), "sample index, bound in sums (0..N-1)", "bound"),
     S("k", ("d",), "feature index, bound in sums (0..d-1)", "bound"),
 )
-_NOISY_SIZES = {"N": (1, 6), "d": (1, 4)}
+_NOISY_SIZES = {"N": (1, 24), "d": (1, 14)}
+_NOISY_TALL = {"N": 240, "d": 240}
 _NOISY_SYMBOLIC_SIZES = ({"N": 1, "d": 1}, {"N": 2, "d": 2}, {"N": 3, "d": 2})
 _DATA_LOSS = "mean((y - X @ theta)**2)"
 
@@ -58,7 +54,7 @@ QUESTIONS: tuple[Question, ...] = (
          "latex": r"\frac{1}{N}\sum_{j=1}^{N}\left(y^{(j)} - x^{(j)\top}\theta\right)^2 + \sigma^2\|\theta\|_2^2"},
         _NOISY_SIZES, _noisy_data,
         lambda e: _maths().expected_noisy_loss(e["theta"], e["X"], e["y"], e["sigma"]),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, tall=_NOISY_TALL,
         terms=(Term("the data loss L(θ)", _DATA_LOSS), Term("the regulariser σ²‖θ‖²", "sigma**2 * theta @ theta", 1, 2)),
         variants=(Variant("the regulariser uses ‖θ‖ where ‖θ‖² is expected", "norm_not_squared",
                           _DATA_LOSS + " + sigma**2 * norm(theta)"),),
@@ -72,7 +68,7 @@ QUESTIONS: tuple[Question, ...] = (
         _NOISY_SIZES, _noisy_data,
         lambda e: (_maths().expected_noisy_loss(e["theta"], e["X"], e["y"], e["sigma"])
                    - _maths().squared_loss(e["theta"], e["X"], e["y"])),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, tall=_NOISY_TALL,
         terms=(Term("the data loss L(θ)", _DATA_LOSS, 0), Term("σ²‖θ‖²", "sigma**2 * theta @ theta", 1, 2)),
         variants=(Variant("‖θ‖ where ‖θ‖² is expected", "norm_not_squared", "sigma**2 * norm(theta)"),),
         sigma_power=2, symbolic=_noisy_symbolic("R"), symbolic_sizes=_NOISY_SYMBOLIC_SIZES,
@@ -85,7 +81,7 @@ QUESTIONS: tuple[Question, ...] = (
          "latex": r"\frac{2}{N} X^\top (X\theta - y) + 2\sigma^2\theta"},
         _NOISY_SIZES, _noisy_data,
         lambda e: _maths().ridge_gradient(e["theta"], e["X"], e["y"], e["sigma"]),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, tall=_NOISY_TALL,
         terms=(Term("the term (2/N) XᵀXθ", "2/N * X.T @ X @ theta"),
                Term("the term −(2/N) Xᵀy", "2/N * X.T @ y", -1),
                Term("the regulariser 2σ²θ", "2 * sigma**2 * theta", 1, 2)),
@@ -98,7 +94,7 @@ QUESTIONS: tuple[Question, ...] = (
          "latex": r"\left(X^\top X + N\sigma^2 I\right)^{-1} X^\top y"},
         _NOISY_SIZES, _noisy_data,
         lambda e: _maths().ridge_minimiser(e["X"], e["y"], e["sigma"]),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, tall=_NOISY_TALL,
         variants=(Variant("the regulariser is σ²I where Nσ²I is expected (the factor N is missing)", "missing_N",
                           "solve(X.T @ X + sigma**2 * I, X.T @ y)"),
                   Variant("the least-squares solution: the regulariser Nσ²I is missing", "missing_regulariser",

@@ -59,7 +59,11 @@ _SOFTMAX = (
     S("j", ("m",), "sample index, bound in sums (0..m-1)", "bound"),
     S("k", ("c",), "class index, bound in sums (0..c-1)", "bound"),
 )
-_SOFTMAX_SIZES = {"m": (1, 6), "n": (1, 4), "c": (2, 5)}
+_SOFTMAX_SIZES = {"m": (1, 24), "n": (1, 14), "c": (2, 12)}
+_SOFTMAX_TALL = {"m": 240, "n": 240, "c": 200}
+# P is not a rational function of the data: the exact check draws it as given data, so it
+# applies to answers that use P rather than exp/log/softmax.
+_FLAGS: dict[str, Any] = {"tall": _SOFTMAX_TALL, "case_split": True, "rational_names": False}
 _CLASS_I = S("i", ("c",), "class index (given)", "index")
 _ROWS_I = S("i", ("c",), "class index: an answer using i is the row i, stacked over i = 0..c-1", "stacked")
 
@@ -77,7 +81,7 @@ QUESTIONS: tuple[Question, ...] = (
          "latex": r"\sum_{j=1}^{m}\left(\mathbb{1}\{y^{(j)} = i\} - P_{j,i}\right) x^{(j)}"},
         _SOFTMAX_SIZES, _softmax_data,
         lambda e: _functions().grad_w_i(*_softmax_args(e), e["i"]),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, **_FLAGS,
         terms=(Term("the indicator term Σⱼ 1{y⁽ʲ⁾ = i} x⁽ʲ⁾", "sum_j 1{y_j = i} * x_j"),
                Term("the −softmax term −Σⱼ softmax_i(x⁽ʲ⁾) x⁽ʲ⁾", "sum_j P[j, i] * x_j", -1)),
     ),
@@ -89,7 +93,7 @@ QUESTIONS: tuple[Question, ...] = (
          "latex": r"\sum_{j=1}^{m}\left(\mathbb{1}\{y^{(j)} = i\} - P_{j,i}\right)"},
         _SOFTMAX_SIZES, _softmax_data,
         lambda e: _functions().grad_b(*_softmax_args(e))[e["i"]],
-        aliases={"x": "X"},
+        aliases={"x": "X"}, **_FLAGS,
         terms=(Term("the indicator term Σⱼ 1{y⁽ʲ⁾ = i}", "sum_j 1{y_j = i}"),
                Term("the −softmax term −Σⱼ softmax_i(x⁽ʲ⁾)", "sum_j P[j, i]", -1)),
     ),
@@ -101,7 +105,7 @@ QUESTIONS: tuple[Question, ...] = (
          "latex": r"(Y - P)^\top X"},
         _SOFTMAX_SIZES, _softmax_data,
         lambda e: _functions().grad_W(*_softmax_args(e)),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, **_FLAGS,
         terms=(Term("the indicator term YᵀX", "Y.T @ X"), Term("the −softmax term −PᵀX", "P.T @ X", -1)),
     ),
     Question(
@@ -112,7 +116,7 @@ QUESTIONS: tuple[Question, ...] = (
          "latex": r"\sum_{j=1}^{m}\left(\mathbb{1}\{y^{(j)} = i\} - P_{j,i}\right)"},
         _SOFTMAX_SIZES, _softmax_data,
         lambda e: _functions().grad_b(*_softmax_args(e)),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, **_FLAGS,
         terms=(Term("the indicator term Yᵀ1", "sum(Y, axis=0)"), Term("the −softmax term −Pᵀ1", "sum(P, axis=0)", -1)),
     ),
     Question(
@@ -130,16 +134,16 @@ QUESTIONS: tuple[Question, ...] = (
         {"numpy": "(P - Y).T @ X / m",
          "index": "1/m * sum_j (P[j, i] - 1{y_j = i}) * x_j",
          "latex": r"\frac{1}{m}(P - Y)^\top X"},
-        {"m": (1, 6), "D": (2, 4), "C": (2, 5)}, _mean_loss_data,
+        {"m": (1, 24), "D": (2, 14), "C": (2, 12)}, _mean_loss_data,
         lambda e: _functions().mean_loss_grad(e["W"], e["X"], e["y"]),
-        aliases={"x": "X"},
+        aliases={"x": "X"}, tall={"m": 240, "D": 240, "C": 200}, case_split=True, rational_names=False,
         terms=(Term("the softmax term PᵀX/m", "P.T @ X / m"), Term("the indicator term −YᵀX/m", "Y.T @ X / m", -1)),
     ),
     Question(
         "softmax.initial_loss", "the mean loss at W = 0 with c classes (the homework's 'why about 2.3')",
         (S("c", (), "number of classes", "size"),), (),
         {"numpy": "log(c)", "index": "-log(1/c)", "latex": r"\log c"},
-        {"c": (2, 12)}, lambda s, rng: {},
+        {"c": (2, 10**6)}, lambda s, rng: {},
         lambda e: _functions().initial_loss(e["c"]),
         variants=(Variant("the probability 1/c of each class, not the loss −log(1/c)", "probability_not_loss", "1/c"),
                   Variant("a base-10 logarithm; the loss uses the natural logarithm", "log10", "log(c) / log(10)")),

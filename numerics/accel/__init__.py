@@ -1,10 +1,10 @@
-r"""Optional numba kernels for the CIFAR-scale kNN paths, with a pure-numpy fallback.
+r"""numba kernels for the CIFAR-scale kNN and softmax paths, with a pure-numpy fallback.
 
 Every kernel here has two implementations that return **identical** results:
 
 * ``"numpy"`` -- always available, and the default when numba is not installed;
 * ``"numba"`` -- compiled, parallel over both cores; used by default when numba is
-  importable (``pip install 'gradproof[fast]'``) and the call is not tiny
+  importable (a default dependency) and the call is not tiny
   (:data:`NUMBA_MIN_WORK`).
 
 Set the environment variable ``GRADPROOF_ACCEL=numpy`` to force the numpy path, or
@@ -35,17 +35,22 @@ from numpy.typing import NDArray
 
 from numerics.accel import _np
 
-try:  # the optional extra
-    from numerics.accel import _nb, _nb_softmax
-except ImportError:  # pragma: no cover - depends on the environment
-    _nb = _nb_softmax = None  # type: ignore[assignment]
+from numerics.accel.backends import (
+    BACKENDS, HAVE_NUMBA, NUMBA_MAX_K, NUMBA_MIN_WORK, check_k, pick_backend, resolve_backend,
+)
+from numerics.accel.backends import numba_kernels as _nb
+from numerics.accel.backends import numba_softmax_kernels as _nb_softmax
+from numerics.accel.l2 import L2TopK, l2_nearest_chunks, shift_f32  # the exact-L2 top-k, in its own module
 
 __all__ = [
     "HAVE_NUMBA",
     "BACKENDS",
     "resolve_backend",
     "pairwise_u8",
+    "pairwise_float",
     "pairwise_f64",
+    "int_span",
+    "to_u8",
     "nearest_k",
     "l2_nearest_chunks",
     "L2TopK",
@@ -58,52 +63,10 @@ __all__ = [
     "NUMBA_MIN_WORK",
 ]
 
-#: whether the numba kernels can be used in this environment
-HAVE_NUMBA: bool = _nb is not None
-
-#: the backend names a kernel accepts
-BACKENDS: tuple[str, ...] = ("numpy", "numba")
-
-#: above this k the one-pass insertion top-k of numba loses to numpy's partial sort
-NUMBA_MAX_K: int = 64
-
-#: below this much work (output entries x features, or entries for a top-k) the default
-#: backend is numpy: starting the numba threads costs more than the kernel saves
-NUMBA_MIN_WORK: int = 1 << 20
-
 #: rows per block of the numpy softmax kernel: 256 x 3073 float64 rows are 6 MiB
 SOFTMAX_BLOCK_ROWS: int = 256
 
 _KINDS = ("l1", "linf")
-
-
-def _pick(backend: str | None, work: int) -> str:
-    """The backend for a call of ``work`` units: small default calls stay on numpy."""
-    chosen = resolve_backend(backend)
-    return "numpy" if backend is None and work < NUMBA_MIN_WORK else chosen
-
-
-def resolve_backend(backend: str | None = None) -> str:
-    """The backend a kernel will run: ``backend`` if given, else the default.
-
-    The default is ``"numba"`` when numba is importable and the environment variable
-    ``GRADPROOF_ACCEL`` is not ``"numpy"``; otherwise ``"numpy"``.
-
-    >>> resolve_backend("numpy")
-    'numpy'
-    >>> resolve_backend("cuda")
-    Traceback (most recent call last):
-    ...
-    ValueError: backend: expected one of ('numpy', 'numba') or None, got 'cuda'
-    """
-    if backend is None:
-        wanted = os.environ.get("GRADPROOF_ACCEL", "").strip().lower()
-        return "numba" if HAVE_NUMBA and wanted != "numpy" else "numpy"
-    if backend not in BACKENDS:
-        raise ValueError(f"backend: expected one of {BACKENDS} or None, got {backend!r}")
-    if backend == "numba" and not HAVE_NUMBA:
-        raise ValueError("backend: expected an installed backend, got 'numba' (pip install 'gradproof[fast]')")
-    return backend
 
 
 def _check_kind(kind: str) -> None:
@@ -149,22 +112,22 @@ def pairwise_u8(
     """
     _check_kind(kind)
     A, B = _check_pair(A, B, np.uint8)
-    if _pick(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba" and 255 * A.shape[1] < 2**31:
+    if pick_backend(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba" and 255 * A.shape[1] < 2**31:
         out = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
         (_nb.l1_u8 if kind == "l1" else _nb.linf_u8)(A, B, out)
         return out
     return _np.pairwise_u8(A, B, kind, max_block_bytes)
 
 
-def pairwise_f64(
-    A: NDArray[np.float64], B: NDArray[np.float64], kind: str, *, backend: str | None = None, max_block_bytes: int = 1 << 20
+def pairwise_float(
+    A: NDArray[np.floating[Any]], B: NDArray[np.floating[Any]], kind: str, *, backend: str | None = None, max_block_bytes: int = 1 << 20
 ) -> NDArray[np.float64]:
-    r"""L1 or L-infinity distances between the rows of two float64 matrices.
+    r"""L1 or L-infinity distances between the rows of two float64, or two float32, matrices.
 
     Parameters
     ----------
-    A : ndarray of shape (m, n_features), float64
-    B : ndarray of shape (n, n_features), float64
+    A : ndarray of shape (m, n_features), float64 or float32
+    B : ndarray of shape (n, n_features), the dtype of ``A``
     kind : {"l1", "linf"}
     backend : {"numpy", "numba"}, optional
     max_block_bytes : int, default 1 MiB
@@ -178,20 +141,76 @@ def pairwise_f64(
     -----
     .. math:: D^{(1)}_{ij} = \Bigl(\bigl((0 + |d_{ij1}|) + |d_{ij2}|\bigr) + \dots\Bigr), \quad d_{ijk} = a_{ik} - b_{jk}
 
-    summed in feature order by both backends, so they agree bit for bit.
+    every operation in the input's dtype (float32 input: float32 differences and sums, as
+    faiss and torch do), summed in feature order by both backends, so they agree bit for
+    bit; the result is widened to float64 (exactly).
     """
     _check_kind(kind)
-    A, B = _check_pair(A, B, np.float64)
-    if _pick(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba":
+    dtype = A.dtype if isinstance(A, np.ndarray) and A.dtype in (np.float32, np.float64) else np.float64
+    A, B = _check_pair(A, B, dtype)
+    if pick_backend(backend, A.shape[0] * B.shape[0] * A.shape[1]) == "numba":
         out = np.empty((A.shape[0], B.shape[0]), dtype=np.float64)
-        (_nb.l1_f64 if kind == "l1" else _nb.linf_f64)(A, np.ascontiguousarray(B.T), out)
+        (_nb.l1_float if kind == "l1" else _nb.linf_float)(A, B, out)
         return out
-    return _np.pairwise_f64(A, B, kind, max_block_bytes)
+    return _np.pairwise_float(A, B, kind, max_block_bytes)
 
 
-def _check_k(k: int, n: int) -> None:
-    if not 1 <= k <= n:
-        raise ValueError(f"k: expected 1 <= k <= {n}, got {k}")
+def pairwise_f64(
+    A: NDArray[np.float64], B: NDArray[np.float64], kind: str, *, backend: str | None = None, max_block_bytes: int = 1 << 20
+) -> NDArray[np.float64]:
+    """:func:`pairwise_float` of two float64 matrices (refuses any other dtype)."""
+    _check_pair(A, B, np.float64)
+    return pairwise_float(A, B, kind, backend=backend, max_block_bytes=max_block_bytes)
+
+
+def int_span(X: NDArray[Any], *, backend: str | None = None, max_block_bytes: int = 1 << 20) -> tuple[int, int] | None:
+    r"""``(min, max)`` of a 2-D real array whose entries are all integers, else None.
+
+    Integer and boolean dtypes need no scan of fractions; float arrays are scanned once
+    (numba: one parallel pass; numpy: blocks of rows of about ``max_block_bytes``), and count
+    as integers only within :math:`\pm 2^{53}`. An empty array has no span (None).
+
+    >>> int_span(np.array([[0.0, 255.0], [-0.0, 7.0]]), backend="numpy"), int_span(np.array([[0.5]]), backend="numpy")
+    ((0, 255), None)
+    """
+    if X.size == 0:
+        return None
+    if np.issubdtype(X.dtype, np.integer) or X.dtype == np.bool_:
+        return int(X.min()), int(X.max())
+    if X.dtype not in (np.float32, np.float64) or X.ndim != 2:
+        raise ValueError(f"X: expected a 2-D integer or float32/float64 array, got dtype {X.dtype}, shape {X.shape}")
+    if _np.int_span(X[:1], max_block_bytes) is None:
+        return None  # real-valued data shows it in the first row: no scan of the rest
+    if pick_backend(backend, X.size) == "numba":
+        lo, hi = np.empty(X.shape[0], dtype=X.dtype), np.empty(X.shape[0], dtype=X.dtype)
+        if not _nb.int_span(np.ascontiguousarray(X), lo, hi):
+            return None
+        span: tuple[float, float] | None = float(lo.min()), float(hi.max())
+    else:
+        span = _np.int_span(X, max_block_bytes)
+    if span is None or not (abs(span[0]) <= 2.0**53 and abs(span[1]) <= 2.0**53):
+        return None  # beyond 2**53 every float is an integer, but not every integer is a float
+    return int(span[0]), int(span[1])
+
+
+def to_u8(X: NDArray[Any], shift: int, *, backend: str | None = None, max_block_bytes: int = 1 << 20) -> NDArray[np.uint8]:
+    """``X - shift`` as uint8, for a 2-D array of integers in ``shift .. shift + 255``.
+
+    The caller has checked the range with :func:`int_span` (not scanned again here: the
+    scan is done once per array); outside it the result is meaningless.
+
+    >>> to_u8(np.array([[10.0, 265.0]]), 10, backend="numpy")
+    array([[  0, 255]], dtype=uint8)
+    """
+    if X.dtype == np.uint8 and shift == 0:
+        return X
+    if np.issubdtype(X.dtype, np.integer) or X.dtype == np.bool_:
+        return (X.astype(np.int64) - shift).astype(np.uint8)
+    if pick_backend(backend, X.size) == "numba":
+        out = np.empty(X.shape, dtype=np.uint8)
+        _nb.to_u8(np.ascontiguousarray(X), np.int64(shift), out)
+        return out
+    return _np.to_u8(X, shift, max_block_bytes)
 
 
 def nearest_k(D: NDArray[Any], k: int, *, backend: str | None = None) -> NDArray[np.int64]:
@@ -209,8 +228,8 @@ def nearest_k(D: NDArray[Any], k: int, *, backend: str | None = None) -> NDArray
     ndarray of shape (m, k), int64
         Equal to ``np.argsort(D, axis=1, kind="stable")[:, :k]``.
     """
-    _check_k(k, D.shape[1])
-    if _pick(backend, D.size) == "numba" and D.dtype == np.float64 and k <= NUMBA_MAX_K:
+    check_k(k, D.shape[1])
+    if pick_backend(backend, D.size) == "numba" and D.dtype == np.float64 and k <= NUMBA_MAX_K:
         out = np.empty((D.shape[0], k), dtype=np.int64)
         _nb.nearest_k(np.ascontiguousarray(D), k, out)
         return out
@@ -223,7 +242,7 @@ def softmax_backend(W: NDArray[Any], X: NDArray[Any], n_rows: int, *, backend: s
     numba needs float64 ``W`` and ``X`` with contiguous rows; otherwise (or for less
     work than :data:`NUMBA_MIN_WORK`, unless ``backend`` is given) numpy.
     """
-    chosen = _pick(backend, n_rows * W.size)
+    chosen = pick_backend(backend, n_rows * W.size)
     fits = W.dtype == np.float64 and X.dtype == np.float64 and X.ndim == 2 and X.flags.c_contiguous
     return "numba" if chosen == "numba" and fits else "numpy"
 
@@ -308,6 +327,3 @@ def softmax_loss_grad(
     total, dW = _np.softmax_loss_grad(W, X, y, rows, SOFTMAX_BLOCK_ROWS)
     return total / n, dW
 
-
-# the exact-L2 top-k and its conversion live in their own module; it uses the helpers above
-from numerics.accel.l2 import L2TopK, l2_nearest_chunks, shift_f32  # noqa: E402

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["pairwise_u8", "pairwise_f64", "nearest_k", "l2_nearest_chunks", "l2_topk_update", "shift_f32"]
+__all__ = ["pairwise_u8", "pairwise_float", "int_span", "to_u8", "nearest_k", "l2_nearest_chunks", "l2_topk_update", "shift_f32"]
 
 
 def _rows_per_block(n_train: int, itemsize: int, max_block_bytes: int) -> int:
@@ -47,17 +47,21 @@ def pairwise_u8(A: NDArray[np.uint8], B: NDArray[np.uint8], kind: str, max_block
     return out
 
 
-def pairwise_f64(A: NDArray[np.float64], B: NDArray[np.float64], kind: str, max_block_bytes: int) -> NDArray[np.float64]:
-    """L1 or L-infinity distances of float64 rows, accumulated feature by feature (in feature order)."""
+def pairwise_float(A: NDArray[np.floating[Any]], B: NDArray[np.floating[Any]], kind: str, max_block_bytes: int) -> NDArray[np.float64]:
+    """L1 or L-infinity distances of float rows (both float64, or both float32), accumulated
+    feature by feature in feature order, in the input's dtype; returned as float64."""
     m, n_features = A.shape
     n = B.shape[0]
-    rows = min(m, _rows_per_block(n, 8, max_block_bytes))
+    dtype = A.dtype
+    rows = min(m, _rows_per_block(n, dtype.itemsize, max_block_bytes))
     BT = np.ascontiguousarray(B.T)  # (n_features, n)
     out = np.zeros((m, n), dtype=np.float64)
-    scratch = np.empty((rows, n), dtype=np.float64)
+    acc_all = out if dtype == np.float64 else np.empty((rows, n), dtype=dtype)
+    scratch = np.empty((rows, n), dtype=dtype)
     for t0 in range(0, m, rows):
         t1 = min(m, t0 + rows)
-        acc, tmp = out[t0:t1], scratch[: t1 - t0]
+        acc, tmp = acc_all[t0:t1] if acc_all is out else acc_all[: t1 - t0], scratch[: t1 - t0]
+        acc.fill(0)
         for f in range(n_features):
             np.subtract(A[t0:t1, f, None], BT[f][None, :], out=tmp)
             np.abs(tmp, out=tmp)
@@ -65,6 +69,29 @@ def pairwise_f64(A: NDArray[np.float64], B: NDArray[np.float64], kind: str, max_
                 acc += tmp  # ((0 + |d_0|) + |d_1|) + ...: the order the numba kernel keeps
             else:
                 np.maximum(acc, tmp, out=acc)
+        if acc_all is not out:
+            out[t0:t1] = acc
+    return out
+
+
+def int_span(X: NDArray[np.floating[Any]], max_block_bytes: int) -> tuple[float, float] | None:
+    """``(min, max)`` of ``X`` when every entry is an integer, else None; blocks of rows of about ``max_block_bytes``."""
+    rows = max(1, max_block_bytes // max(1, X.itemsize * X.shape[1]))
+    lo, hi = np.inf, -np.inf
+    for t0 in range(0, X.shape[0], rows):
+        block = X[t0 : t0 + rows]
+        if not np.array_equal(block, np.floor(block)):
+            return None
+        lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
+    return lo, hi
+
+
+def to_u8(X: NDArray[np.floating[Any]], shift: int, max_block_bytes: int) -> NDArray[np.uint8]:
+    """``uint8(X - shift)``, a block of rows at a time (the caller checked the range)."""
+    out = np.empty(X.shape, dtype=np.uint8)
+    rows = max(1, max_block_bytes // max(1, X.itemsize * X.shape[1]))
+    for t0 in range(0, X.shape[0], rows):
+        np.subtract(X[t0 : t0 + rows], shift, out=out[t0 : t0 + rows], casting="unsafe")
     return out
 
 

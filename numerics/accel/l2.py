@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from numerics.accel import NUMBA_MAX_K, _check_k, _nb, _np, _pick
+from numerics.accel import _np
+from numerics.accel.backends import NUMBA_MAX_K, check_k, pick_backend
+from numerics.accel.backends import numba_kernels as _nb
 
 __all__ = ["L2TopK", "l2_nearest_chunks", "shift_f32"]
 
@@ -47,7 +49,7 @@ def l2_nearest_chunks(
     """
     if G.ndim != 3 or G.dtype != np.float32 or sq.shape != (G.shape[2],):
         raise ValueError(f"G, sq: expected shapes (c, m, n) float32 and (n,), got {G.shape} {G.dtype} and {sq.shape}")
-    _check_k(k, G.shape[2])
+    check_k(k, G.shape[2])
     top = L2TopK(sq, G.shape[0], G.shape[1], k, backend=backend)
     top.update(G, 0)
     return top.result()
@@ -87,9 +89,9 @@ class L2TopK:
     """
 
     def __init__(self, sq: NDArray[np.float64], n_chunks: int, m: int, k: int, *, backend: str | None = None) -> None:
-        _check_k(k, sq.shape[0])
+        check_k(k, sq.shape[0])
         self.sq, self.k = np.ascontiguousarray(sq, dtype=np.float64), k
-        self.backend = _pick(backend, m * sq.shape[0] * n_chunks)
+        self.backend = pick_backend(backend, m * sq.shape[0] * n_chunks)
         self._sqk: NDArray[Any] | None = None
         if self.backend == "numba" and k <= NUMBA_MAX_K and np.array_equal(self.sq, np.rint(self.sq)):
             small = sq.size == 0 or float(np.abs(self.sq).max()) + 2.0**25 * n_chunks < 2.0**31
@@ -141,7 +143,7 @@ def shift_f32(X: NDArray[Any], shift: int, chunk: int, *, backend: str | None = 
     >>> d.tolist(), sq.tolist()
     ([[-128.0, 127.0, -121.0]], [47154.0])
     """
-    if _pick(backend, X.size) == "numba" and np.issubdtype(X.dtype, np.integer):
+    if pick_backend(backend, X.size) == "numba" and np.issubdtype(X.dtype, np.integer):
         data = np.empty(X.shape, dtype=np.float32)
         sq = np.empty(X.shape[0], dtype=np.int64)
         _nb.shift_f32(np.ascontiguousarray(X), np.int64(shift), data, sq)

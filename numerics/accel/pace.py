@@ -13,8 +13,8 @@ Examples
 ...     use = pace.choice(step)
 ...     choices.append(use)
 ...     pace.record(use, 1.0 if use else 5.0)   # option 1 is faster
->>> choices
-[0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1]
+>>> choices        # the probe of option 0 at step 6 gives up after one step
+[0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1]
 """
 
 from __future__ import annotations
@@ -31,12 +31,17 @@ class FasterOfTwo:
         Steps per window; an option's speed is the median step time of its latest window.
     probe_every : int
         Every this many windows the slower option runs one window again (the load changes).
+    give_up : float, default 2
+        A step of the running option slower than ``give_up`` times the other's latest median
+        switches to the other at once, for the rest of the window (see :meth:`record`).
     """
 
-    def __init__(self, window: int = 25, probe_every: int = 8) -> None:
-        if window < 1 or probe_every < 2:
-            raise ValueError(f"window, probe_every: expected >= 1 and >= 2, got {window} and {probe_every}")
-        self.window, self.probe_every = window, probe_every
+    def __init__(self, window: int = 25, probe_every: int = 8, give_up: float = 2.0) -> None:
+        if window < 1 or probe_every < 2 or not give_up > 1.0:
+            raise ValueError(
+                f"window, probe_every, give_up: expected >= 1, >= 2 and > 1, got {window}, {probe_every} and {give_up}"
+            )
+        self.window, self.probe_every, self.give_up = window, probe_every, give_up
         self._latest: list[float | None] = [None, None]
         self._current: list[float] = []
         self._option = 0
@@ -58,6 +63,17 @@ class FasterOfTwo:
         return self._option
 
     def record(self, option: int, seconds: float) -> None:
-        """The time of the step just run with ``option``."""
-        if option == self._option:
-            self._current.append(seconds)
+        """The time of the step just run with ``option``.
+
+        A step more than ``give_up`` times slower than the other option's latest median
+        ends the window at once: the rest of it runs the other option. On a busy machine a
+        parallel step can take 100x a serial one, and a whole window of them costs seconds.
+        """
+        if option != self._option:
+            return
+        self._current.append(seconds)
+        other = self._latest[1 - option]
+        if other is not None and seconds > self.give_up * other:
+            self._latest[option] = seconds
+            self._current = []
+            self._option = 1 - option

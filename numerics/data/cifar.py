@@ -46,7 +46,7 @@ from numerics.validation import check_labels
 
 __all__ = [
     "CLASS_NAMES", "N_FEATURES", "RECORD_BYTES", "PYTHON_FOLDER", "BINARY_FOLDER", "PYTHON_FILES", "BINARY_FILES",
-    "MAX_BATCH_BYTES", "MAX_META_BYTES", "load_python_batch", "load_python_meta", "load_binary_batch",
+    "MAX_BATCH_BYTES", "MAX_META_BYTES", "MAX_CLASS_NAME", "load_python_batch", "load_python_meta", "load_binary_batch",
     "load_binary_meta", "find_cifar10", "load_cifar10", "assemble_cifar10",
 ]
 
@@ -131,9 +131,17 @@ def load_python_batch(path: str | Path) -> tuple[NDArray[np.uint8], NDArray[np.i
     return np.array(X, order="C"), _check_labels(d["labels"], X.shape[0], path)  # a writable copy
 
 
+#: Longest class name accepted (names appear in reports, figures and terminals).
+MAX_CLASS_NAME = 64
+
+
 def _check_names(names: list[str], path: Path) -> tuple[str, ...]:
     if len(names) != len(CLASS_NAMES) or not all(names):
         raise DataFormatError(f"{path}: expected {len(CLASS_NAMES)} non-empty class names, got {_short.repr(names)}")
+    bad = [n for n in names if len(n) > MAX_CLASS_NAME or not n.isprintable()]
+    if bad:
+        raise DataFormatError(f"{path}: expected printable class names of at most {MAX_CLASS_NAME} characters, "
+                              f"got {_short.repr(bad)}")
     return tuple(names)
 
 

@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import os
 import re
+import reprlib
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
 
 from numerics.data.cifar import CLASS_NAMES, assemble_cifar10, load_python_batch, load_python_meta
 from numerics.data.dataset import ImageDataset
-from numerics.data.errors import DataNotFoundError
+from numerics.data.errors import DataFormatError, DataNotFoundError
 
 __all__ = ["SUBSET_ENV", "load_cifar10_subset"]
 
@@ -63,7 +66,9 @@ def load_cifar10_subset(data_dir: str | Path | None = None) -> ImageDataset:
         No folder given, or it holds no partial training or test batch.
     DataFormatError
         A file named like a batch is not a regular file (a symbolic link, FIFO or
-        device) or is malformed; the message names it.
+        device), is malformed, or holds a different number of rows than its name
+        says; or two files are parts of the same training batch. The message names
+        the file.
     """
     if data_dir is None:
         env = os.environ.get(SUBSET_ENV)
@@ -75,13 +80,28 @@ def load_cifar10_subset(data_dir: str | Path | None = None) -> ImageDataset:
     root = Path(data_dir).expanduser()
     if not root.is_dir():
         raise DataNotFoundError(f"cifar10-subset: {root} is not a folder")
-    names = sorted(p.name for p in root.iterdir())
-    train = sorted((int(m.group(1)), n) for n in names if (m := _TRAIN.match(n)))
-    test = [n for n in names if _TEST.match(n)]
+    try:
+        names = sorted(p.name for p in root.iterdir())
+    except OSError as exc:
+        raise DataNotFoundError(f"cifar10-subset: cannot list {root} ({exc.strerror})") from None
+    train = sorted((int(m.group(1)), int(m.group(2)), n) for n in names if (m := _TRAIN.match(n)))
+    test = [(int(m.group(1)), n) for n in names if (m := _TEST.match(n))]
     if not train or len(test) != 1:
         raise DataNotFoundError(
             f"cifar10-subset: {root} must hold data_batch_<b>_first<n> file(s) and exactly one test_batch_first<n>; "
-            f"found {names}")
+            f"found {reprlib.repr(names)}")
+    batches = [b for b, _, _ in train]
+    if len(set(batches)) != len(batches):
+        raise DataFormatError(f"cifar10-subset: {root} holds more than one part of the same training batch "
+                              f"({[n for _, _, n in train]}); keep one file per batch")
     meta = root / "batches.meta"
-    return assemble_cifar10("cifar10-subset", [load_python_batch(root / n) for _, n in train],
-                            load_python_batch(root / test[0]), load_python_meta(meta) if os.path.lexists(meta) else CLASS_NAMES)
+    return assemble_cifar10("cifar10-subset", [_load(root / n, rows) for _, rows, n in train], _load(root / test[0][1], test[0][0]),
+                            load_python_meta(meta) if os.path.lexists(meta) else CLASS_NAMES)
+
+
+def _load(path: Path, rows: int) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """A partial batch, which must hold as many rows as its name says."""
+    X, y = load_python_batch(path)
+    if X.shape[0] != rows:
+        raise DataFormatError(f"{path}: named for its first {rows} rows but holds {X.shape[0]}; rename it or rebuild it")
+    return X, y

@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from numerics.knn.distances import NORMS, compute_distances
 from numerics.knn.gram import exact_plan, gram, prepare
+from numerics.knn.pixels import as_pixels
 from numerics.knn.predict import nearest_indices, predict_from_neighbours
 from numerics.preprocess import kfold_indices
 from numerics.validation import check_int, check_labels, check_matrix
@@ -212,6 +213,9 @@ def cross_validate(
 
     .. math:: e_{a,b,f} = \frac{1}{|V_f|} \sum_{i \in V_f} \mathbf 1\{\hat y_i(\text{norm}_a, k_b) \ne y_i\}
 
+    Integer data of at most 256 values in a float dtype (pixels as float64) is shifted to
+    uint8 once (:func:`numerics.knn.pixels.as_pixels`): the same distances, exact kernels.
+
     Cost per fold and norm: one distance matrix :math:`|V_f| \times |T_f|` (for L2 of
     integer data: a slice of one shared Gram matrix) and one partial sort for
     :math:`k_{max}`, then an :math:`O(|V_f|\,k)` vote per k.
@@ -232,7 +236,8 @@ def cross_validate(
             f"in {n_folds} folds), got k = {k_max}"
         )
     n_classes = int(y_arr.max()) + 1
-    sources = {norm: _fold_distances(X_arr, norm) for norm in norms_t}
+    X_px = as_pixels(X_arr)  # pixels stored as floats: shifted to uint8 once, every distance unchanged
+    sources = {norm: _fold_distances(X_px, norm) for norm in norms_t}
     errors = np.empty((len(norms_t), len(ks_t), n_folds), dtype=np.float64)
     with tqdm(total=n_folds * len(norms_t), desc="cross-validation", disable=not progress, leave=False) as bar:
         for f, val in enumerate(folds):

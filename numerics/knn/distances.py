@@ -9,7 +9,7 @@ Three ways to fill the ``(n_test, n_train)`` matrix :math:`D_{ij} = \lVert x_i -
   with one Gram matrix: float64 GEMM for float data, exact chunked float32 GEMMs for
   integer data (:mod:`numerics.knn.gram`);
 * :func:`l1_distances`, :func:`linf_distances` -- integer kernels for pixel-range
-  integer data (exact), float64 kernels otherwise; numba when installed, else numpy
+  integer data in any dtype (exact), float kernels otherwise; numba when installed, else numpy
   blocked so that the scratch memory is bounded by a byte budget, never
   ``n_test * n_train * n_features`` (:mod:`numerics.accel`).
 
@@ -40,6 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from numerics import accel
 from numerics.knn.gram import exact_plan, gram, prepare
+from numerics.knn.pixels import pixel_pair
 from numerics.validation import as_float, check_int, check_matrix
 
 __all__ = [
@@ -144,7 +145,8 @@ def l2_distances(X_test: ArrayLike, X_train: ArrayLike, *, squared: bool = False
         \qquad D_{ij} = \sqrt{\max(D_{ij}^2, 0)}
 
     The Gram matrix :math:`X_{test} X_{train}^\top` is one float64 GEMM for float data.
-    For integer data of a small range (pixels) it is a few float32 GEMMs over feature
+    For integer data of a small range (pixels, in an integer or a float dtype:
+    :mod:`numerics.knn.pixels`) it is a few float32 GEMMs over feature
     chunks of shifted data, each exact (:mod:`numerics.knn.gram`), at about half the
     cost. Rounding can make the expansion slightly negative for (near-)duplicate float
     rows, hence the clamp at 0 before the square root. For integer data every
@@ -154,6 +156,9 @@ def l2_distances(X_test: ArrayLike, X_train: ArrayLike, *, squared: bool = False
     (cancellation), so :math:`|\hat D - D| \le \sqrt{|\hat D^2 - D^2|}`.
     """
     Xt, Xr = _check_raw_pair(X_test, X_train)
+    pair = pixel_pair(Xt, Xr)  # pixels stored as floats: the exact float32 path too
+    if pair is not None:
+        Xt, Xr = pair
     plan = exact_plan(Xt, Xr)
     Pt = prepare(Xt, plan)
     Pr = Pt if X_train is X_test else prepare(Xr, plan)
@@ -167,27 +172,17 @@ def l2_distances(X_test: ArrayLike, X_train: ArrayLike, *, squared: bool = False
     return d2
 
 
-def _as_u8_pair(Xt: NDArray[Any], Xr: NDArray[Any]) -> tuple[NDArray[np.uint8], NDArray[np.uint8]] | None:
-    """Integer data spanning at most 256 values, shifted to uint8 (distances do not change); else None."""
-    if Xt.dtype == np.uint8 and Xr.dtype == np.uint8:
-        return Xt, Xr
-    if not all(np.issubdtype(a.dtype, np.integer) or a.dtype == np.bool_ for a in (Xt, Xr)):
-        return None
-    lo = min(int(Xt.min()), int(Xr.min()))
-    if max(int(Xt.max()), int(Xr.max())) - lo > 255:
-        return None
-    return (Xt.astype(np.int64) - lo).astype(np.uint8), (Xr.astype(np.int64) - lo).astype(np.uint8)
-
-
 def _pairwise(X_test: ArrayLike, X_train: ArrayLike, kind: str, max_block_bytes: int) -> NDArray[np.float64]:
-    """Validate, then run the integer kernel on pixel-range data and the float64 kernel otherwise."""
+    """Validate, then run the integer kernel on pixel-range data and the float kernel otherwise."""
     block = check_int(max_block_bytes, "max_block_bytes", low=1)
     Xt, Xr = _check_raw_pair(X_test, X_train)
-    pair = _as_u8_pair(Xt, Xr)
+    pair = pixel_pair(Xt, Xr)
     if pair is not None:
         return accel.pairwise_u8(*pair, kind, max_block_bytes=block)
+    if Xt.dtype == np.float32 and Xr.dtype == np.float32:
+        return accel.pairwise_float(Xt, Xr, kind, max_block_bytes=block)
     Xt64, Xr64 = (np.asarray(as_float(a), dtype=np.float64) for a in (Xt, Xr))
-    return accel.pairwise_f64(Xt64, Xr64, kind, max_block_bytes=block)
+    return accel.pairwise_float(Xt64, Xr64, kind, max_block_bytes=block)
 
 
 def l1_distances(
@@ -210,9 +205,11 @@ def l1_distances(
     -----
     .. math:: D_{ij} = \sum_k |x_{ik} - z_{jk}|
 
-    Integer data spanning at most 256 values (uint8 pixels) is shifted to uint8 and
-    summed in integer arithmetic (:func:`numerics.accel.pairwise_u8`): exact. Other
-    data is summed in float64 in feature order (:func:`numerics.accel.pairwise_f64`).
+    Integer data spanning at most 256 values -- uint8 pixels, or pixels stored as float64
+    or float32 (:mod:`numerics.knn.pixels`) -- is shifted to uint8 and summed in integer
+    arithmetic (:func:`numerics.accel.pairwise_u8`): exact, bit-identical to the naive loop.
+    Other data is summed in feature order (:func:`numerics.accel.pairwise_float`): in float32
+    when both inputs are float32, else in float64.
     The numba kernels need no scratch; the numpy ones accumulate one feature at a
     time over blocks of test rows, so no ``(n_test, n_train, n_features)`` array is
     ever formed. Exact for integer data.

@@ -26,7 +26,8 @@ from numpy.typing import ArrayLike, NDArray
 from numerics import accel
 from numerics.knn.distances import compute_distances, l2_distances, naive_distances
 from numerics.knn.gram import chunk_grams, exact_plan, prepare
-from numerics.knn.predict import _check_dists, _nearest, _vote, check_k
+from numerics.knn.pixels import Span, pixel_pair, span_of
+from numerics.knn.predict import check_distances, check_k, nearest_unchecked, vote
 from numerics.validation import check_int, check_labels, check_matrix
 
 __all__ = ["KNN", "DEFAULT_PREDICT_BYTES", "PREDICT_TILE_COLS"]
@@ -55,6 +56,8 @@ class KNN:
         self.X_train_: NDArray[Any] | None = None
         self.y_train_: NDArray[np.int64] | None = None
         self.n_classes_: int = 0
+        self._span: Span = None  # of X_train_, scanned once in train()
+        self._pixels: tuple[int, NDArray[np.uint8]] | None = None  # X_train_ shifted to uint8, by shift
 
     def train(self, X: ArrayLike, y: ArrayLike) -> KNN:
         """Store the training data.
@@ -74,7 +77,31 @@ class KNN:
         y_arr = check_labels(y, "y", n_samples=X_arr.shape[0])
         self.X_train_, self.y_train_ = X_arr, y_arr
         self.n_classes_ = int(y_arr.max()) + 1
+        self._span, self._pixels = span_of(X_arr), None  # once per training set
         return self
+
+    def _as_pixels(self, Xq: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
+        """``(Xq, X_train_)``, both shifted to uint8 when together they hold at most 256 integer
+        values (pixels stored as floats), else unchanged; every distance is the same.
+
+        The query batch is scanned once; the training rows were scanned in :meth:`train`
+        and are converted once per shift.
+        """
+        Xr = self.X_train_
+        assert Xr is not None
+        if (Xq.dtype == np.uint8 and Xr.dtype == np.uint8) or self._span is None:
+            return Xq, Xr  # already uint8, or the training rows are not integers: no scan of Xq
+        spans = (span_of(Xq), self._span)
+        if self._pixels is not None and spans[0] is not None and self._span is not None:
+            shift, Xr8 = self._pixels
+            if shift <= min(spans[0][0], self._span[0]) and max(spans[0][1], self._span[1]) <= shift + 255:
+                return accel.to_u8(Xq, shift), Xr8
+        pair = pixel_pair(Xq, Xr, spans)
+        if pair is None:
+            return Xq, Xr
+        shift = min(spans[0][0], self._span[0])  # type: ignore[index]
+        self._pixels = (shift, pair[1])
+        return pair
 
     def _fitted(self, X: ArrayLike) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.int64]]:
         """Check the model was trained and ``X`` matches it; return (X, X_train_, y_train_)."""
@@ -118,7 +145,7 @@ class KNN:
         ndarray of shape (n_test, n_train), float64
         """
         Xq, Xr, _ = self._fitted(X)
-        return l2_distances(Xq, Xr)
+        return l2_distances(*self._as_pixels(Xq))
 
     def predict_labels(self, dists: ArrayLike, k: int = 1) -> NDArray[np.int64]:
         """Majority vote of the ``k`` nearest (ties to the smallest label).
@@ -134,13 +161,13 @@ class KNN:
         """
         if self.y_train_ is None:
             raise ValueError("KNN: expected a trained model, got one without data; call train(X, y) first")
-        D = _check_dists(dists)
+        D = check_distances(dists)
         if D.shape[1] != self.y_train_.shape[0]:
             raise ValueError(
                 f"dists: expected {self.y_train_.shape[0]} columns (one per training row), got shape {D.shape}"
             )
         k = check_k(k, D.shape[1])
-        return _vote(self.y_train_[_nearest(D, k)], k, self.n_classes_)
+        return vote(self.y_train_[nearest_unchecked(D, k)], k, self.n_classes_)
 
     def predict(
         self,
@@ -169,6 +196,9 @@ class KNN:
 
         Notes
         -----
+        Pixels stored as floats (integers, at most 256 values) are shifted to uint8 first:
+        the same distances, computed by the exact integer kernels (the training rows are
+        scanned once, in :meth:`train`, and converted once; ``X`` once per call).
         For ``norm="l2"`` and integer data of a small range (pixels) the distances are
         never formed: exact float32 Gram products feed a top-k directly
         (:meth:`_predict_l2_exact`), a tile of ``rows x cols`` (test x training rows) at a
@@ -177,6 +207,8 @@ class KNN:
         Xq, Xr, y = self._fitted(X)
         k = check_k(k, Xr.shape[0])
         block = check_int(max_block_bytes, "max_block_bytes", low=1)
+        if isinstance(norm, str):
+            Xq, Xr = self._as_pixels(Xq)  # pixels stored as floats: the exact integer kernels
         rows = max(1, block // (8 * Xr.shape[0]))
         plan = exact_plan(Xq, Xr) if isinstance(norm, str) and norm == "l2" else None
         if plan is not None:
@@ -184,7 +216,7 @@ class KNN:
         out = np.empty(Xq.shape[0], dtype=np.int64)
         for t0 in range(0, Xq.shape[0], rows):
             D = compute_distances(Xq[t0 : t0 + rows], Xr, norm)
-            out[t0 : t0 + rows] = _vote(y[_nearest(D, k)], k, self.n_classes_)
+            out[t0 : t0 + rows] = vote(y[nearest_unchecked(D, k)], k, self.n_classes_)
         return out
 
     def _predict_l2_exact(
@@ -214,5 +246,5 @@ class KNN:
             top = accel.L2TopK(Pr.sq, n_chunks, Pq.data.shape[0], k)
             for j0 in range(0, n, cols):
                 top.update(chunk_grams(Pq, Pr, out=buf, rows=slice(j0, j0 + cols)), j0)
-            out[t0 : t0 + rows] = _vote(y[top.result()], k, self.n_classes_)
+            out[t0 : t0 + rows] = vote(y[top.result()], k, self.n_classes_)
         return out

@@ -30,7 +30,8 @@ from numpy.typing import ArrayLike, NDArray
 from numerics import accel
 from numerics.validation import check_int, check_labels, check_matrix
 
-__all__ = ["check_k", "nearest_indices", "predict_labels", "predict_from_neighbours"]
+__all__ = ["check_k", "check_distances", "nearest_unchecked", "vote", "nearest_indices", "predict_labels",
+           "predict_from_neighbours"]
 
 
 def check_k(k: Any, n_train: int, name: str = "k") -> int:
@@ -49,14 +50,14 @@ def check_k(k: Any, n_train: int, name: str = "k") -> int:
     return k
 
 
-def _check_dists(dists: ArrayLike) -> NDArray[Any]:
+def check_distances(dists: ArrayLike) -> NDArray[Any]:
     D = check_matrix(dists, "dists")
     if D.dtype == np.bool_:
         raise ValueError("dists: expected real distances, got dtype bool")
     return D
 
 
-def _nearest(D: NDArray[Any], k: int) -> NDArray[np.int64]:
+def nearest_unchecked(D: NDArray[Any], k: int) -> NDArray[np.int64]:
     """Stable k smallest per row of a validated ``D`` (see :func:`nearest_indices`)."""
     return accel.nearest_k(D, k)
 
@@ -87,11 +88,11 @@ def nearest_indices(dists: ArrayLike, k_max: int) -> NDArray[np.int64]:
     keeping the ``k_max`` smallest (value, index) pairs. Either way the result
     equals ``np.argsort(dists, kind="stable")[:, :k_max]``.
     """
-    D = _check_dists(dists)
-    return _nearest(D, check_k(k_max, D.shape[1], "k_max"))
+    D = check_distances(dists)
+    return nearest_unchecked(D, check_k(k_max, D.shape[1], "k_max"))
 
 
-def _vote(L: NDArray[np.int64], k: int, n_classes: int) -> NDArray[np.int64]:
+def vote(L: NDArray[np.int64], k: int, n_classes: int) -> NDArray[np.int64]:
     n_test = L.shape[0]
     flat = (np.arange(n_test, dtype=np.int64)[:, None] * n_classes + L[:, :k]).ravel()
     votes = np.bincount(flat, minlength=n_test * n_classes).reshape(n_test, n_classes)
@@ -129,7 +130,7 @@ def predict_from_neighbours(neighbour_labels: ArrayLike, k: int, n_classes: int)
     k = check_int(k, "k", low=1)
     if k > L.shape[1]:
         raise ValueError(f"k: expected at most k_max = {L.shape[1]} (the columns of neighbour_labels), got k = {k}")
-    return _vote(labels, k, n_classes)
+    return vote(labels, k, n_classes)
 
 
 def predict_labels(dists: ArrayLike, y_train: ArrayLike, k: int = 1) -> NDArray[np.int64]:
@@ -154,12 +155,12 @@ def predict_labels(dists: ArrayLike, y_train: ArrayLike, k: int = 1) -> NDArray[
     training index first); the vote is :func:`predict_from_neighbours` (tie: smallest
     label).
     """
-    D = _check_dists(dists)
+    D = check_distances(dists)
     y = check_labels(y_train, "y_train")
     if y.shape[0] != D.shape[1]:
         raise ValueError(
             f"y_train: expected {D.shape[1]} labels (one per column of dists), got {y.shape[0]}"
         )
     k = check_k(k, D.shape[1])
-    neighbours = _nearest(D, k)
-    return _vote(y[neighbours], k, int(y.max()) + 1)
+    neighbours = nearest_unchecked(D, k)
+    return vote(y[neighbours], k, int(y.max()) + 1)

@@ -1,0 +1,71 @@
+"""Round trip: every LaTeX string the project prints is read back and checks.
+
+Each step of ``gradproof derive --latex`` is fed to ``check-derivation`` in its
+problem's context and must follow (or define a name); each question's LaTeX
+example is read back by ``check-answer`` and is equivalent to the derived result.
+The steps the reader does not support yet are listed here with the reason (and in
+the README); they must be reported as unreadable or undecided — never as wrong.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from derive.answers import check_answer, check_derivation
+from derive.answers.catalogue import all_questions
+from derive.answers.derivation.context import context_keys
+from derive.latex import to_latex
+from derive.problems import get_problem
+
+#: (problem, step number) -> why the reader does not check it yet
+UNSUPPORTED: dict[tuple[str, int], str] = {
+    ("noisy", 8): "a matrix of derivatives (\\begin{matrix})",
+    ("noisy", 13): "second derivatives (undecided)",
+    ("noisy", 16): "θ*(σ) as a name",
+    ("noisy", 17): "evaluation at a point (\\left. ... \\right|_{θ = θ*})",
+    ("noisy", 18): "limits (\\lim)", ("noisy", 19): "limits (\\lim)", ("noisy", 20): "limits (\\lim)",
+    ("softmax", 21): "evaluation at a point (\\left. ... \\right|_{W = 0})",
+    ("softmax", 22): "evaluation at a point (\\left. ... \\right|_{W = 0})",
+    ("softmax", 23): "evaluation at a point (\\left. ... \\right|_{W = 0})",
+    ("hinge", 4): "a per-sample subgradient name g_{w_k,i} and the kink value h",
+    ("hinge", 5): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
+    ("hinge", 9): "the kink value h as a free parameter",
+    ("hinge", 10): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
+}
+
+
+def _printed_steps() -> list[tuple[str, int, str]]:
+    out = []
+    for key in context_keys():
+        d = get_problem(key).derivation()
+        kw = {"notation": d.notation}
+        for k, step in enumerate(d.steps, start=1):
+            out.append((key, k, f"{to_latex(step.lhs, **kw)} = {to_latex(step.rhs, **kw)}"))
+    return out
+
+
+STEPS = _printed_steps()
+
+
+def test_every_printed_step_is_covered() -> None:
+    assert len(STEPS) >= 50
+    assert set(UNSUPPORTED) <= {(key, k) for key, k, _ in STEPS}
+    supported = len(STEPS) - len(UNSUPPORTED)
+    assert supported >= 45, f"only {supported} of {len(STEPS)} printed steps are read back"
+
+
+@pytest.mark.parametrize("key,number,latex", STEPS, ids=[f"{k}-{n}" for k, n, _ in STEPS])
+def test_printed_step_reads_back_and_follows(key: str, number: int, latex: str) -> None:
+    result = check_derivation(latex, key, instances=4)
+    assert len(result.steps) == 1
+    step = result.steps[0]
+    if (key, number) in UNSUPPORTED:
+        assert step.status in ("unreadable", "undecided"), (step.status, step.diagnosis)
+    else:
+        assert step.status in ("follows", "definition"), result.report()
+
+
+@pytest.mark.parametrize("qid", [q.id for q in all_questions()])
+def test_question_latex_example_reads_back(qid: str) -> None:
+    q = next(q for q in all_questions() if q.id == qid)
+    assert check_answer(qid, q.examples["latex"]).equivalent
