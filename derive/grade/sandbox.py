@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from derive.grade.isolation import BOX, Isolation, detect
-from derive.grade.process import Child, Gone, ProtocolError, Reply, Timeout, signal_text
+from derive.grade.process import DTYPES, Child, Gone, ProtocolError, Reply, Timeout, signal_text
 
 #: the error of a task not run because a method it calls timed out in an earlier task
 SKIPPED_AFTER_TIMEOUT = "not run: timed out in an earlier check"
@@ -294,11 +294,8 @@ def _check_arrays(task: Task) -> None:
             if name not in task.arrays:
                 raise ValueError(f"task {task.id}: step uses array {name!r}, not among {sorted(task.arrays)}")
     for name, arr in task.arrays.items():
-        if np.asarray(arr).dtype.str not in _SENDABLE:
+        if np.asarray(arr).dtype.str not in DTYPES:
             raise ValueError(f"task {task.id}: array {name!r} has dtype {np.asarray(arr).dtype}; expected bool, integer or float")
-
-
-_SENDABLE = frozenset({"|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8"})
 
 
 class _Session:
@@ -342,6 +339,7 @@ class _Session:
                 arr = np.ascontiguousarray(task.arrays[name])
                 file = f"{len(written)}.bin"
                 arr.tofile(self.inputs / file)
+                (self.inputs / file).chmod(0o644)  # readable by the sandbox's user, whatever the grader's umask
                 written[name] = {"name": name, "path": f"{self.inside}/{file}", "dtype": arr.dtype.str, "shape": list(arr.shape)}
         return [written[n] for n in names]
 
@@ -349,8 +347,8 @@ class _Session:
         """Run one task step by step; each call is timed by the grader from its command to its whole reply.
 
         A step's input arrays are written to the read-only inputs folder just before its
-        command and read by the child inside the timed round trip (a fresh copy per call);
-        they are not visible before the task reaches that step.
+        command; the child reads them inside that round trip and passes a fresh copy to
+        every call.  They are not visible before the task reaches that step.
         """
         deadline = time.monotonic() + self.limits.timeout
         written: dict[str, dict[str, Any]] = {}
@@ -437,13 +435,15 @@ def run_tasks(
         root = Path(tmp)
         os.chmod(root, 0o711)  # the sandbox's user may pass through, not list
         box = root / "box"
-        box.mkdir(mode=0o755)
+        box.mkdir()
+        box.chmod(0o755)  # explicit modes throughout: the grader's umask must not lock the sandbox's user out
         shutil.copyfile(CHILD_SCRIPT, box / "child.py")
         (box / "child.py").chmod(0o644)
         inside_box = BOX if isolation.kind == "bubblewrap" else str(box)
         inside = f"{inside_box}/submission"
-        (box / "inputs").mkdir(mode=0o755)
-        (box / "submission").mkdir(mode=0o755)
+        (box / "inputs").mkdir()
+        (box / "inputs").chmod(0o755)
+        (box / "submission").mkdir()
         mapping, given, refused = _copy_submission(files, box / "submission", inside)
         remaining = list(tasks)
         while remaining:
