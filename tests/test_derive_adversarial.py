@@ -19,7 +19,7 @@ from derive.core import Derivation, Step, StepResult
 from derive.problems import get_derivation, get_problem, problem_keys
 
 #: the size symbol whose value gates or scales each planted term, per problem
-SIZE = {"noisy": "N", "softmax": "m", "distances": "n", "hinge": "K"}
+SIZE = {"noisy": "N", "softmax": "m", "distances": "n", "hinge": "K", "svm": "N"}
 
 
 def _size(d: Derivation, key: str) -> sp.Symbol:
