@@ -331,11 +331,19 @@ def cold_start(ctx: Context) -> None:
         ctx.rows.append(row)
 
 
+def svm(ctx: Context) -> None:
+    """The multiclass SVM's vectorised loss and subgradient (problem 6) against one GEMM of the same shape."""
+    from numerics.svm_experiment import svm_workload
+
+    svm_workload(ctx)
+
+
 #: name -> workload, in report order
 WORKLOADS: dict[str, Callable[[Context], None]] = {
     "distances": distances,
     "cv": cross_validation,
     "scale": full_scale,
     "softmax": softmax,
+    "svm": svm,
     "coldstart": cold_start,
 }

@@ -18,7 +18,7 @@ import sys
 
 __all__ = ["configure", "run"]
 
-_WORKLOADS = ("distances", "cv", "scale", "softmax", "coldstart")
+_WORKLOADS = ("distances", "cv", "scale", "softmax", "svm", "coldstart")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
