@@ -78,7 +78,7 @@ def _nan_diagnosis(got: NDArray[Any], ref: NDArray[Any]) -> str | None:
 
 
 def _judge_cases(ev: Evidence, method: str, *, rtol: float = 1e-7) -> tuple[Verdict | None, str | None]:
-    """(failing verdict, None) at the first wrong case, else (None, labels of the cases)."""
+    """(failing verdict, name of the failing case) at the first wrong case, else (None, labels of the cases)."""
     failed = task_failure(ev)
     if failed is not None:
         return failed, None
@@ -98,7 +98,7 @@ def _judge_cases(ev: Evidence, method: str, *, rtol: float = 1e-7) -> tuple[Verd
             msg += f"\ndiagnosis: {diag}"
         if X_test.size + X_train.size <= 40:
             msg += "\nminimal failing example:\n" + example(X_train=X_train, X_test=X_test, expected=ref, got=got)
-        return Verdict(False, msg), None
+        return Verdict(False, msg), name
     return None, ", ".join(label for _, label, *_ in ev.context["cases"])
 
 
@@ -150,12 +150,16 @@ def _uint8(method: str) -> Judge:
         rand_te = rng.integers(0, 256, size=(6, 10)).astype(np.uint8)
         ref = l2_distances(rand_te, rand_tr)
         return _distance_probe(method, [
-            ("float", "random pixel values as float64", rand_te.astype(np.float64), rand_tr.astype(np.float64), ref),
+            (_FLOAT_CASE, "random pixel values as float64", rand_te.astype(np.float64), rand_tr.astype(np.float64), ref),
             ("tiny", "a uint8 example", tiny_te, tiny_tr, l2_distances(tiny_te, tiny_tr)),
             ("rand", "random uint8 pixels (6 × 12 × 10)", rand_te, rand_tr, ref),
         ])
 
     return probe
+
+
+#: the uint8 probe's case with the same pixels as float64 (wrong there = wrong before uint8 matters)
+_FLOAT_CASE = "float"
 
 
 def _uint8_judge(method: str) -> Judge:
@@ -166,7 +170,7 @@ def _uint8_judge(method: str) -> Judge:
         verdict, labels = _judge_cases(ev, method)
         if verdict is None:
             return Verdict(True, f"no wrap-around: matches the reference on {labels}")
-        if verdict.message.startswith("random pixel values as float64"):
+        if labels == _FLOAT_CASE:  # wrong on float input already: not a uint8 wrap-around
             return Verdict(False, "wrong before uint8 even matters — " + verdict.message)
         first, _, rest = verdict.message.partition("\n")
         return Verdict(False, f"{first}\ndiagnosis: {WRAP_MESSAGE}" + (f"\n{rest}" if rest else ""))
