@@ -24,7 +24,8 @@ ATOL = 1e-12
 class Outcome:
     """The answer on one instance: ``got`` is None when it could not be evaluated.
 
-    ``error`` is then the reason, and ``shape_error`` whether it was a shape mismatch.
+    ``error`` is then the reason, ``shape_error`` whether it was a shape mismatch, and
+    ``left_failed`` whether it was the left-hand side (the reference side) that failed.
     """
 
     sizes: dict[str, int]
@@ -33,6 +34,7 @@ class Outcome:
     got: NDArray[np.float64] | None
     error: str | None = None
     shape_error: bool = False
+    left_failed: bool = False
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ def task_failure(ev: Evidence) -> Verdict | None:
     msg = out.error or "failed"
     if out.stdout.strip():
         msg += f"\nprinted:\n{out.stdout.strip()[-800:]}"
-    return Verdict(False, msg)
+    return Verdict(False, msg, out.status)
 
 
 def array_output(ev: Evidence, key: str, what: str) -> tuple[NDArray[Any] | None, str | None]:

@@ -56,7 +56,7 @@ class Graded:
         sections = self.report.sections
         if any(where.startswith("found") for where in sections.values()):
             return None
-        fatal = next((r.message for r in self.report.results if r.message.startswith("importing the submission failed")), None)
+        fatal = next((r.message for r in self.report.results if r.failure == "import"), None)
         if fatal is not None:
             return fatal
         errors = [w.removeprefix("not found in the submission (").removesuffix(")") for w in sections.values() if "could not" in w]

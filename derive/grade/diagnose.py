@@ -46,10 +46,15 @@ ATOL = 1e-9
 
 @dataclass(frozen=True)
 class Verdict:
-    """Outcome of one check: passed or not, and what to tell the student."""
+    """Outcome of one check: passed or not, and what to tell the student.
+
+    ``failure`` is the probe's status when it did not run to the end ("error", "timeout",
+    "crash" or "import"), else None.
+    """
 
     passed: bool
     message: str
+    failure: str | None = None
 
 
 def fmt(a: Any, precision: int = 4) -> str:

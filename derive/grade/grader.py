@@ -48,6 +48,7 @@ class CheckResult:
     message: str
     advisory: bool = False
     visibility: str = "visible"
+    failure: str | None = None  # the probe's status when it did not run to the end (e.g. "import")
 
     @property
     def title(self) -> str:
@@ -211,7 +212,8 @@ def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: in
             continue  # run only because a switched-on check requires it
         points = 0.0 if entry.advisory else entry.points
         results.append(CheckResult(check.cls, check.method, check.name, points if verdict.passed else 0.0,
-                                   points, verdict.passed, verdict.message, entry.advisory, entry.visibility))
+                                   points, verdict.passed, verdict.message, entry.advisory, entry.visibility,
+                                   verdict.failure))
     return GradeReport(tuple(str(f) for f in files), sections, tuple(results), result.children, result.isolation)
 
 

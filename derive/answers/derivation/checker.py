@@ -251,7 +251,8 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
             except NotChecked:
                 raise
             except EvaluationError as exc:
-                outcomes.append(Outcome(dict(sizes), env, np.full((), np.nan), None, f"left-hand side: {exc}"))
+                outcomes.append(Outcome(dict(sizes), env, np.full((), np.nan), None, f"left-hand side: {exc}",
+                                        left_failed=True))
                 seen.append(dict(sizes))
                 continue
             try:

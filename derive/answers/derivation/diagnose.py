@@ -71,7 +71,7 @@ def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate
                   terms_of: Callable[[Node], list[tuple[float, Node]]], sigma_power: int | None = None,
                   candidates: Sequence[tuple[str, Node]] = ()) -> Diagnosis:
     """The mistake that explains ``right`` ≠ ``left`` on ``outcomes`` (see the module docstring)."""
-    bad_left = [o for o in outcomes if o.error and o.error.startswith("left-hand side")]
+    bad_left = [o for o in outcomes if o.left_failed]
     if bad_left:
         return Diagnosis("not_evaluable", f"the left-hand side cannot be evaluated at {_sizes(bad_left[0])}: "
                                           f"{bad_left[0].error.split(': ', 1)[-1]}")
@@ -178,5 +178,5 @@ def counterexample(outcomes: Sequence[Outcome], used: set[str], shown: Sequence[
     _, o = min(failing, key=lambda t: (sum(t[1].sizes.values()), t[0]))
     values = {k: _plain(o.env[k]) for k in shown if k in used and k in o.env}
     return {"sizes": dict(o.sizes), "values": values,
-            "left": None if o.error and o.error.startswith("left") else _plain(o.expected),
+            "left": None if o.left_failed else _plain(o.expected),
             "right": None if o.got is None else _plain(o.got), "error": o.error}
