@@ -27,7 +27,7 @@ import numpy as np
 from numerics.softmax_model import SweepResult
 
 __all__ = ["SoftmaxExperiment", "run_softmax_experiment", "save_softmax_figures", "DEFAULT_SIZES",
-           "DEFAULT_LEARNING_RATE", "DEFAULT_SWEEP", "FIGURES"]
+           "DEFAULT_LEARNING_RATE", "DEFAULT_SWEEP", "FIGURES", "best_time"]
 
 #: (n_train, n_val, n_test, n_dev) when not given: the homework's for CIFAR-10; digits has 1500 + 297 images.
 DEFAULT_SIZES: dict[str, tuple[int, int, int, int]] = {
@@ -68,7 +68,8 @@ class SoftmaxExperiment:
         return dict(self.record)
 
 
-def _best_time(fn: Callable[[], Any], repeats: int = 3) -> float:
+def best_time(fn: Callable[[], Any], repeats: int = 3) -> float:
+    """The shortest of ``repeats`` wall-clock times of ``fn()``, in seconds."""
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -147,8 +148,8 @@ def run_softmax_experiment(dataset: str = "digits", *, data_dir: str | Path | No
     fast_loss, fast_grad = softmax_loss_and_grad(model.W, sp.X_dev, sp.y_dev)
     timings = {}
     if time_dev:
-        timings = {"loop": _best_time(lambda: softmax_loss_and_grad_loop(model.W, sp.X_dev, sp.y_dev)),
-                   "vectorised": _best_time(lambda: softmax_loss_and_grad(model.W, sp.X_dev, sp.y_dev))}
+        timings = {"loop": best_time(lambda: softmax_loss_and_grad_loop(model.W, sp.X_dev, sp.y_dev)),
+                   "vectorised": best_time(lambda: softmax_loss_and_grad(model.W, sp.X_dev, sp.y_dev))}
     err_loop = model.grad_check_sparse(sp.X_dev, sp.y_dev, loop_grad)
     err_fast = model.grad_check_sparse(sp.X_dev, sp.y_dev, fast_grad)
 

@@ -20,7 +20,6 @@ weights then scale like :math:`1/\|x\|`, a regularisation about 1e4 times smalle
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from numerics.linear_svm import SVMSweep
+from numerics.softmax_experiment import best_time
 
 __all__ = ["SVMExperiment", "run_svm_experiment", "save_svm_figures", "svm_workload", "plot_svm_loss_curve",
            "plot_svm_sweep", "plot_svm_weights", "DEFAULT_SIZES", "DEFAULT_LEARNING_RATE", "DEFAULT_REG",
@@ -77,15 +77,6 @@ class SVMExperiment:
     def to_dict(self) -> dict[str, Any]:
         """The JSON-able record (a copy)."""
         return dict(self.record)
-
-
-def _best_time(fn: Callable[[], Any], repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def run_svm_experiment(
@@ -171,8 +162,8 @@ def run_svm_experiment(
     unreg_loss = svm_loss_vectorized(W0, sp.X_dev, sp.y_dev, 0.0)[0]
     timings = {}
     if time_dev:
-        timings = {"naive": _best_time(lambda: svm_loss_naive(W0, sp.X_dev, sp.y_dev, lam)),
-                   "vectorised": _best_time(lambda: svm_loss_vectorized(W0, sp.X_dev, sp.y_dev, lam))}
+        timings = {"naive": best_time(lambda: svm_loss_naive(W0, sp.X_dev, sp.y_dev, lam)),
+                   "vectorised": best_time(lambda: svm_loss_vectorized(W0, sp.X_dev, sp.y_dev, lam))}
     checks = {name: svm_grad_check(W0, sp.X_dev, sp.y_dev, lam, g, num_checks=GRAD_CHECKS, h=GRAD_H, rng=check_rng)
               for name, g in (("naive", naive_grad), ("vectorised", fast_grad))}
 

@@ -183,6 +183,27 @@ def check_int(value: Any, name: str, *, low: int | None = None, high: int | None
     return v
 
 
+def check_real(value: Any, name: str, *, low: float | None = None, high: float | None = None) -> float:
+    """Check a finite real scalar (a 0-d array included) lies in ``[low, high]``; return it as ``float``.
+
+    >>> check_real(np.array(0.5), "h", low=0.0, high=1.0)
+    0.5
+    >>> check_real(-1.0, "atol", low=0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: atol: expected a finite real number >= 0.0, got -1.0
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name}: expected a real number, got {value!r}")
+    f = float(value)
+    if not np.isfinite(f) or (low is not None and f < low) or (high is not None and f > high):
+        bounds = f" in [{low}, {high}]" if high is not None else (f" >= {low}" if low is not None else "")
+        raise ValueError(f"{name}: expected a finite real number{bounds}, got {value!r}")
+    return f
+
+
 def check_positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """Check a finite, positive (or non-negative) real parameter."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

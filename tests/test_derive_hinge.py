@@ -300,3 +300,14 @@ def test_subdifferential_steps_are_machine_checked_and_can_fail(label: str) -> N
         bad = d.replace_step(idx, Step(s.text, s.lhs, sp.ImageSet(sp.Lambda(t, wrong), sp.Interval(0, 1)),
                                        rule=s.rule, follows=s.follows, assume=s.assume, label=s.label))
         assert not bad.check_step(idx).ok
+
+
+def test_kink_value_outside_the_subdifferential_is_refused() -> None:
+    import numpy as np
+
+    from derive.hinge import hinge_grad_w
+
+    X, y = np.array([[1.0, 0.0]]), np.array([1])
+    for bad in (1.5, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="kink_value: expected a finite real number in"):
+            hinge_grad_w(np.zeros(2), 0.0, X, y, kink_value=bad)

@@ -42,6 +42,7 @@ from numpy.typing import ArrayLike, NDArray
 from derive.core import Derivation, Step
 from derive.notation import X, Y, Grad
 from derive.subdifferential import Subdifferential
+from numerics.validation import check_real
 
 __all__ = [
     "derivation", "margin", "hinge_loss", "hinge_grad_w", "hinge_grad_b",
@@ -252,19 +253,8 @@ def _validate(w_: ArrayLike, b_: Any, X_: ArrayLike, y_: ArrayLike) -> tuple[NDA
     Xa = as_float(check_matrix(X_, "X"))
     wa = as_float(check_vector(w_, "w", length=Xa.shape[1]))
     ya = check_labels(y_, "y", n_samples=Xa.shape[0], allowed=(-1, 1)).astype(np.float64)
-    return wa, _real(b_, "b"), Xa, ya
+    return wa, check_real(b_, "b"), Xa, ya
 
-
-def _real(v: Any, name: str, *, low: float | None = None, high: float | None = None) -> float:
-    if isinstance(v, np.ndarray) and v.ndim == 0:
-        v = v[()]
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name}: expected a real number, got {v!r}")
-    f = float(v)
-    if not np.isfinite(f) or (low is not None and f < low) or (high is not None and f > high):
-        rng = f" in [{low}, {high}]" if low is not None else ""
-        raise ValueError(f"{name}: expected a finite real number{rng}, got {v!r}")
-    return f
 
 
 def hinge_loss(w: ArrayLike, b: float, X: ArrayLike, y: ArrayLike) -> float:
@@ -287,7 +277,7 @@ def hinge_loss(w: ArrayLike, b: float, X: ArrayLike, y: ArrayLike) -> float:
 
 
 def _kink(kink_value: Any) -> float:
-    return _real(kink_value, "kink_value", low=0.0, high=1.0)
+    return check_real(kink_value, "kink_value", low=0.0, high=1.0)
 
 
 def hinge_grad_w(w: ArrayLike, b: float, X: ArrayLike, y: ArrayLike, kink_value: float = 0.0) -> NDArray[np.float64]:
@@ -340,7 +330,7 @@ def hinge_subdifferential(w: ArrayLike, b: float, X: ArrayLike, y: ArrayLike, *,
     .. math:: \partial L = \nabla L_{\text{off kink}} + \sum_{i : p_i = 1} \{-t_i\, y^{(i)} (x^{(i)}, 1)/K : t_i \in [0, 1]\}
     """
     wa, bf, Xa, ya = _validate(w, b, X, y)
-    tol = _real(kink_atol, "kink_atol", low=0.0)
+    tol = check_real(kink_atol, "kink_atol", low=0.0)
     ker = _kernels()
     s = Xa @ wa
     at = np.abs(ya * (s + bf) - 1.0) <= tol
@@ -371,4 +361,4 @@ def subgradient_in_subdifferential(gw: ArrayLike, gb: float, w: ArrayLike, b: fl
     from numerics.validation import as_float, check_vector
 
     g = as_float(check_vector(gw, "gw", length=S.dim - 1))
-    return S.contains(np.append(g, _real(gb, "gb")), atol=_real(atol, "atol", low=0.0))
+    return S.contains(np.append(g, check_real(gb, "gb")), atol=check_real(atol, "atol", low=0.0))

@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from derive.notation import Y as LABEL
 from derive.subdifferential import Subdifferential
+from numerics.validation import check_real
 
 __all__ = ["svm_loss", "svm_grad", "svm_mask", "svm_subdifferential", "subgradient_in_subdifferential",
            "initial_loss"]
@@ -96,17 +97,6 @@ def _validate(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: Any) -> tuple[NDArr
     return Wa, Xa, ya, check_positive_float(reg, "reg", allow_zero=True)
 
 
-def _real(v: Any, name: str, *, low: float | None = None, high: float | None = None) -> float:
-    if isinstance(v, np.ndarray) and v.ndim == 0:
-        v = v[()]
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name}: expected a real number, got {v!r}")
-    f = float(v)
-    if not np.isfinite(f) or (low is not None and f < low) or (high is not None and f > high):
-        bounds = f" in [{low}, {high}]" if high is not None else (f" >= {low}" if low is not None else "")
-        raise ValueError(f"{name}: expected a finite real number{bounds}, got {v!r}")
-    return f
-
 
 def _pairs(W: NDArray[np.float64], X: NDArray[np.float64], y: NDArray[np.int64]) -> tuple[NDArray[Any], NDArray[Any],
                                                                                          NDArray[Any]]:
@@ -130,17 +120,17 @@ def svm_loss(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: float, delta: float 
     ker = _kernels()
     S, Sy, onehot = _pairs(Wa, Xa, ya)
     (c, f), (cr, fr) = ker["loss"], ker["reg"]
-    return float(c(Xa.shape[0]) * np.sum(f(S, Sy, onehot, _real(delta, "delta", low=0.0))) + cr(lam) * np.sum(fr(Wa)))
+    return float(c(Xa.shape[0]) * np.sum(f(S, Sy, onehot, check_real(delta, "delta", low=0.0))) + cr(lam) * np.sum(fr(Wa)))
 
 
 def svm_mask(W: ArrayLike, X: ArrayLike, y: ArrayLike, kink_value: float = 0.0, delta: float = 1.0) -> NDArray[np.float64]:
     r"""The mask :math:`M` (N, C) of step ``grad-split-h``: the step of :math:`m_{ik}` off the true class, minus the
     row's count of positive margins on it; ``kink_value`` is the step's value at a margin of exactly 0."""
     Wa, Xa, ya, _ = _validate(W, X, y, 0.0)
-    h = _real(kink_value, "kink_value", low=0.0, high=1.0)
+    h = check_real(kink_value, "kink_value", low=0.0, high=1.0)
     ker = _kernels()
     S, Sy, onehot = _pairs(Wa, Xa, ya)
-    dl = _real(delta, "delta", low=0.0)
+    dl = check_real(delta, "delta", low=0.0)
     count = np.sum(np.broadcast_to(ker["count"][1](S, Sy, onehot, dl, h), S.shape), axis=1, keepdims=True)
     return np.asarray(np.broadcast_to(ker["mask"](S, Sy, onehot, dl, h, count), S.shape), dtype=np.float64)
 
@@ -167,9 +157,9 @@ def svm_subdifferential(W: ArrayLike, X: ArrayLike, y: ArrayLike, reg: float, *,
     pairs in the band removed: the segments start at t = 0).
     """
     Wa, Xa, ya, lam = _validate(W, X, y, reg)
-    tol = _real(kink_atol, "kink_atol", low=0.0)
+    tol = check_real(kink_atol, "kink_atol", low=0.0)
     S, Sy, onehot = _pairs(Wa, Xa, ya)
-    margins = S - Sy + _real(delta, "delta", low=0.0)
+    margins = S - Sy + check_real(delta, "delta", low=0.0)
     at = (np.abs(margins) <= tol) & (onehot == 0)
     base = svm_grad(Wa, Xa, ya, lam, 0.0, delta).ravel()
     kink = _kernels()["kink"]
@@ -193,12 +183,12 @@ def subgradient_in_subdifferential(G: ArrayLike, W: ArrayLike, X: ArrayLike, y: 
     g = as_float(check_matrix(G, "G")).astype(np.float64)
     if g.size != S.dim:
         raise ValueError(f"G: expected the shape of W ({S.dim} entries), got {g.shape}")
-    return S.contains(g.ravel(), atol=_real(atol, "atol", low=0.0))
+    return S.contains(g.ravel(), atol=check_real(atol, "atol", low=0.0))
 
 
 def initial_loss(C: Any, delta: float = 1.0) -> float:
     """The loss at ``W = 0`` of step ``initial-loss``, :math:`(C - 1)\\Delta`."""
     from numerics.validation import check_int
 
-    return float(_kernels()["initial"](check_int(C, "C", low=1), _real(delta, "delta", low=0.0)))
+    return float(_kernels()["initial"](check_int(C, "C", low=1), check_real(delta, "delta", low=0.0)))
 
