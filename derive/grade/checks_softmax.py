@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from derive.grade.check import Check, CheckGroup, Evidence, Probe, array_output, call, example, new, npy, put, task_failure
 from derive.grade.checks_softmax_model import MODEL_CHECKS
-from derive.grade.common import Judge, no_loops_judge, speedup_judge
+from derive.grade.common import Judge, no_loops_judge, speedup_judge, timed_reference
 from derive.grade.diagnose import Verdict, compare, diagnose, fmt, gradient_mistakes, loss_mistakes, max_relative_error
 from numerics.softmax import softmax_loss_and_grad, softmax_loss_and_grad_loop
 
@@ -201,8 +201,8 @@ def _stability(method: str, grad: bool) -> Any:
 
 def _speed(rng: np.random.Generator) -> Probe:
     X, y, W = _cifar(rng, SPEED_N)
-    steps = [new(CLS, [10, 3073]), put("W", npy("W")), call(FAST, npy("X"), npy("y"), save="fast", repeat=5)]
-    return Probe(steps, {"W": W, "X": X, "y": y}, {"reference": partial(softmax_loss_and_grad_loop, W, X, y)})
+    steps = [new(CLS, [10, 3073]), put("W", npy("W")), call(FAST, npy("X"), npy("y"), save="fast")]
+    return Probe(steps, {"W": W, "X": X, "y": y}, timed={"fast": timed_reference(partial(softmax_loss_and_grad_loop, W, X, y))})
 
 
 def _underflow_probe(method: str, grad: bool) -> Any:

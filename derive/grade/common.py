@@ -1,9 +1,13 @@
-"""Checks shared by both classes: "no Python loops" (static) and the measured speed-up.
+"""Checks shared by every class: "no Python loops" (static) and the measured speed-up.
 
 The speed-up is the time of the *reference* loop implementation (from :mod:`numerics`,
-timed here in the parent, one BLAS thread like the child, on the same arrays and in
-the same run) over the time of the student's vectorised method: the student's own loop
-version is not timed at all, so slowing it down cannot fake a speed-up.
+run in the grader's process, one BLAS thread like the child, on the same arrays) over
+the time of the student's vectorised method: the student's own loop version is not
+timed at all, so slowing it down cannot fake a speed-up.  The two run alternately
+(:func:`timed_reference`), so a machine busy with other work slows both alike; each
+keeps its best time, and a ratio below the bar is measured again, round by round, before
+the points are taken away.  A loop dressed as vectorised stays near 1× however often it
+is measured.
 """
 
 from __future__ import annotations
@@ -17,20 +21,29 @@ from threadpoolctl import threadpool_limits
 
 from derive.grade.check import Evidence, task_failure
 from derive.grade.diagnose import Verdict
+from derive.grade.sandbox import REFERENCE_SUFFIX, ROUNDS_SUFFIX, Timed
 from derive.grade.static import MAX_SOURCE_CHARS, find_loops
 
-__all__ = ["MIN_SPEEDUP", "REFERENCE_REPEAT", "Judge", "no_loops_judge", "speedup_judge", "time_reference"]
+__all__ = ["MIN_SPEEDUP", "REFERENCE_REPEAT", "TIMED_ROUNDS", "EXTRA_ROUNDS", "Judge", "no_loops_judge", "speedup_judge",
+           "time_reference", "timed_reference"]
 
 Judge = Callable[[Evidence], Verdict]
 
 #: the vectorised method must be at least this many times faster than the reference loop version
 MIN_SPEEDUP = 2.0
-#: runs of the reference loop version (the best is kept)
+#: runs of the reference loop version (the best is kept) when it is timed after the fact
 REFERENCE_REPEAT = 3
+#: alternating rounds (student call, reference run) always run; the best of each is kept
+TIMED_ROUNDS = 5
+#: further rounds, one at a time, while the ratio is below the bar (re-measured before points are taken away)
+EXTRA_ROUNDS = 10
 
 
-def no_loops_judge(cls: str, method: str) -> Judge:
-    """A judge that parses the method's file and fails on any Python loop in it or its helpers."""
+def no_loops_judge(cls: str, method: str, *, function: bool = False) -> Judge:
+    """A judge that parses the method's file and fails on any Python loop in it or its helpers.
+
+    With ``function``, ``method`` is a module-level function (``cls`` only names it in messages).
+    """
 
     def judge(ev: Evidence) -> Verdict:
         loc = ev.location
@@ -42,7 +55,7 @@ def no_loops_judge(cls: str, method: str) -> Judge:
         try:
             with open(path, "rb") as f:  # bounded: find_loops refuses more than MAX_SOURCE_CHARS anyway
                 source = f.read(4 * MAX_SOURCE_CHARS + 1).decode("utf-8", errors="replace")
-            findings = find_loops(source, cls, method, line=int(loc.get("line") or 0) or None)
+            findings = find_loops(source, None if function else cls, method, line=int(loc.get("line") or 0) or None)
         except (OSError, ValueError) as exc:
             return Verdict(False, f"could not inspect {cls}.{method}: {exc}")
         if findings:
@@ -64,11 +77,18 @@ def time_reference(reference: Callable[[], Any], repeat: int = REFERENCE_REPEAT)
     return best
 
 
-def speedup_judge(reference_name: str, fast_method: str, size: str, min_speedup: float = MIN_SPEEDUP) -> Judge:
-    """A judge of the reference loop version's time over the time of ``fast_method`` (saved as "fast").
+def timed_reference(reference: Callable[[], Any], min_speedup: float = MIN_SPEEDUP) -> Timed:
+    """The :class:`~derive.grade.sandbox.Timed` of a speed-up probe: ``reference`` alternates with the student's call."""
+    return Timed(reference, min_speedup, rounds=TIMED_ROUNDS, extra=EXTRA_ROUNDS)
 
-    The probe's context holds ``reference``: a no-argument callable running the
-    reference loop implementation on the probe's arrays.
+
+def speedup_judge(reference_name: str, fast_method: str, size: str, min_speedup: float = MIN_SPEEDUP, key: str = "fast") -> Judge:
+    """A judge of the reference loop version's time over the time of ``fast_method`` (saved as ``key``).
+
+    Both times come from the sandbox, which ran the reference (in the grader) and the
+    student's call (in the child) alternately (:func:`timed_reference`).  A probe that
+    did not time its reference that way gives ``reference`` in its context instead,
+    timed here.
     """
 
     def judge(ev: Evidence) -> Verdict:
@@ -76,13 +96,17 @@ def speedup_judge(reference_name: str, fast_method: str, size: str, min_speedup:
         if failed is not None:
             return Verdict(False, f"could not time {fast_method}: {failed.message}")
         times = ev.outcome.times if ev.outcome is not None else {}
-        t_fast = times.get("fast")
-        if t_fast is None:
+        t_fast = times.get(key)
+        if t_fast is None or not t_fast < float("inf"):
             return Verdict(False, f"could not time {fast_method}")
-        t_ref = time_reference(ev.context["reference"])
+        t_ref = times.get(key + REFERENCE_SUFFIX)
+        if t_ref is None:
+            t_ref = time_reference(ev.context["reference"])
+        rounds = int(times.get(key + ROUNDS_SUFFIX, 0))
         ratio = t_ref / max(t_fast, 1e-9)
+        how = f"best of {rounds} alternating runs each" if rounds else "same run"
         text = (f"speed-up {ratio:.1f}× over the reference loop version ({reference_name} {t_ref * 1e3:.1f} ms, "
-                f"your {fast_method} {t_fast * 1e3:.2f} ms on {size}, same run)")
+                f"your {fast_method} {t_fast * 1e3:.2f} ms on {size}, {how})")
         if ratio < min_speedup:
             return Verdict(False, f"{text}; a vectorised {fast_method} must be at least {min_speedup:g}× faster than a loop version")
         return Verdict(True, text)

@@ -90,15 +90,18 @@ def _hidden(node: ast.Call) -> str | None:
     return name if name in _HIDDEN_LOOPS else None
 
 
-def find_loops(source: str, cls: str, method: str, *, line: int | None = None) -> list[LoopFinding]:
-    """Loops in ``cls.method`` of ``source`` and in the same-file helpers it calls.
+def find_loops(source: str, cls: str | None, method: str, *, line: int | None = None) -> list[LoopFinding]:
+    """Loops in ``cls.method`` (or, with ``cls`` None, the module-level function ``method``) of ``source``
+    and in the same-file helpers it calls.
 
     Parameters
     ----------
     source : str
         The text of the file defining the class.
-    cls, method : str
-        Class and method names.
+    cls : str or None
+        Class name; None for a module-level function.
+    method : str
+        Method (or function) name.
     line : int, optional
         A line inside the method (from ``inspect``): the class holding it is searched,
         whatever its name (the method may be inherited from a base class).
@@ -119,12 +122,22 @@ def find_loops(source: str, cls: str, method: str, *, line: int | None = None) -
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise ValueError(f"source: expected valid Python, got a syntax error at line {exc.lineno}: {exc.msg}") from None
-    methods, functions = _functions(tree, cls, line)
-    if method not in methods:
-        raise ValueError(f"{cls}.{method}: expected a definition in the class body, found none")
+    if cls is None:
+        methods, functions = {}, _functions(tree, "", None)[1]
+        if line is not None:  # the definition holding the reported line (the last one of that name wins at run time)
+            holding = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                       and n.lineno <= line <= (n.end_lineno or n.lineno)]
+            if holding:
+                functions[method] = holding[-1]
+        if method not in functions:
+            raise ValueError(f"{method}: expected a module-level definition (def {method}(...)), found none")
+    else:
+        methods, functions = _functions(tree, cls, line)
+        if method not in methods:
+            raise ValueError(f"{cls}.{method}: expected a definition in the class body, found none")
     findings: list[LoopFinding] = []
     seen: set[tuple[str, str]] = set()
-    todo: list[tuple[str, str, str | None]] = [("method", method, None)]
+    todo: list[tuple[str, str, str | None]] = [("method" if cls is not None else "function", method, None)]
     while todo:
         kind, name, helper = todo.pop(0)
         if (kind, name) in seen:
