@@ -3,7 +3,7 @@
 One correct submission, one missing 1/N, one with a wrong sign, one whose ``Softmax.loss``
 hangs, one with a syntax error, one empty folder; two submissions under the same name
 (one of them hostile HTML).  The CSV, the summary and the report are checked exactly.
-The rubric switches the CIFAR-sized checks off (71 points remain), which keeps the test fast.
+The rubric switches the CIFAR-sized checks off (105 of 150 points remain), which keeps the test fast.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def test_grades_csv_is_exact(graded_class: Path) -> None:
     expected = []
     for sid, (names, emails) in who.items():
         points = [0.0 if sid in ("1004", "1005") or c.title in FAILING[sid] else c.points for c in SCORED]
-        expected.append([sid, names, emails, f"{_score(sid):g}", "71", *(f"{p:g}" for p in points)])
+        expected.append([sid, names, emails, f"{_score(sid):g}", f"{sum(c.points for c in SCORED):g}", *(f"{p:g}" for p in points)])
     assert rows[1:] == expected
 
 
