@@ -118,7 +118,7 @@ def test_grades_csv_is_exact(graded_class: Path) -> None:
 def test_summary_json_is_exact(graded_class: Path) -> None:
     summary = json.loads((graded_class / "summary.json").read_text())
     mean = sum(_score(s) for s in ("1001", "1002", "1003", "1004", "1005", "1006")) / 6
-    assert summary["submissions"] == 6 and summary["mean"] == round(mean, 4) == 42.8333
+    assert summary["submissions"] == 6 and summary["mean"] == round(mean, 4) == 65.5
     checks = {c["name"]: c for c in summary["checks"]}
     assert list(checks) == [c.title for c in CHECKS if c.name not in OFF]
     for c in SCORED:
@@ -144,12 +144,12 @@ def test_per_submission_results_and_feedback(graded_class: Path) -> None:
     empty = json.loads((graded_class / "1005" / "results.json").read_text())
     assert empty["tests"] == [] and "the folder is empty" in empty["output"]
     feedback = (graded_class / "1001" / "feedback.txt").read_text()
-    assert "Total: 71 / 71" in feedback and str(graded_class.parent) not in feedback
+    assert "Total: 105 / 105" in feedback and str(graded_class.parent) not in feedback
 
 
 def test_report_names_mistakes_duplicates_and_ungradeable(graded_class: Path) -> None:
     md = (graded_class / "report.md").read_text()
-    assert "6 submissions; mean score 42.8333 / 71." in md
+    assert "6 submissions; mean score 65.5 / 105." in md
     assert "### 1 × missing 1/N\n\nSubmissions: 1002.\n\nExample: submission 1002, Softmax.fast_loss_and_grad: output (generated):" in md
     assert "### 1 × the gradient is the reference times −1 (wrong sign)" in md
     assert f"| {FAST}: output (generated) | 4 | 67 % |" in md

@@ -52,7 +52,7 @@ MISTAKES: dict[str, tuple[set[str], str]] = {
     "svm_missing_n": (_all(VEC) | GATED, "missing 1/N: the data loss is N = "),
     "svm_reg_no_2": (_all(VEC) | GATED, "the regularisation gradient lacks its factor 2"),
     "svm_half_reg": (_all(VEC) | GATED, "the regularisation loss has a factor 0.5"),
-    "svm_sign": (_all(VEC) | GATED, "wrong sign"),
+    "svm_sign": (_all(VEC) | GATED, "the gradient is the reference times −1 (wrong sign)"),
     "svm_transposed": (_all(VEC) | GATED, "transposed: dW has shape (C, D)"),
     "svm_predict_axis": ({"LinearSVM.predict: output"}, "argmax over the wrong axis"),
 }
@@ -96,8 +96,8 @@ def test_svm_only_file_is_graded_and_the_rest_not_found(tmp_path) -> None:  # no
     report = grade([path], limits=LIMITS, seed=1)
     assert report.sections["linear_svm"] == "found in linear_svm.py" and report.sections["LinearSVM"] == "found in linear_svm.py"
     assert report.sections["KNN"] == "not found in the submission"
-    assert sum(r.score for r in report.results if r.cls in ("linear_svm", "LinearSVM")) == 50 - sum(
-        r.max_score for r in report.results if noisy_speedup(r))
+    svm = [r for r in report.results if r.cls in ("linear_svm", "LinearSVM")]
+    assert sum(r.score for r in svm) == 50 - sum(r.max_score for r in svm if noisy_speedup(r))
 
 
 # -- the judges alone, on outputs built from the reference (no sandbox) ---------------------------------
