@@ -12,8 +12,10 @@ is measured.
 
 from __future__ import annotations
 
+import os
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,11 @@ from threadpoolctl import threadpool_limits
 
 from derive.grade.check import Evidence, task_failure
 from derive.grade.diagnose import Verdict
-from derive.grade.sandbox import REFERENCE_SUFFIX, ROUNDS_SUFFIX, Timed
+from derive.grade.sandbox import REFERENCE_SUFFIX, ROUNDS_SUFFIX, Timed, read_source
 from derive.grade.static import MAX_SOURCE_CHARS, find_loops
 
 __all__ = ["MIN_SPEEDUP", "REFERENCE_REPEAT", "TIMED_ROUNDS", "EXTRA_ROUNDS", "Judge", "no_loops_judge", "speedup_judge",
-           "time_reference", "timed_reference"]
+           "submission_modules", "time_reference", "timed_reference"]
 
 Judge = Callable[[Evidence], Verdict]
 
@@ -37,6 +39,32 @@ REFERENCE_REPEAT = 3
 TIMED_ROUNDS = 5
 #: further rounds, one at a time, while the ratio is below the bar (re-measured before points are taken away)
 EXTRA_ROUNDS = 10
+
+
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def submission_modules(here: Path, folders: Sequence[Path]) -> Callable[[str], str | None]:
+    """Module name -> the source of that module among the submission's files (beside ``here``), else None.
+
+    Only regular files inside ``folders`` are read (bounded, never through a symbolic link).
+    """
+    roots = list(dict.fromkeys([here, *folders]))
+
+    def resolve(module: str) -> str | None:
+        if not _MODULE.fullmatch(module):
+            return None
+        rel = module.replace(".", os.sep)
+        for root in roots:
+            for candidate in (root / f"{rel}.py", root / rel / "__init__.py"):
+                if not any(Path(os.path.abspath(candidate)).is_relative_to(f) for f in folders):
+                    continue
+                data, why = read_source(str(candidate))
+                if why is None:
+                    return data.decode("utf-8", errors="replace")
+        return None
+
+    return resolve
 
 
 def no_loops_judge(cls: str, method: str, *, function: bool = False) -> Judge:
@@ -55,7 +83,8 @@ def no_loops_judge(cls: str, method: str, *, function: bool = False) -> Judge:
         try:
             with open(path, "rb") as f:  # bounded: find_loops refuses more than MAX_SOURCE_CHARS anyway
                 source = f.read(4 * MAX_SOURCE_CHARS + 1).decode("utf-8", errors="replace")
-            findings = find_loops(source, None if function else cls, method, line=int(loc.get("line") or 0) or None)
+            findings = find_loops(source, None if function else cls, method, line=int(loc.get("line") or 0) or None,
+                                  resolve=submission_modules(path.parent, ev.folders))
         except (OSError, ValueError) as exc:
             return Verdict(False, f"could not inspect {cls}.{method}: {exc}")
         if findings:
