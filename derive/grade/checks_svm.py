@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from derive.grade.check import Check, CheckGroup, Evidence, Probe, array_output, call, example, fn, get, new, npy, put, task_failure
+from derive.grade.check import Check, CheckGroup, Evidence, Probe, array_output, call, example, fn, new, npy, put, task_failure
 from derive.grade.common import Judge, no_loops_judge, speedup_judge, timed_reference
 from derive.grade.diagnose import Verdict, compare, diagnose, fmt, max_relative_error
+from derive.grade.training import train_judge, train_probe
 from numerics.linear_svm import DELTA, svm_loss_naive, svm_loss_vectorized
 
 __all__ = ["GROUPS", "FUNCTION_CHECKS", "MODEL_CHECKS", "UNIT", "CLS", "svm_mistakes", "svm_reference_ge"]
@@ -264,45 +265,7 @@ def _speed(rng: np.random.Generator) -> Probe:
 
 # -- LinearSVM ------------------------------------------------------------------------------------
 
-def _blobs(rng: np.random.Generator) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    centres = np.array([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]])
-    y = np.repeat(np.arange(3), 50)
-    X = centres[y] + 0.5 * rng.standard_normal((150, 2))
-    return np.hstack([X, np.ones((150, 1))]), y.astype(np.int64)
-
-
 TRAIN_ARGS = {"learning_rate": 0.05, "reg": 1e-3, "num_iters": 80, "batch_size": 50}
-
-
-def _train_probe(rng: np.random.Generator) -> Probe:
-    X, y = _blobs(rng)
-    steps = [new(CLS), call("train", npy("X"), npy("y"), save="losses", **TRAIN_ARGS), get("W", "W")]
-    return Probe(steps, {"X": X, "y": y}, {"X": X, "y": y})
-
-
-def _train_judge(ev: Evidence) -> Verdict:
-    failed = task_failure(ev)
-    if failed is not None:
-        return failed
-    losses, why = array_output(ev, "losses", "train")
-    n = TRAIN_ARGS["num_iters"]
-    if why or losses is None:
-        return Verdict(False, why or "no losses")
-    if losses.shape != (n,):
-        return Verdict(False, f"train(..., num_iters={n}) must return a list of {n} losses, got shape {losses.shape}")
-    if losses.dtype.kind not in "biuf" or not np.isfinite(losses).all():
-        return Verdict(False, "the loss history contains NaN or inf (or is not numbers)")
-    first, last = float(losses[:10].mean()), float(losses[-10:].mean())
-    if not last < 0.5 * first:
-        return Verdict(False, f"the loss does not decrease on an easy separable problem: mean of the first 10 {fmt(first)}, of the last 10 {fmt(last)}")
-    W, why = array_output(ev, "W", "W after train")
-    X, y = ev.context["X"], ev.context["y"]
-    if why or W is None or W.shape != (3, 3) or W.dtype.kind not in "biuf":
-        return Verdict(False, why or f"W after train: expected shape (D, C) = (3, 3), got {None if W is None else W.shape}")
-    acc = float(np.mean(np.argmax(X @ W, axis=1) == y))
-    if acc < 0.9:
-        return Verdict(False, f"after training, the learned W classifies only {acc:.0%} of an easy separable problem")
-    return Verdict(True, f"loss {fmt(first, 2)} → {fmt(last, 2)} over {n} iterations; training accuracy {acc:.0%}")
 
 
 def _predict_probe(rng: np.random.Generator) -> Probe:
@@ -355,7 +318,7 @@ FUNCTION_CHECKS: list[Check] = [
 ]
 
 MODEL_CHECKS: list[Check] = [
-    Check(CLS, "train", "learns", 8, _train_probe, _train_judge),
+    Check(CLS, "train", "learns", 8, train_probe(CLS, [], TRAIN_ARGS), train_judge(TRAIN_ARGS["num_iters"], classes_last=True)),
     Check(CLS, "predict", "output", 8, _predict_probe, _predict_judge),
 ]
 
