@@ -5,8 +5,8 @@ run in the grader's process, one BLAS thread like the child, on the same arrays)
 the time of the student's vectorised method: the student's own loop version is not
 timed at all, so slowing it down cannot fake a speed-up.  The two run alternately
 (:func:`timed_reference`), so a machine busy with other work slows both alike; each
-keeps its best time, and a ratio below the bar is measured again, round by round, before
-the points are taken away.  A loop dressed as vectorised stays near 1× however often it
+keeps its best time, and a ratio below the bar is measured again (ten more rounds, all of
+them: never stopped at the first lucky one) before the points are taken away.  A loop dressed as vectorised stays near 1× however often it
 is measured.
 """
 
@@ -37,7 +37,7 @@ MIN_SPEEDUP = 2.0
 REFERENCE_REPEAT = 3
 #: alternating rounds (student call, reference run) always run; the best of each is kept
 TIMED_ROUNDS = 5
-#: further rounds, one at a time, while the ratio is below the bar (re-measured before points are taken away)
+#: further rounds, all of them, when the ratio is below the bar after TIMED_ROUNDS (re-measured before points are taken away)
 EXTRA_ROUNDS = 10
 
 

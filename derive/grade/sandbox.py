@@ -13,7 +13,7 @@ The grader never imports student code itself.  :func:`run_tasks`
 * keeps what each step printed separately (:attr:`TaskOutcome.stdouts`);
 * times a step against a reference run in the grader (:class:`Timed`): the two alternate,
   round by round, so a busy machine slows both alike, and a ratio below its bar is
-  measured again (more rounds) before it is reported.
+  measured again (a fixed number of further rounds) before it is reported.
 
 Arrays cross the boundary only as raw bytes with a validated dtype and shape (never
 pickles, never files the child could swap).
@@ -107,8 +107,9 @@ class Timed:
     rounds : int
         Rounds (one student call, one reference run) always run.
     extra : int
-        Further rounds run, one at a time, while the ratio is below ``min_ratio`` (noise only
-        ever slows a run down, so the best of more runs is nearer the true time).
+        Further rounds, all of them, run when the ratio is below ``min_ratio`` after ``rounds``
+        (noise only ever slows a run down, so the best of more runs is nearer the true time;
+        they are not cut short at the first good ratio, which would let a slow method pass by luck).
     """
 
     reference: Callable[[], Any]
@@ -424,7 +425,9 @@ class _Session:
                         spent = _time_once(timed.reference)
                         best_ref = min(best_ref, spent)
                         deadline += spent  # the grader's own runs are not the student's time
-                        if rounds >= reps and (best_ref >= timed.min_ratio * best or rounds >= reps + max(0, timed.extra)):
+                        # decided after ``reps`` rounds when the bar is met; else after all the extra rounds (never at
+                        # the first lucky one: stopping early would let a loop pass by chance)
+                        if (rounds == reps and best_ref >= timed.min_ratio * best) or rounds >= reps + max(0, timed.extra):
                             break
                     elif rounds >= reps:
                         break
