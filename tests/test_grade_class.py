@@ -189,3 +189,27 @@ def test_a_metadata_entry_without_folder_is_reported_not_fatal(tmp_path: Path) -
     layout, subs = discover(tmp_path)
     assert layout == "gradescope" and subs[0].id == "7" and subs[0].names == ("Ghost",)
     assert subs[0].missing == "the metadata lists submission_7 but the export has no such folder"
+
+
+def test_ungradeable_reads_typed_fields_not_section_text(tmp_path: Path) -> None:
+    """Why a submission could not be graded comes from UnitStatus fields; a section text that merely
+    looks like one ("found…", "could not…") changes nothing."""
+    from derive.grade.classgrade import Graded
+    from derive.grade.grader import CheckResult, GradeReport, UnitStatus
+    from derive.grade.roster import Submission
+
+    sub = Submission("s1", tmp_path, names=("Ada",), emails=("a@x",))
+
+    def graded(units: dict[str, UnitStatus], sections: dict[str, str] | None = None, results: tuple = ()) -> Graded:
+        return Graded(sub, GradeReport(("h.py",), sections or {u: s.text for u, s in units.items()}, results, units=units), None, 0.0)
+
+    found = graded({"KNN": UnitStatus(True, "/x/h.py"), "Softmax": UnitStatus(False)}, {"KNN": "not found", "Softmax": "not found"})
+    assert found.ungradeable is None
+    lying = graded({"KNN": UnitStatus(False)}, {"KNN": "found in h.py (could not be imported: x)"})
+    assert lying.ungradeable == "defines none of the graded classes and functions (KNN)"
+    broken = graded({"KNN": UnitStatus(False, import_errors=("h.py could not be imported: SyntaxError",))})
+    assert broken.ungradeable == "h.py could not be imported: SyntaxError"
+    not_run = graded({"KNN": UnitStatus(False, not_run=True), "Softmax": UnitStatus(False, not_run=True)})
+    assert not_run.ungradeable == "could not be graded: the submission could not be run"
+    fatal = CheckResult("KNN", "train", "x", 0.0, 5.0, False, "importing the submission failed: timed out", failure="import")
+    assert graded({"KNN": UnitStatus(False)}, results=(fatal,)).ungradeable == "importing the submission failed: timed out"
