@@ -36,7 +36,7 @@ MIN_SPEEDUP = 2.0
 #: runs of the reference loop version (the best is kept) when it is timed after the fact
 REFERENCE_REPEAT = 3
 #: alternating rounds (student call, reference run) always run; the best of each is kept
-TIMED_ROUNDS = 5
+TIMED_ROUNDS = 3
 #: further rounds, all of them, when the ratio is below the bar after TIMED_ROUNDS (re-measured before points are taken away)
 EXTRA_ROUNDS = 10
 
