@@ -53,6 +53,8 @@ ROUNDS_SUFFIX = "@rounds"
 
 #: largest submission file copied into the sandbox
 MAX_SOURCE_BYTES = 4 << 20
+#: a timed step's extra rounds stop once the student's runs have used this fraction of the task's time limit
+TIMED_BUDGET = 0.5
 #: seconds a child may take to start (bubblewrap, Python, numpy) before any student code runs
 STARTUP_SECONDS = 60.0
 #: most helper modules (``.py`` files beside the given ones) copied into the sandbox
@@ -405,7 +407,7 @@ class _Session:
                 if timed is not None:
                     reps = max(1, timed.rounds)
                 printed: list[str] = []
-                best, best_ref, first, rounds = math.inf, math.inf, None, 0
+                best, best_ref, first, rounds, spent_student = math.inf, math.inf, None, 0, 0.0
                 arrays = self._publish(task, _step_arrays(step), written)
                 while True:
                     rounds += 1
@@ -426,8 +428,11 @@ class _Session:
                         best_ref = min(best_ref, spent)
                         deadline += spent  # the grader's own runs are not the student's time
                         # decided after ``reps`` rounds when the bar is met; else after all the extra rounds (never at
-                        # the first lucky one: stopping early would let a loop pass by chance)
-                        if (rounds == reps and best_ref >= timed.min_ratio * best) or rounds >= reps + max(0, timed.extra):
+                        # the first lucky one: stopping early would let a loop pass by chance), or once the student's
+                        # runs have used half the task's time limit (a slow method is slow: it need not time out)
+                        spent_student += reply.seconds
+                        if ((rounds == reps and best_ref >= timed.min_ratio * best) or rounds >= reps + max(0, timed.extra)
+                                or (rounds >= reps and spent_student > TIMED_BUDGET * self.limits.timeout)):
                             break
                     elif rounds >= reps:
                         break
