@@ -43,7 +43,7 @@ from __future__ import annotations
 from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, Node, Num, Slice, SumOver, Transpose,
 )
-from derive.answers.errors import RefusedInput
+from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.functions import LATEX_NAMES, Function
 from derive.answers.latex_lexer import Tok, looks_like_latex, tokenize
 from derive.answers.latex_scripts import LatexScripts, PendingSum
@@ -55,10 +55,20 @@ __all__ = ["parse_latex", "looks_like_latex", "LatexParser"]
 _RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
               r"\ge": ">=", r"\geq": ">="}
 _PRODUCT_CMDS = {r"\cdot", r"\times"}
+_DECORATIONS = {r"\hat", r"\tilde", r"\bar", r"\widehat", r"\widetilde", r"\overline"}
+#: Greek letters (as commands) a question may not have: an unknown symbol, not an unsupported command
+_GREEK_NAMES = frozenset("""alpha beta gamma delta epsilon varepsilon zeta eta theta iota kappa lambda mu nu xi pi rho
+    sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega""".split())
 
 
 def parse_latex(text: str, vocab: Vocabulary) -> Node:
     """Parse a LaTeX-subset answer into our tree.
+
+    The answer may be pasted with the name of the result in front, ``R = \\sigma^2\\|\\theta\\|^2`` or
+    ``\\nabla_{w_i}\\mathcal{L} = ...``: when the left-hand side of a single top-level ``=`` is not an
+    expression of the question's symbols, it is read as that name and only the right-hand side is
+    the answer (the name itself is not checked).  Two expressions either side of ``=``, or a chain
+    ``a = b = c``, are refused: a claim is for ``gradproof check-derivation``.
 
     Raises
     ------
@@ -68,13 +78,50 @@ def parse_latex(text: str, vocab: Vocabulary) -> Node:
         Over-long or too deeply nested input, or a too large exponent.
     """
     check_limits(text)
-    parser = LatexParser(text, tokenize(text), vocab)
+    toks = tokenize(text)
+    equals = _top_level_equals(toks)
+    if equals:
+        if len(equals) > 1:
+            raise AnswerParseError("a chain of equalities: give one result (the right-hand side alone), or check "
+                                   "the chain line by line with gradproof check-derivation",
+                                   text=text, position=toks[equals[1]].pos)
+        eq = equals[0]
+        left = [*toks[:eq], Tok("end", "", toks[eq].pos)]
+        try:
+            _parse_tokens(text, left, vocab)
+        except (AnswerParseError, RefusedInput):
+            pass  # not an expression of the question: the result's name (R, \theta^*, \nabla_w L, E[...])
+        else:
+            raise AnswerParseError("both sides of '=' are expressions: give the result alone (the right-hand "
+                                   "side), or check the step with gradproof check-derivation",
+                                   text=text, position=toks[eq].pos)
+        toks = toks[eq + 1:]
+        if toks[0].kind == "end":
+            raise AnswerParseError("nothing after '=': expected the result", text=text, position=toks[0].pos)
+    return _parse_tokens(text, toks, vocab)
+
+
+def _parse_tokens(text: str, toks: list[Tok], vocab: Vocabulary) -> Node:
+    parser = LatexParser(text, toks, vocab)
     try:
         node = parser.expr(0)
     except RecursionError:
         raise RefusedInput("the expression is nested too deeply", text=text) from None
     parser.expect_end()
     return node
+
+
+def _top_level_equals(toks: list[Tok]) -> list[int]:
+    """Positions of the ``=`` tokens outside every bracket (an indicator's ``=`` is inside its braces)."""
+    out, level = [], 0
+    for k, t in enumerate(toks):
+        if t.value in ("(", "[", "{", r"\{") and t.kind in ("op", "cmd"):
+            level += 1
+        elif t.value in (")", "]", "}", r"\}") and t.kind in ("op", "cmd"):
+            level -= 1
+        elif t.value == "=" and t.kind == "op" and level == 0:
+            out.append(k)
+    return out
 
 
 class LatexParser(LatexScripts):
@@ -85,6 +132,9 @@ class LatexParser(LatexScripts):
         self.vocab = vocab
         self.in_norm = 0  # inside \| ... \|, a \| closes the norm (no nested norms)
         self.renamed: list[tuple[str, str]] = []  # sum letters as written -> the question's index, innermost last
+
+    def node_ndim(self, node: Node) -> int:
+        return _ndim(node, self.vocab)
 
     def _guard(self, depth: int) -> None:
         if depth > 3 * MAX_DEPTH:
@@ -195,6 +245,8 @@ class LatexParser(LatexScripts):
         self.take()
         if t.value.lower() == "softmax":
             return self.softmax(t, depth)
+        if t.value == "E" and self.vocab.resolve("E") is None:
+            raise self.expectation_error(t)
         name = {"ln": "log", "tr": "trace"}.get(t.value, t.value)
         if name in LATEX_NAMES:
             return self.function(LATEX_NAMES[name], depth)
@@ -237,6 +289,12 @@ class LatexParser(LatexScripts):
             return _number(t, self)
         if t.kind == "letter":
             self.take()
+            if t.value == "e" and self.at("^") and self.vocab.resolve("e") is None:  # e^{a}: exp(a)
+                return self.euler_power(t, depth)
+            if t.value == "P" and self.at("(") and self.vocab.ndims.get("P") == 2:
+                return self.conditional_probability(t, depth)
+            if t.value == "E" and self.at("[", "_") and self.vocab.resolve("E") is None:
+                raise self.expectation_error(t)
             return self.name(t)
         if t.kind == "word":
             return self.word(t, depth)
@@ -278,6 +336,15 @@ class LatexParser(LatexScripts):
             self.in_norm -= 1
             self.expect(r"\|")
             return Call("norm", (inner,))
+        if v in _DECORATIONS:
+            return self.decorated(t, depth)
+        if v == r"\E" or (v in (r"\mathbb", r"\mathbf", r"\mathrm", r"\mathcal") and self.peek().value == "E"):
+            raise self.expectation_error(t)
+        if v in (r"\nabla", r"\partial"):
+            raise self.fail(f"{v} is an operator, not a result: give what the derivative comes to (a leading "
+                            "'\\nabla_w L =' naming the result is fine)", t)
+        if v[1:] in _GREEK_NAMES:
+            raise self.fail(f"unknown symbol {v}; this question knows: {self.vocab.known()}", t)
         if v in (r"\mathbb", r"\mathbf", r"\mathrm"):
             self.expect("{")
             if not self.at("1", "I"):
@@ -292,7 +359,19 @@ class LatexParser(LatexScripts):
         raise self.fail(f"unsupported LaTeX command {v}", t)
 
     def function(self, f: Function, depth: int) -> Node:
-        """A function of the table written in LaTeX: ``\\log x``, ``\\sqrt{x}``, ``\\max(a, b)``."""
+        """A function of the table written in LaTeX: ``\\log x``, ``\\sqrt{x}``, ``\\max(a, b)``, ``\\log_{2} x``."""
+        if f.name == "log" and self.at("_"):
+            under = self.take()
+            lo, hi = self._group_tokens()
+            braced = self.at("{")
+            toks = self.toks[lo:hi]
+            written = "".join(x.value for x in toks)
+            if not (written == "e" or (len(toks) == 1 and toks[0].kind == "num" and 0 < float(written) != 1)):
+                raise self.fail(f"expected a logarithm's base (\\log_e, \\log_2, \\log_{{10}}), got \\log_{written}",
+                                under)
+            self.k = hi + (1 if braced else 0)
+            arg = self.function(f, depth + 1)
+            return arg if written == "e" else Bin("/", arg, Call("log", (_number(toks[0], self),)))
         if f.latex_form == "braced":
             return Call(f.name, (self.braced(depth),))
         if f.latex_form == "parens":
@@ -314,6 +393,58 @@ class LatexParser(LatexScripts):
         inner = self.expr(depth + 1)
         self.expect("}")
         return inner
+
+    def euler_power(self, t: Tok, depth: int) -> Node:
+        """``e^{a}`` (``e`` not being a symbol of the question): ``exp(a)``."""
+        self.expect("^")
+        if self.at("{"):
+            return Call("exp", (self.braced(depth + 1),))
+        return Call("exp", (self.atom_from(self.take()),))
+
+    def conditional_probability(self, t: Tok, depth: int) -> Node:
+        r"""``P(y = i \mid x^{(j)}, \theta)`` (also ``y^{(j)} = i`` and ``|``): the entry P[j, i]."""
+        self.expect("(")
+        label = self.power(depth + 1)
+        if not ((isinstance(label, Name) and label.id == "y") or (isinstance(label, Index) and label.base == Name("y"))):
+            raise self.fail("expected P(y = i | x^{(j)}): the label y first", t)
+        self.expect("=")
+        cls_tok = self.take()
+        cls = self.index_name(cls_tok.value) or cls_tok.value
+        if cls_tok.kind != "letter" or cls not in self.vocab.indices:
+            raise self.fail(f"expected a class index after 'y =' (one of {', '.join(sorted(self.vocab.indices))})",
+                            cls_tok)
+        if not self.at("|", r"\mid"):
+            raise self.fail("expected '|' (or \\mid) after the class in P(y = i | x^{(j)})")
+        self.take()
+        sample = self.power(depth + 1)
+        if not (isinstance(sample, Index) and sample.base == Name("X") and len(sample.items) == 1):
+            raise self.fail("expected one sample x^{(j)} after '|' in P(y = i | x^{(j)})", t)
+        if isinstance(label, Index) and label.items != sample.items:
+            raise self.fail("P(y^{(j)} = i | x^{(k)}): the label and the sample must have the same index", t)
+        while self.at(","):  # the parameters: P(y = i | x, \theta)
+            self.take()
+            if not self.at(r"\theta", "W", "b"):
+                raise self.fail("expected the parameters (\\theta) after the ',' in P(y = i | x^{(j)}, \\theta)")
+            self.take()
+        self.expect(")")
+        return Index(Name("P"), (sample.items[0], Name(cls)))
+
+    def decorated(self, t: Tok, depth: int) -> Node:
+        r"""``\hat{\theta}``, ``\tilde{x}``, ``\bar{y}``: a name of its own (known only if the question has it)."""
+        lo, hi = self._group_tokens()
+        braced = self.at("{")
+        inner = "".join(x.value for x in self.toks[lo:hi])
+        name = f"{t.value}{{{inner}}}"
+        resolved = self.vocab.resolve(name)
+        if resolved is None:
+            raise self.fail(f"unknown symbol {name}; this question knows: {self.vocab.known()}", t)
+        self.k = hi + (1 if braced else 0)
+        return Name(resolved)
+
+    def expectation_error(self, t: Tok) -> AnswerParseError:
+        return self.fail("an expectation E[...] is not a result: give what it comes to (e.g. "
+                         "E[δδᵀ] = σ²I); a leading 'E[...] =' naming the result is fine, and "
+                         "gradproof check-derivation checks steps that use E", t)
 
     def indicator(self, depth: int, opening: str = r"\{") -> Node:
         closing = {r"\{": r"\}", "[": "]"}[opening]
