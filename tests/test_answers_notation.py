@@ -104,6 +104,26 @@ PAIRS = [
      r"\sum_{j=0, j \ne y_n}^{C-1}\mathbb{1}\{m_{n,j} > 0\}\right) x_n + 2 r \left(W^\top\right)_{k}",
      r"\frac{1}{N}\sum_{n=0}^{N-1}\left(\mathbb{1}\{y_n \neq k\}\mathbb{1}\{m_{n,k} > 0\} + \mathbb{1}\{y_n = k\}"
      r"\sum_{j=0, j \ne y_n}^{C-1}\mathbb{1}\{m_{n,j} > 0\}\right) x_n + 2 r \left(W^\top\right)_{k}"),
+    ("noisy.expected_loss", "x^T_i (the transpose of x_i)",
+     r"\frac{1}{N}\sum_{i=1}^{N}(y_i - x^T_i\theta)^2 + \sigma^2\theta^T\theta",
+     r"\frac{1}{N}\sum_{i=1}^{N}(y_i - x^T_i\theta)^2 - \sigma^2\theta^T\theta"),
+    ("noisy.expected_loss", "\\frac1N, \\sum^N_{i=1}, \\limits",
+     r"\frac1N\sum\limits^N_{i=1}(y_i - x_i^T\theta)^2 + \sigma^2\theta^T\theta",
+     r"\frac1N\sum\limits^N_{i=2}(y_i - x_i^T\theta)^2 + \sigma^2\theta^T\theta"),
+    ("noisy.expected_loss", "\\mathbf{x}, \\boldsymbol{\\theta}, \\vec",
+     r"\frac{1}{N}\sum_{i=1}^{N}(y_i - \mathbf{x}_i^T\boldsymbol{\theta})^2 + \sigma^2\|\vec{\theta}\|^2",
+     r"\frac{1}{N}\sum_{i=1}^{N}(y_i - \mathbf{x}_i^T\boldsymbol{\theta})^2 + \sigma^2\|\vec{\theta}\|"),
+    ("noisy.expected_loss", "N^{-1}, \\langle x_i, \\theta\\rangle",
+     r"N^{-1}\sum_{i=1}^{N}(y_i - \langle x_i, \theta\rangle)^2 + \sigma^2\langle\theta, \theta\rangle",
+     r"N^{-1}\sum_{i=1}^{N}(y_i - \langle x_i, \theta\rangle)^2 + \sigma^2\langle\theta, x_1\rangle"),
+    ("noisy.expected_loss", "\\theta^T\\sigma^2 I_{d\\times d}\\theta, \\mathbf{I}",
+     r"\frac{1}{N}\|y - X\theta\|^2 + \theta^T\sigma^2 I_{d\times d}\theta",
+     r"\frac{1}{N}\|y - X\theta\|^2 + \theta^T\sigma^2 \mathbf{I}\theta + 1"),
+    ("noisy.ridge_minimiser", "\\mathbb{I} as the identity", r"(X^\top X + N\sigma^2\mathbb{I})^{-1}X^\top y",
+     r"(X^\top X + N\sigma^2\mathbb{I})^{-1}X^\top X y"),
+    ("hinge.grad_w", "\\max\\{0, …\\}",
+     r"-\frac{1}{K}\sum_{i=1}^{K}\mathbb{1}\{\max\{0, 1 - y_i(w^\top x_i + b)\} > 0\} y_i x_i",
+     r"-\frac{1}{K}\sum_{i=1}^{K}\mathbb{1}\{\max\{0, 1 - y_i(w^\top x_i + b)\} > 0\} x_i"),
 ]
 
 
@@ -136,6 +156,9 @@ REFUSED = [
     ("softmax.initial_loss", r"-\log\frac{e^{0}}{\sum_{k=1}^{c} e^{0}}", 18, "this question has no index to sum over"),
     ("svm.grad_w_k", r"\frac{1}{N}\sum_{i=1}^{N}\sum_{j < y_i} x_i", 33, r"expected j=<lower bound> or j \neq <value>"),
     ("svm.grad_w_k", r"\frac{1}{N}\sum_{i=1}^{N}\sum_{j=1, k \ne y_i}^{C} x_i", 36, r"expected j \neq <value> after the comma"),
+    ("svm.grad_w_k", r"2 r W^\top_k", 10, r"W^T_k is ambiguous for a matrix"),
+    ("softmax.grad_b", r"(Y - P)^\top \mathbf{1}", 13, r"a vector of ones is not supported here"),
+    ("noisy.R", r"\sigma^2\mathbf{\theta\theta}", 8, r"expected one symbol in \mathbf{...}"),
 ]
 
 

@@ -166,7 +166,7 @@ class LatexParser(LatexScripts):
         if t.kind == "cmd":
             if t.value == r"\|" and self.in_norm:
                 return False
-            return t.value not in _RELATIONS and t.value not in _PRODUCT_CMDS and t.value != r"\}"
+            return t.value not in _RELATIONS and t.value not in _PRODUCT_CMDS and t.value not in (r"\}", r"\rangle")
         return t.value in ("(", "[", "{")
 
     def product(self, depth: int) -> Node:
@@ -205,18 +205,33 @@ class LatexParser(LatexScripts):
 
     def power(self, depth: int) -> Node:
         self._guard(depth)
+        first = self.tok
         node = self.primary(depth + 1)
         if isinstance(node, PendingSum):
             return node
+        scripted_transpose = False  # a transpose written as a script here (x^T), not one inside parentheses
         while self.at("^", "_", "'"):
             t = self.take()
             if t.value == "'":
-                node = Transpose(node)
+                node, scripted_transpose = Transpose(node), True
+            elif t.value == "_" and scripted_transpose and isinstance(node, Transpose):
+                node = Transpose(self.transposed_subscript(node.operand, first, t, depth + 1))
+                scripted_transpose = False
             elif t.value == "_":
                 node = self.subscript(node, t, depth + 1)
             else:
+                before = node
                 node = self.superscript(node, t, depth + 1)
+                scripted_transpose = isinstance(node, Transpose) and node.operand == before
         return node
+
+    def transposed_subscript(self, base: Node, first: Tok, under: Tok, depth: int) -> Node:
+        r"""``x^T_i`` is :math:`(x_i)^\top` for a vector written in lower case (x, z, w: a row of X, Z, W);
+        for a matrix, ``W^\top_k`` is ambiguous (a row of Wᵀ, or the transpose of w_k?) and refused."""
+        if first.kind == "letter" and first.value.islower() or self.node_ndim(base) == 1:
+            return self.subscript(base, under, depth)
+        raise self.fail(f"{first.value}^T_k is ambiguous for a matrix: write ({first.value}^\\top)_k for row k of "
+                        f"the transpose, or {first.value}_k^\\top", under)
 
     def atom_from(self, t: Tok) -> Node:
         if t.kind == "num":
@@ -325,9 +340,18 @@ class LatexParser(LatexScripts):
         if v == r"\sigma" and self.vocab.ndims.get("P") == 2:  # σ_i(x): the softmax, where σ is no noise level
             return self.softmax(t, depth)
         if v == r"\frac":
-            num = self.braced(depth)
-            den = self.braced(depth)
+            if self.tok.kind == "num" and len(self.tok.value) == 2 and self.tok.value.isdigit():  # \frac12
+                digits = self.take()
+                return Bin("/", Num(int(digits.value[0])), Num(int(digits.value[1])))
+            num = self.argument(depth)
+            den = self.argument(depth)
             return Bin("/", num, den)
+        if v == r"\langle":  # <a, b>: the inner product
+            left = self.expr(depth + 1)
+            self.expect(",")
+            right = self.expr(depth + 1)
+            self.expect(r"\rangle")
+            return Bin("@", Transpose(left), right) if self.node_ndim(left) >= 1 else Bin("*", left, right)
         if v == r"\|":
             if self.in_norm:
                 raise self.fail("nested norms are not supported", t)
@@ -345,13 +369,8 @@ class LatexParser(LatexScripts):
                             "'\\nabla_w L =' naming the result is fine)", t)
         if v[1:] in _GREEK_NAMES:
             raise self.fail(f"unknown symbol {v}; this question knows: {self.vocab.known()}", t)
-        if v in (r"\mathbb", r"\mathbf", r"\mathrm"):
-            self.expect("{")
-            if not self.at("1", "I"):
-                raise self.fail("expected \\mathbb{1} or \\mathbb{I} (an indicator)")
-            self.take()
-            self.expect("}")
-            return self.indicator(depth, "[") if self.at("[") else self.indicator(depth)
+        if v in (r"\mathbb", r"\mathbf", r"\mathrm", r"\boldsymbol", r"\bm", r"\vec", r"\pmb"):
+            return self.typeface(t, depth)
         if v[1:] in LATEX_NAMES:
             return self.function(LATEX_NAMES[v[1:]], depth)
         if v == r"\sum":
@@ -375,18 +394,47 @@ class LatexParser(LatexScripts):
         if f.latex_form == "braced":
             return Call(f.name, (self.braced(depth),))
         if f.latex_form == "parens":
-            self.expect("(")
+            closing = r"\}" if self.at(r"\{") else ")"  # \max\{0, a\} as well as \max(0, a)
+            self.expect("(" if closing == ")" else r"\{")
             args = [self.expr(depth + 1)]
             while self.at(","):
                 self.take()
                 args.append(self.expr(depth + 1))
-            self.expect(")")
+            self.expect(closing)
             low, high = f.arity
             if not low <= len(args) <= high:
                 raise self.fail(f"\\{f.latex[0]} takes {low if low == high else f'{low} to {high}'} "
                                 f"argument(s), got {len(args)}")
             return Call(f.name, tuple(args))
         return Call(f.name, (self.power(depth + 1),))
+
+    def typeface(self, t: Tok, depth: int) -> Node:
+        r"""``\mathbb{1}\{…\}``/``\mathbb{I}[…]`` (indicators); otherwise the typeface is only a look:
+        ``\mathbf{x}``, ``\boldsymbol{\theta}``, ``\vec{x}``, ``\mathbf{I}``/``\mathbb{I}`` (the identity)."""
+        lo, hi = self._group_tokens()
+        inner = self.toks[lo:hi]
+        after = self.toks[hi + 1] if self.at("{") else self.toks[min(hi, len(self.toks) - 1)]
+        if len(inner) == 1 and inner[0].value in ("1", "I") and after.value in (r"\{", "["):
+            self.k = hi + (1 if self.at("{") else 0)
+            return self.indicator(depth, "[") if self.at("[") else self.indicator(depth)
+        if len(inner) == 1 and inner[0].value == "1":
+            raise self.fail("\\mathbf{1} is read as an indicator \\mathbf{1}\\{...\\}; a vector of ones is not "
+                            "supported here (its length is not known): write the sum instead", t)
+        if len(inner) != 1 or inner[0].kind not in ("letter", "cmd"):
+            raise self.fail(f"expected one symbol in {t.value}{{...}}, e.g. {t.value}{{x}}", t)
+        self.k = hi + (1 if self.at("{") else 0)
+        return self.atom_from(inner[0]) if inner[0].kind == "cmd" else self.name(inner[0])
+
+    def argument(self, depth: int) -> Node:
+        """A command's argument: ``{...}``, or one token as LaTeX allows (``\\frac1N``)."""
+        if self.at("{"):
+            return self.braced(depth)
+        t = self.take()
+        if t.kind == "letter":
+            return self.name(t)
+        if t.kind == "num" and len(t.value) == 1 or t.kind == "cmd":
+            return self.atom_from(t)
+        raise self.fail("expected '{' (or a single digit or letter) for the argument", t)
 
     def braced(self, depth: int) -> Node:
         self.expect("{")
@@ -485,7 +533,7 @@ def _ndim(node: Node, vocab: Vocabulary) -> int:
     if isinstance(node, Call):
         if node.func == "norm":
             return 0
-        if node.func == "inv":
+        if node.func in ("inv", "eye"):
             return 2
         return max((_ndim(a, vocab) for a in node.args), default=0)
     return 0

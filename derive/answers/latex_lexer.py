@@ -31,7 +31,7 @@ __all__ = ["looks_like_latex", "tokenize", "Tok", "TokenStream", "WORDS", "UNICO
 WORDS = ("softmax", "Softmax", "diag", "sign", "max", "min", "log", "ln", "exp", "tr")
 
 _TOKEN = re.compile(r"""
-    (?P<space>\s+|~|\\[,;:!\ >]|\\quad\b|\\qquad\b|\\limits\b|\\nolimits\b|\\displaystyle\b|\\textstyle\b)
+    (?P<space>\s+|~|\\[,;:!\ >]|\\(?:quad|qquad|limits|nolimits|displaystyle|textstyle)(?![A-Za-z]))
   | (?P<word>\\(?:text|textrm|textit|operatorname\*?|mathrm|mathit|rm|it)\s*\{\s*(?P<wordname>[A-Za-z]+)\s*\})
   | (?P<normbar>\|\|)
   | (?P<cmd>\\[A-Za-z]+|\\[|{}])

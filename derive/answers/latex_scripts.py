@@ -69,7 +69,7 @@ class LatexScripts(TokenStream):
             return Transpose(base)
         if values == ["-", "1"]:
             self.k = hi + 1
-            return Call("inv", (base,))
+            return Call("inv", (base,)) if self.node_ndim(base) >= 1 else Bin("/", Num(1), base)
         if braced:
             self.take()
             exponent = self.expr(depth + 1)
@@ -99,6 +99,9 @@ class LatexScripts(TokenStream):
                                 "write \\|A\\|_F for the Frobenius norm", under)
             self.k = hi + (1 if braced else 0)
             return base
+        if (len(toks) == 3 and toks[1].value == r"\times" and toks[0].value == toks[2].value
+                and isinstance(base, Name) and base.id == "I"):
+            toks = toks[:1]  # I_{d \times d} is I_d
         if (isinstance(base, Name) and self.vocab.ndims.get(base.id) == 2 and len(toks) == 1
                 and toks[0].kind == "letter" and toks[0].value not in self.vocab.indices
                 and self.index_name(toks[0].value) is None  # not a sum's letter (x_n in \sum_{n=1}^{K})
@@ -124,9 +127,14 @@ class LatexScripts(TokenStream):
         return Index(base, tuple(items))
 
     def sum_limits(self, sum_tok: Tok, depth: int) -> PendingSum:
-        r"""The limits of ``\sum_{j=a}^{b}``: 1-based (``j = 1..N`` is every sample), or 0-based
+        r"""The limits of ``\sum_{j=a}^{b}`` (or ``\sum^{b}_{j=a}``): 1-based (``j = 1..N`` is every sample), or 0-based
         when the lower bound is 0 (``j = 0..N-1``); no limits is the whole range.  One value may be
         excluded: ``\sum_{j \ne y_i}`` or ``\sum_{j=1, j \neq y_i}^{C}`` (the summand times 1{j ≠ y_i})."""
+        upper_first: tuple[int, int] | None = None
+        if self.at("^"):  # \sum^{N}_{i=1}
+            self.take()
+            upper_first = self._group_tokens()
+            self.k = upper_first[1] + (1 if self.at("{") else 0)
         self.expect("_")
         lo, hi = self._group_tokens()
         braced = self.at("{")
@@ -154,7 +162,9 @@ class LatexScripts(TokenStream):
             excluded = (rest + 1, hi)
         self.k = hi + (1 if braced else 0)
         upper: Node | None = None
-        if self.at("^"):
+        if upper_first is not None:
+            upper = self._bound(*upper_first, depth)
+        elif self.at("^"):
             self.take()
             lo2, hi2 = self._group_tokens()
             braced = self.at("{")
