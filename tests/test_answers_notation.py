@@ -9,8 +9,10 @@ and points at its column.
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
-from derive.answers import AnswerParseError, check_answer, get_question, parse_answer
+from derive.answers import AnswerError, AnswerParseError, check_answer, get_question, parse_answer
 
 #: (question, notation, a correct answer, a wrong answer in the same notation)
 PAIRS = [
@@ -180,3 +182,22 @@ def test_a_named_result_reads_only_its_right_hand_side() -> None:
     # an indicator's or a sum's '=' is not the top-level one
     w = get_question("softmax.grad_b_i")
     assert "==" in render(parse_answer(r"\sum_{j=1}^{m}\mathbb{1}\{y_j = i\}", w, "latex"))
+
+
+#: pieces of the forms above, to shuffle into hostile answers
+_PIECES = [r"R", "=", r"\theta", "^", "_", "T", r"\top", "{", "}", "(", ")", "[", "]", r"\{", r"\}", r"\sum", "i", "j",
+           "1", "0", "N", "-", r"\frac", r"\mathbb", r"\mathbf", "I", "E", "e", "P", "y", "x", "|", r"\mid", ",",
+           r"\neq", r"\log", "2", r"\langle", r"\rangle", r"\hat", r"\boldsymbol", r"\max", "'", r"\|", "F",
+           r"\sigma", "W", r"\limits", r"\times", "d", r"\nabla", r"\text{softmax}"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=25), st.sampled_from(
+    ["noisy.R", "noisy.ridge_minimiser", "softmax.grad_w_i", "svm.grad_w_k", "distances.expansion"]))
+@example([r"\sum", "^"], "noisy.R")  # once an IndexError: \sum^ with nothing after it
+@example(["R", "=", "=", "\\frac", "{"], "noisy.R")
+def test_shuffled_forms_are_read_or_refused_never_crash(pieces: list[str], question: str) -> None:
+    text = " ".join(pieces)
+    try:
+        parse_answer(text, get_question(question), "latex")
+    except AnswerError:
+        pass  # a parse error or a refusal, with its message: fine; anything else fails the test

@@ -132,7 +132,9 @@ class LatexScripts(TokenStream):
         excluded: ``\sum_{j \ne y_i}`` or ``\sum_{j=1, j \neq y_i}^{C}`` (the summand times 1{j ≠ y_i})."""
         upper_first: tuple[int, int] | None = None
         if self.at("^"):  # \sum^{N}_{i=1}
-            self.take()
+            caret = self.take()
+            if self.tok.kind == "end":
+                raise self.fail("'^' needs the sum's upper bound", caret)
             upper_first = self._group_tokens()
             self.k = upper_first[1] + (1 if self.at("{") else 0)
         self.expect("_")
