@@ -126,6 +126,25 @@ PAIRS = [
     ("hinge.grad_w", "\\max\\{0, …\\}",
      r"-\frac{1}{K}\sum_{i=1}^{K}\mathbb{1}\{\max\{0, 1 - y_i(w^\top x_i + b)\} > 0\} y_i x_i",
      r"-\frac{1}{K}\sum_{i=1}^{K}\mathbb{1}\{\max\{0, 1 - y_i(w^\top x_i + b)\} > 0\} x_i"),
+    ("softmax.grad_b_i", "𝟙{…}, \\mathds{1}, \\mathbbm{1}",
+     r"\sum_{j=1}^{m}\left(𝟙\{y_j = i\} - \mathds{1}\{y_j = i\}P_{j,i} - \mathbbm{1}\{y_j \ne i\}P_{j,i}\right)",
+     r"\sum_{j=1}^{m}\left(𝟙\{y_j = i\} - \mathds{1}\{y_j = i\}P_{j,i} + \mathbbm{1}\{y_j \ne i\}P_{j,i}\right)"),
+    ("softmax.grad_b_i", "1_{a = b}, \\mathbb{1}_{a = b}, 1[a = b], \\mathbb{1}(a = b)",
+     r"\sum_{j=1}^{m}\left(\tfrac{1}{2}1_{y_j = i} + \tfrac{1}{2}1[y_j = i] - \mathbb{1}_{y^{(j)} = i}P_{ji}"
+     r" - \mathbb{1}(y_j \neq i)P_{ji}\right)",
+     r"\sum_{j=1}^{m}\left(\tfrac{1}{2}1_{y_j = i} + \tfrac{1}{2}1[y_j = i] - \mathbb{1}_{y^{(j)} = i}P_{ji}"
+     r" - \mathbb{1}(y_j = i)P_{ji}\right)"),
+    ("softmax.grad_b_i", "\\text{softmax}(W x_j + b)_i",
+     r"\sum_{j=1}^{m}\left(\mathbb{1}\{y_j = i\} - \text{softmax}(W x_j + b)_i\right)",
+     r"\sum_{j=1}^{m}\left(\mathbb{1}\{y_j = i\} - \text{softmax}(W x_j - b)_i\right)"),
+    ("hinge.grad_w", "\\begin{cases} … & \\text{if } … \\\\ 0 & \\text{otherwise} \\end{cases}",
+     r"\frac{1}{K}\sum_{i=1}^{K}\begin{cases} -y_i x_i & \text{if } y_i(w^\top x_i + b) < 1 \\ 0 & \text{otherwise}"
+     r"\end{cases}",
+     r"\frac{1}{K}\sum_{i=1}^{K}\begin{cases} y_i x_i & \text{if } y_i(w^\top x_i + b) < 1 \\ 0 & \text{otherwise}"
+     r"\end{cases}"),
+    ("hinge.grad_b", "cases with \\le (a subgradient at the kink), no otherwise",
+     r"\frac{1}{K}\sum_{i=1}^{K}\begin{cases} -y_i & y_i(w^\top x_i + b) \le 1 \end{cases}",
+     r"\frac{1}{K}\sum_{i=1}^{K}\begin{cases} -y_i & y_i(w^\top x_i + b) \ge 1 \end{cases}"),
 ]
 
 
@@ -161,6 +180,12 @@ REFUSED = [
     ("svm.grad_w_k", r"2 r W^\top_k", 10, r"W^T_k is ambiguous for a matrix"),
     ("softmax.grad_b", r"(Y - P)^\top \mathbf{1}", 13, r"a vector of ones is not supported here"),
     ("noisy.R", r"\sigma^2\mathbf{\theta\theta}", 8, r"expected one symbol in \mathbf{...}"),
+    ("softmax.grad_b_i", r"\sum_{j=1}^{m}(1\{y_j = i\} - \text{softmax}(W x_j + b))", 55,
+     "softmax(...) needs its class index after it"),
+    ("hinge.grad_b", r"\begin{cases} -y_1 & \text{otherwise} \\ 0 & y_1 b < 1 \end{cases}", 0,
+     r"only the last case may be \text{otherwise}"),
+    ("hinge.grad_b", r"\begin{cases} -y_1 & y_1 b < 1 \\ 0 & \text{otherwise}", 54, r"expected \\ (the next case)"),
+    ("noisy.R", "\u0661 + \\sigma", 0, "unexpected character"),
 ]
 
 
@@ -188,7 +213,8 @@ def test_a_named_result_reads_only_its_right_hand_side() -> None:
 _PIECES = [r"R", "=", r"\theta", "^", "_", "T", r"\top", "{", "}", "(", ")", "[", "]", r"\{", r"\}", r"\sum", "i", "j",
            "1", "0", "N", "-", r"\frac", r"\mathbb", r"\mathbf", "I", "E", "e", "P", "y", "x", "|", r"\mid", ",",
            r"\neq", r"\log", "2", r"\langle", r"\rangle", r"\hat", r"\boldsymbol", r"\max", "'", r"\|", "F",
-           r"\sigma", "W", r"\limits", r"\times", "d", r"\nabla", r"\text{softmax}"]
+           r"\sigma", "W", r"\limits", r"\times", "d", r"\nabla", r"\text{softmax}", r"\begin{cases}",
+           r"\end{cases}", "\\\\", "&", r"\text{if}", r"\text{otherwise}", "𝟙", r"\mathds", "<", r"\le"]
 
 
 @given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=25), st.sampled_from(

@@ -13,12 +13,18 @@ The grammar rules these rules call are declared here and defined by the parser i
 
 from __future__ import annotations
 
-from derive.answers.ast_nodes import Call, Index, Name, Node
+from derive.answers.ast_nodes import Call, Compare, Index, Indicator, Name, Node, Num
 from derive.answers.errors import AnswerParseError
 from derive.answers.latex_lexer import Tok
 from derive.answers.latex_scripts import LatexScripts
 
-__all__ = ["LatexForms", "top_level_equals"]
+__all__ = ["LatexForms", "top_level_equals", "RELATIONS", "CASE_WORDS"]
+
+#: comparison signs -> the tree's operators
+RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
+             r"\ge": ">=", r"\geq": ">="}
+#: words that introduce a case's condition (``\text{if}``) or the last case (``\text{otherwise}``)
+CASE_WORDS = frozenset({"if", "for", "when", "otherwise", "else"})
 
 
 def top_level_equals(toks: list[Tok]) -> list[int]:
@@ -50,14 +56,23 @@ class LatexForms(LatexScripts):
         """A ``{...}`` group."""
         raise NotImplementedError
 
-    def indicator(self, depth: int, opening: str = r"\\{") -> Node:
-        """The indicator of a comparison."""
+    def starts_factor(self) -> bool:
+        """Whether the next token starts a factor of a product."""
         raise NotImplementedError
 
     def softmax(self, t: Tok, depth: int) -> Node:
         r"""``softmax_i(x^{(j)})`` (also ``\sigma_i``): the entry P[j, i] of the question's probabilities."""
         if self.vocab.ndims.get("P") != 2:
             raise self.fail("this question has no softmax probabilities P", t)
+        if self.at("("):  # softmax(W x^{(j)} + b)_i: the function of the table, then its entry i
+            self.take()
+            arg = self.expr(depth + 1)
+            self.expect(")")
+            if not self.at("_"):
+                raise self.fail("softmax(...) needs its class index after it, e.g. softmax(Wx + b)_i")
+            return self.subscript(Call("softmax", (arg,)), self.take(), depth + 1)
+        if not self.at("_"):
+            raise self.fail("softmax needs its class index below it, e.g. softmax_i(x^{(j)})")
         self.expect("_")
         lo, hi = self._group_tokens()
         toks = [x for x in self.toks[lo:hi]]
@@ -87,10 +102,12 @@ class LatexForms(LatexScripts):
         ``\mathbf{x}``, ``\boldsymbol{\theta}``, ``\vec{x}``, ``\mathbf{I}``/``\mathbb{I}`` (the identity)."""
         lo, hi = self._group_tokens()
         inner = self.toks[lo:hi]
-        after = self.toks[hi + 1] if self.at("{") else self.toks[min(hi, len(self.toks) - 1)]
-        if len(inner) == 1 and inner[0].value in ("1", "I") and after.value in (r"\{", "["):
-            self.k = hi + (1 if self.at("{") else 0)
-            return self.indicator(depth, "[") if self.at("[") else self.indicator(depth)
+        if len(inner) == 1 and inner[0].value in ("1", "I"):
+            saved, self.k = self.k, hi + (1 if self.at("{") else 0)
+            indicator = self.indicator_after(plain=False, depth=depth)
+            if indicator is not None:
+                return indicator
+            self.k = saved
         if len(inner) == 1 and inner[0].value == "1":
             raise self.fail("\\mathbf{1} is read as an indicator \\mathbf{1}\\{...\\}; a vector of ones is not "
                             "supported here (its length is not known): write the sum instead", t)
@@ -98,6 +115,131 @@ class LatexForms(LatexScripts):
             raise self.fail(f"expected one symbol in {t.value}{{...}}, e.g. {t.value}{{x}}", t)
         self.k = hi + (1 if self.at("{") else 0)
         return self.atom_from(inner[0]) if inner[0].kind == "cmd" else self.name(inner[0])
+
+    def indicator_after(self, *, plain: bool, depth: int) -> Node | None:
+        r"""The indicator whose head (``1``, ``\mathbb{1}``, ``𝟙``) was just read, or None (cursor unmoved).
+
+        ``\{a = b\}``, ``[a = b]``, ``_{\{a = b\}}`` and ``_{a = b}`` follow any head; ``(a = b)`` follows
+        a typeset head only, and a plain ``1`` takes ``[...]``/``_{...}`` only when a comparison is inside
+        (``1[x]`` could be a product).
+        """
+        if self.at(r"\{"):
+            return self.indicator(depth)
+        if self.at("[") and (not plain or self._relation_inside(*self._bracket_range())):
+            return self.indicator(depth, "[")
+        if self.at("(") and not plain and self._relation_inside(*self._bracket_range()):
+            return self.indicator(depth, "(")
+        if self.at("_") and self.peek().value == "{":
+            self.take()
+            lo, hi = self._group_tokens()
+            if hi - lo >= 2 and self.toks[lo].value == r"\{" and self.toks[hi - 1].value == r"\}":
+                self.take()
+                node = self.indicator(depth)  # 1_{\{a = b\}}
+                self.expect("}")
+                return node
+            if self._relation_inside(lo, hi):
+                cond = self._comparison_between(lo, hi, depth)  # 1_{a = b}
+                self.k = hi + 1
+                return Indicator(cond)
+            self.k -= 1  # not an indicator: give the '_' back
+        return None
+
+    def indicator(self, depth: int, opening: str = r"\{") -> Node:
+        """The indicator of the comparison in ``\\{...\\}``, ``[...]`` or ``(...)`` at the cursor."""
+        closing = {r"\{": r"\}", "[": "]", "(": ")"}[opening]
+        self.expect(opening)
+        cond = self.comparison(depth)
+        self.expect(closing)
+        return Indicator(cond)
+
+    def comparison(self, depth: int) -> Compare:
+        """``a = b``, ``a \\neq b``, ``a < b``, ``a \\le b``, …"""
+        left = self.expr(depth + 1)
+        if not (self.tok.value in RELATIONS and self.tok.kind in ("op", "cmd")):
+            raise self.fail("expected a comparison (=, \\neq, <, \\le, >, \\ge) in the indicator")
+        op = RELATIONS[self.take().value]
+        right = self.expr(depth + 1)
+        return Compare(op, left, right)
+
+    def _comparison_between(self, lo: int, hi: int, depth: int) -> Compare:
+        saved_toks, saved_k = self.toks, self.k
+        self.toks, self.k = [*self.toks[lo:hi], Tok("end", "", self.toks[hi].pos)], 0
+        try:
+            node = self.comparison(depth + 1)
+            self.expect_end()
+        finally:
+            self.toks, self.k = saved_toks, saved_k
+        return node
+
+    def _bracket_range(self) -> tuple[int, int]:
+        """Token range inside the bracket at the cursor (to its matching closer, or the end)."""
+        level = 0
+        for k in range(self.k, len(self.toks)):
+            t = self.toks[k]
+            if t.kind == "op" and t.value in ("(", "[", "{"):
+                level += 1
+            elif t.kind == "op" and t.value in (")", "]", "}"):
+                level -= 1
+                if level == 0:
+                    return self.k + 1, k
+        return self.k + 1, len(self.toks) - 1
+
+    def _relation_inside(self, lo: int, hi: int) -> bool:
+        """Whether a comparison sign stands at the top level of tokens lo..hi."""
+        level = 0
+        for t in self.toks[lo:hi]:
+            if t.kind == "op" and t.value in ("(", "[", "{"):
+                level += 1
+            elif t.kind == "op" and t.value in (")", "]", "}"):
+                level -= 1
+            elif level == 0 and t.value in RELATIONS and t.kind in ("op", "cmd"):
+                return True
+        return False
+
+    def environment(self) -> str:
+        """The name in ``{...}`` at the cursor (``\\begin{cases}``), without moving."""
+        if not self.at("{"):
+            return ""
+        lo, hi = self._group_tokens()
+        return "".join(x.value for x in self.toks[lo:hi])
+
+    def cases(self, t: Tok, depth: int) -> Node:
+        r"""``\begin{cases} a & \text{if } c \\ b & \text{otherwise} \end{cases}``: the first case whose
+        condition holds (the last may be ``\text{otherwise}``; without it, 0 when no condition holds)."""
+        self.k = self._group_tokens()[1] + 1
+        rows: list[tuple[Node, Compare | None]] = []
+        while True:
+            value = self.expr(depth + 1)
+            if self.at("&"):
+                self.take()
+            if self.at(","):
+                self.take()
+            condition: Compare | None = None
+            if self.tok.kind == "word" and self.tok.value in ("otherwise", "else"):
+                self.take()
+            else:
+                if self.tok.kind == "word" and self.tok.value in CASE_WORDS:
+                    self.take()
+                condition = self.comparison(depth + 1)
+            rows.append((value, condition))
+            if self.at(r"\cr"):
+                self.take()
+                if not self.at(r"\end"):
+                    continue
+            break
+        if not self.at(r"\end"):
+            raise self.fail("expected \\\\ (the next case) or \\end{cases}")
+        end = self.take()
+        if self.environment() != "cases":
+            raise self.fail("expected \\end{cases}", end)
+        self.k = self._group_tokens()[1] + 1
+        last_value, last_condition = rows[-1]
+        node: Node = last_value if last_condition is None else Call("where", (last_condition, last_value, Num(0)))
+        for value, condition in reversed(rows[:-1]):
+            if condition is None:
+                raise self.fail("only the last case may be \\text{otherwise}", t)
+            node = Call("where", (condition, value, node))
+        return node
 
     def euler_power(self, t: Tok, depth: int) -> Node:
         """``e^{a}`` (``e`` not being a symbol of the question): ``exp(a)``."""

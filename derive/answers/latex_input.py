@@ -48,7 +48,7 @@ from derive.answers.ast_nodes import (
 )
 from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.functions import LATEX_NAMES, Function
-from derive.answers.latex_forms import LatexForms, top_level_equals
+from derive.answers.latex_forms import CASE_WORDS, RELATIONS, LatexForms, top_level_equals
 from derive.answers.latex_lexer import Tok, looks_like_latex, tokenize
 from derive.answers.latex_scripts import PendingSum
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, check_limits
@@ -56,8 +56,6 @@ from derive.answers.vocabulary import Vocabulary
 
 __all__ = ["parse_latex", "looks_like_latex", "LatexParser"]
 
-_RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
-              r"\ge": ">=", r"\geq": ">="}
 _PRODUCT_CMDS = {r"\cdot", r"\times"}
 _DECORATIONS = {r"\hat", r"\tilde", r"\bar", r"\widehat", r"\widetilde", r"\overline"}
 #: Greek letters (as commands) a question may not have: an unknown symbol, not an unsupported command
@@ -152,12 +150,15 @@ class LatexParser(LatexForms):
 
     def starts_factor(self) -> bool:
         t = self.tok
-        if t.kind in ("num", "letter", "word"):
+        if t.kind == "word":
+            return t.value not in CASE_WORDS
+        if t.kind in ("num", "letter"):
             return True
         if t.kind == "cmd":
             if t.value == r"\|" and self.in_norm:
                 return False
-            return t.value not in _RELATIONS and t.value not in _PRODUCT_CMDS and t.value not in (r"\}", r"\rangle")
+            return (t.value not in RELATIONS and t.value not in _PRODUCT_CMDS
+                    and t.value not in (r"\}", r"\rangle", r"\cr", r"\end"))
         return t.value in ("(", "[", "{")
 
     def product(self, depth: int) -> Node:
@@ -256,15 +257,8 @@ class LatexParser(LatexForms):
             raise self.fail("the answer ends too early")
         if t.kind == "num":
             self.take()
-            if t.value == "1" and self.at(r"\{"):
-                return self.indicator(depth)
-            if t.value == "1" and self.at("_") and self.peek().value == "{" and self.peek(2).value == r"\{":
-                self.take()
-                self.take()
-                node = self.indicator(depth)  # 1_{\{a = b\}}
-                self.expect("}")
-                return node
-            return _number(t, self)
+            indicator = self.indicator_after(plain=True, depth=depth) if t.value == "1" else None
+            return indicator if indicator is not None else _number(t, self)
         if t.kind == "letter":
             self.take()
             if t.value == "e" and self.at("^") and self.vocab.resolve("e") is None:  # e^{a}: exp(a)
@@ -332,8 +326,16 @@ class LatexParser(LatexForms):
                             "'\\nabla_w L =' naming the result is fine)", t)
         if v[1:] in _GREEK_NAMES:
             raise self.fail(f"unknown symbol {v}; this question knows: {self.vocab.known()}", t)
-        if v in (r"\mathbb", r"\mathbf", r"\mathrm", r"\boldsymbol", r"\bm", r"\vec", r"\pmb"):
+        if v in (r"\mathbb", r"\mathbf", r"\mathrm", r"\boldsymbol", r"\bm", r"\vec", r"\pmb", r"\mathds",
+                 r"\mathbbm"):
             return self.typeface(t, depth)
+        if v == r"\one":  # 𝟙{...}
+            indicator = self.indicator_after(plain=False, depth=depth)
+            if indicator is None:
+                raise self.fail("expected 𝟙{a = b}: an indicator needs its comparison", t)
+            return indicator
+        if v == r"\begin" and self.environment() == "cases":
+            return self.cases(t, depth)
         if v[1:] in LATEX_NAMES:
             return self.function(LATEX_NAMES[v[1:]], depth)
         if v == r"\sum":
@@ -387,17 +389,6 @@ class LatexParser(LatexForms):
         inner = self.expr(depth + 1)
         self.expect("}")
         return inner
-
-    def indicator(self, depth: int, opening: str = r"\{") -> Node:
-        closing = {r"\{": r"\}", "[": "]"}[opening]
-        self.expect(opening)
-        left = self.expr(depth + 1)
-        if not (self.tok.value in _RELATIONS and self.tok.kind in ("op", "cmd")):
-            raise self.fail("expected a comparison (=, \\neq, <, \\le, >, \\ge) in the indicator")
-        op = _RELATIONS[self.take().value]
-        right = self.expr(depth + 1)
-        self.expect(closing)
-        return Indicator(Compare(op, left, right))
 
 
 def _number(t: Tok, parser: LatexParser) -> Num:
