@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, note
 
+from battery import BatteryFailure
 from battery.svm import (
     SvmCase,
     check_svm_initial,
@@ -47,6 +48,28 @@ def test_at_a_kink_every_subgradient_is_in_the_subdifferential(case: SvmCase) ->
 def test_naive_vectorised_derived_agree_at_wide_sizes(case: SvmCase) -> None:
     _note(case)
     check_svm_wide(svm_impls(), case)
+
+
+@pytest.mark.parametrize("reg", [1.2e-38, 1e-40, 5e-324])
+def test_wide_check_allows_underflow_but_still_catches_the_factor_2(reg: float) -> None:
+    """The flaky case: float32, X = 0, reg near float32's smallest normal -- 2·reg·W underflows to a
+    subnormal, where float32 code differs from float64 code by a few η.  The bound's η term admits
+    that, and is still far below the error of the reg gradient without its factor 2."""
+    rng = np.random.default_rng(5)
+    W = rng.uniform(-2**-6, 2**-6, (7, 9)).astype(np.float32)
+    case = SvmCase(W, np.zeros((6, 7), np.float32), rng.integers(0, 9, 6), reg)
+    check_svm_wide(svm_impls(), case)
+    impls = svm_impls()
+    real = impls["svm/numerics.svm_loss_naive"]
+
+    def without_2(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
+        loss, dW = real(W, X, y, reg)
+        return loss, dW - reg * np.asarray(W, dtype=np.float64)
+
+    impls["svm/numerics.svm_loss_naive"] = without_2
+    if reg > 1e-300:  # at reg = 5e-324, reg·W is 0 and the mistake is invisible
+        with pytest.raises(BatteryFailure, match="svm_loss_naive"):
+            check_svm_wide(impls, case)
 
 
 @given(case=svm_initial_cases())

@@ -23,7 +23,7 @@ from hypothesis.extra import numpy as hnp
 from numpy.typing import NDArray
 
 from battery.components import Battery, Component, Mutant, Wrap
-from battery.error_model import FloatArray, f64, working_eps
+from battery.error_model import FloatArray, f64, working_eps, working_eta
 from battery.finite_differences import FD_STEP, central_difference, probe_indices
 from battery.report import Impl, Impls, Report, select
 from battery.strategies import float_arrays, floats
@@ -85,23 +85,32 @@ def svm_bounds(case: SvmCase, pad: float = 0.0) -> tuple[float, FloatArray, Floa
     errors, plus :math:`\lambda\|W\|^2` within :math:`(DC + 2)\varepsilon`.  Off the kinks the mask is exact
     (integers), so each subgradient entry is a length-N sum of exact products plus
     :math:`2\lambda W`: :math:`(N + 2)\varepsilon(|X|^\top|M|)/N + 3\varepsilon \cdot 2\lambda|W|`.
+
+    Underflow: relative bounds say nothing about results below the smallest normal, so each rounding
+    that may land there adds the underflow unit :math:`\eta` (:func:`working_eta`; float32 code may
+    compute :math:`2\lambda W` or :math:`x_{id} w_{dj}` in float32): :math:`D\eta` per score,
+    :math:`(\lambda DC + 2)\eta` on the loss (the squares :math:`w^2`, the product with
+    :math:`\lambda`, the division by N) and :math:`4\eta` per subgradient entry (the division by N,
+    and up to three roundings of :math:`2\lambda W`).  Without it, float32 cases with X = 0 and
+    :math:`\lambda` near the smallest normal failed by a few η.
     """
     W, X, y = f64(case.W), f64(case.X), case.y
-    eps = working_eps(case.W, case.X)
+    eps, eta = working_eps(case.W, case.X), working_eta(case.W, case.X)
     N, D = X.shape
     C = W.shape[1]
     absS = np.abs(X) @ (np.abs(W) + pad)
-    s_err = (D + 1) * eps * absS
+    s_err = (D + 1) * eps * absS + D * eta
     m = _margins(W, X, y)
     m_err = s_err + s_err[np.arange(N), y][:, None] + 2 * eps * (np.abs(m) + 1)
     other = np.ones_like(m, dtype=bool)
     other[np.arange(N), y] = False
     hinge = np.where(other, np.maximum(m, 0.0), 0.0)
     loss = (float(np.sum(np.where(other, m_err, 0.0))) / N + N * C * eps * float(hinge.sum()) / N
-            + (D * C + 2) * eps * case.reg * float(np.sum((np.abs(W) + pad) ** 2)) + eps)
+            + (D * C + 2) * eps * case.reg * float(np.sum((np.abs(W) + pad) ** 2)) + eps
+            + (case.reg * D * C + 2) * eta)
     M = np.where(other, (m >= -m_err).astype(float), 0.0)  # possibly active: a margin at a kink may count
     M[np.arange(N), y] = -M.sum(axis=1)
-    grad = (N + 2) * eps * (np.abs(X).T @ np.abs(M)) / N + 6 * eps * case.reg * (np.abs(W) + pad)
+    grad = (N + 2) * eps * (np.abs(X).T @ np.abs(M)) / N + 6 * eps * case.reg * (np.abs(W) + pad) + 4 * eta
     return loss, grad, m_err
 
 
