@@ -235,6 +235,24 @@ def test_sweep_grid_and_best() -> None:
         svm_sweep(X[:60], y[:60], X[60:], y[60:], [], [1.0], num_iters=1, batch_size=1, rng=np.random.default_rng(0))
 
 
+def test_the_shared_sweep_engine_spawns_one_stream_per_point_and_refuses_bad_input() -> None:
+    """numerics.sweep serves both sweeps: point k gets child k of rng.spawn, the first best wins a tie."""
+    from numerics.sweep import best_on_validation, sweep_data, train_grid
+
+    draws = train_grid(["a", "b"], lambda p, r: (p, float(r.random())), rng=np.random.default_rng(3))
+    children = np.random.default_rng(3).spawn(2)
+    assert draws == [("a", float(children[0].random())), ("b", float(children[1].random()))]
+    assert best_on_validation([0.2, 0.9, 0.9, 0.1]) == 1
+    with pytest.raises(ValueError, match="at least one"):
+        best_on_validation([])
+    with pytest.raises(ValueError, match="numpy.random.Generator, got int"):
+        train_grid([1], lambda p, r: p, rng=0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="y_val"):
+        sweep_data(np.zeros((3, 2)), [0, 1, 2], np.zeros((1, 2)), [5], 3)
+    with pytest.raises(ValueError, match="X_val"):
+        sweep_data(np.zeros((3, 2)), [0, 1, 2], np.zeros((1, 3)), [0], None)
+
+
 def test_subdifferential_membership_can_fail() -> None:
     from derive.svm.functions import subgradient_in_subdifferential, svm_grad
 
