@@ -83,8 +83,10 @@ def svm_bounds(case: SvmCase, pad: float = 0.0) -> tuple[float, FloatArray, Floa
     Scores: :math:`D\varepsilon\,|x_i|^\top(|w_j| + \text{pad})`; a margin adds the true class's and its own
     rounding.  The loss sums :math:`N C` hinges (:math:`NC\varepsilon` relative) of margins within those
     errors, plus :math:`\lambda\|W\|^2` within :math:`(DC + 2)\varepsilon`.  Off the kinks the mask is exact
-    (integers), so each subgradient entry is a length-N sum of exact products plus
-    :math:`2\lambda W`: :math:`(N + 2)\varepsilon(|X|^\top|M|)/N + 3\varepsilon \cdot 2\lambda|W|`.
+    (integers), so each subgradient entry of column j is a sum of :math:`n_j` exact terms plus
+    :math:`2\lambda W`: :math:`(n_j + 2)\varepsilon(|X|^\top|M|)_{dj}/N + 3\varepsilon \cdot 2\lambda|W|`, where
+    :math:`n_j = \max(N, \sum_i |M_{ij}|)`: a matrix product sums N terms, but the assignment's loop adds
+    :math:`x_i` to the true class's column once per positive margin, up to :math:`N(C - 1)` terms.
 
     Underflow: relative bounds say nothing about results below the smallest normal, so each rounding
     that may land there adds the underflow unit :math:`\eta` (:func:`working_eta`; float32 code may
@@ -110,7 +112,8 @@ def svm_bounds(case: SvmCase, pad: float = 0.0) -> tuple[float, FloatArray, Floa
             + (case.reg * D * C + 2) * eta)
     M = np.where(other, (m >= -m_err).astype(float), 0.0)  # possibly active: a margin at a kink may count
     M[np.arange(N), y] = -M.sum(axis=1)
-    grad = (N + 2) * eps * (np.abs(X).T @ np.abs(M)) / N + 6 * eps * case.reg * (np.abs(W) + pad) + 4 * eta
+    adds = np.maximum(N, np.abs(M).sum(axis=0))  # terms summed into each column: the loop adds x_i once per count
+    grad = (adds + 2) * eps * (np.abs(X).T @ np.abs(M)) / N + 6 * eps * case.reg * (np.abs(W) + pad) + 4 * eta
     return loss, grad, m_err
 
 
