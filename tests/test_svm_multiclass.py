@@ -322,13 +322,23 @@ def test_problem_checks_pass_on_digits_and_can_fail(tmp_path: Path) -> None:
     checks = svm_checks(rec, "digits", None, np.random.default_rng(0))
     assert all(c.passed for c in checks), [c for c in checks if not c.passed]
     broken = json.loads(json.dumps(rec))
-    broken["initial_data_loss"] = 10.0  # C instead of C − 1
+    broken["near_zero"]["data_loss"] = 10.0  # C instead of C − 1
     broken["grad_check"]["vectorised"][0] = 1e-3
     broken["naive_vs_vectorised"]["grad_max_abs_difference"] = 1e-6
     broken["sgd"]["mean_last_100"] = broken["sgd"]["first_loss"] + 1
     failed = {c.name for c in svm_checks(broken, "digits", None, np.random.default_rng(0)) if not c.passed}
     assert failed == {"svm: initial loss ≈ C − 1", "svm: sparse gradient check", "svm: naive = vectorised",
                       "svm: SGD learns"}
+    # a probe across a kink is set aside (its error says nothing about the subgradient); weights that are not
+    # near 0 (a gap at or above Δ = 1) do not support the claim, whatever the loss
+    kinked = json.loads(json.dumps(rec))
+    kinked["grad_check"]["vectorised"][0], kinked["grad_check"]["kink_probes"]["vectorised"][0] = 1e-3, True
+    kinked["near_zero"]["max_score_gap"] = 1.5
+    by_name = {c.name: c for c in svm_checks(kinked, "digits", None, np.random.default_rng(0))}
+    assert by_name["svm: sparse gradient check"].passed and not by_name["svm: initial loss ≈ C − 1"].passed
+    kinked["grad_check"]["kink_probes"] = {k: [True] * len(v) for k, v in kinked["grad_check"]["kink_probes"].items()}
+    assert not {c.name: c for c in svm_checks(kinked, "digits", None, np.random.default_rng(0))}[
+        "svm: sparse gradient check"].passed
     assert ExperimentContext  # the registry's context type is what run() receives
 
 
