@@ -33,7 +33,7 @@ from numerics.softmax_experiment import best_time
 
 __all__ = ["SVMExperiment", "run_svm_experiment", "save_svm_figures", "svm_workload", "plot_svm_loss_curve",
            "plot_svm_sweep", "plot_svm_weights", "DEFAULT_SIZES", "DEFAULT_LEARNING_RATE", "DEFAULT_REG",
-           "DEFAULT_SWEEP_LRS", "DEFAULT_SWEEP_REGS", "FIGURES", "WORKLOAD_SIZES", "DEV_W_STD"]
+           "DEFAULT_SWEEP_LRS", "DEFAULT_SWEEP_REGS", "FIGURES", "WORKLOAD_SIZES", "DEV_W_STD", "svm_loss_bytes"]
 
 #: (n_train, n_val, n_test, n_dev) when not given: the assignment's for CIFAR-10
 DEFAULT_SIZES: dict[str, tuple[int, int, int, int]] = {
@@ -303,14 +303,21 @@ WORKLOAD_SIZES: dict[str, tuple[int, int, int]] = {
     "full": (49000, 3073, 10), "quick": (10000, 3073, 10), "tiny": (300, 33, 10)}
 
 
+def svm_loss_bytes(N: int, D: int, C: int) -> int:
+    """Bytes the vectorised loss and subgradient must move at least (float64): its two GEMMs read X twice
+    (``X @ W``, ``X.T @ M``); W is read and dW written; the scores and the mask (N, C) are written and read."""
+    return 8 * (2 * N * D + 2 * D * C + 4 * N * C)
+
+
 def svm_workload(ctx: Any) -> None:
     """Benchmark workload: :func:`numerics.linear_svm.svm_loss_vectorized` on N × D float64 against one GEMM.
 
     ``ctx`` is a :class:`numerics.bench.workloads.Context`; one row is appended to
     ``ctx.rows`` whose reference is one GEMM ``X @ W`` of the same shape (the vectorised
     loss does two: ``X @ W`` and ``X.T @ M``), so the ratio is about 2 when the GEMMs
-    dominate.  Not wired into ``numerics.bench.workloads.WORKLOADS`` here (that module
-    belongs to the benchmark); add ``"svm": svm_workload`` there.
+    dominate.  Its notes give the bytes moved (:func:`svm_loss_bytes`), the rate achieved
+    and the ratio to the memory-bound time at the machine's measured read rate, as the
+    softmax workload does: with C = 10 both GEMMs are memory-bound.
     """
     from numerics.bench.timing import measure
     from numerics.bench.workloads import Row
@@ -325,6 +332,11 @@ def svm_workload(ctx: Any) -> None:
     t = measure(lambda: svm_loss_vectorized(W, X, y, 2.5e4), ctx.repeats)
     row = Row(f"svm vectorised loss+grad {N}x{D}, C = {C}", "gradproof (numpy)", t, f"one GEMM X @ W ({N}x{D}x{C})",
               gemm.median)
+    moved = svm_loss_bytes(N, D, C)
+    bound = moved / (ctx.read_gbs * 1e9)  # seconds if moving the bytes were all it did
+    row.notes.append(f"{moved / 1e6:.1f} MB moved, {moved / t.median / 1e9:.1f} GB/s; {t.median / bound:.1f}x the "
+                     f"memory-bound time ({bound * 1e3:.2f} ms at {ctx.read_gbs:.1f} GB/s); the GEMM alone "
+                     f"{8 * N * D / gemm.median / 1e9:.1f} GB/s reading X")
     row.target = "<= 3x one GEMM"
     row.met = t.median <= 3 * gemm.median
     ctx.rows.append(row)

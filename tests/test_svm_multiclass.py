@@ -394,3 +394,8 @@ def test_benchmark_workload_runs_at_the_tiny_size() -> None:
     svm_workload(ctx)
     (row,) = ctx.rows
     assert row.workload.startswith("svm vectorised loss+grad 300x33") and row.reference_s and row.timing.median > 0
+    from numerics.svm_experiment import svm_loss_bytes
+
+    assert svm_loss_bytes(300, 33, 10) == 8 * (2 * 300 * 33 + 2 * 33 * 10 + 4 * 300 * 10)
+    (note,) = row.notes
+    assert f"{svm_loss_bytes(300, 33, 10) / 1e6:.1f} MB moved" in note and "x the memory-bound time" in note
