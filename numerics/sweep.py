@@ -40,10 +40,10 @@ def sweep_data(X_train: ArrayLike, y_train: ArrayLike, X_val: ArrayLike, y_val: 
 
     Parameters
     ----------
-    X_train : array_like of shape (N, D)
-    y_train : array_like of int, shape (N,)
-    X_val : array_like of shape (M, D)
-    y_val : array_like of int, shape (M,)
+    X_train, y_train : array_like of shape (N, D), and of int with shape (N,)
+        The training rows and their labels.
+    X_val, y_val : array_like of shape (M, D), and of int with shape (M,)
+        The validation rows (as many columns as the training rows) and their labels.
     n_classes : int or None
         None: one more than the largest label seen.
 
