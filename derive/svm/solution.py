@@ -34,10 +34,10 @@ learning rate & regularisation & final loss & train accuracy & validation accura
 def initial_loss_text(sv: dict[str, Any]) -> str:
     """The measured initial loss: at the notebook's dev-set weights, and shrunk to near 0 when those are not."""
     C, nz, gap = sv["n_classes"], sv["near_zero"], sv["initial_max_score_gap"]
-    notebook = (f"On the dev set with $W \\sim {sci(sv['initial_w_std'])}\\,\\mathcal{{N}}(0, 1)$ the largest score gap "
+    notebook = (f"On the dev set with $W \\sim {sci(sv['initial_w_std'])}\\,\\mathcal{{N}}(0, 1)$ the largest score gap\n"
                 f"$|s_{{i,j}} - s_{{i,y_i}}|$ is ${sci(gap)}$")
     if nz["scale"] == 1.0:
-        return (f"{notebook}, below $\\Delta = 1$, so every margin is positive and the loss without the regulariser is "
+        return (f"{notebook}, below $\\Delta = 1$, so every margin is positive and\nthe loss without the regulariser is "
                 f"{fmt(sv['initial_data_loss'], 6)}, against $C - 1 = {C - 1}$.")
     return (f"{notebook}{', above' if gap >= 1 else ', below'} $\\Delta = 1$: the loss without the regulariser is "
             f"{fmt(sv['initial_data_loss'], 6)}, against $C - 1 = {C - 1}$, and these weights are not yet near 0 "
