@@ -59,7 +59,10 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -70,7 +73,7 @@ from sympy.concrete.delta import deltasummation
 from sympy.simplify.simplify import sum_simplify
 
 __all__ = ["symbolic_zero", "exact_zero", "check_exactly", "ExactCheck", "draw_sizes", "gate_sizes",
-           "parameter_gates", "value_is_zero", "rationalise_floats", "drop_range_guards", "collapse_deltas",
+           "parameter_gates", "escape_sizes", "out_of_reach", "value_is_zero", "rationalise_floats", "drop_range_guards", "collapse_deltas",
            "is_zero_value", "size_symbols", "square_sums"]
 
 Normaliser = Callable[[Any], Any] | None
@@ -273,19 +276,28 @@ def rationalise_floats(e: Any) -> Any:
 
 
 def _numeric_scale(v: Any) -> Any:
-    """The largest magnitude among the terms of every sum in ``v`` (what a relative tolerance is relative to)."""
-    terms = [v]
-    for node in sp.preorder_traversal(v):
-        if isinstance(node, sp.Add):
-            terms.extend(node.args)
-    mags = []
-    for t in terms:
-        try:
-            mags.append(abs(sp.N(t, 30)))
-        except (TypeError, ValueError):
-            continue
-    finite = [m for m in mags if m.is_finite and m.is_number]
-    return max(finite) if finite else sp.S.One
+    """What a relative tolerance is relative to: ``v`` with every sum replaced by the sum of its terms' magnitudes.
+
+    Through sums, products and integer powers the magnitudes are combined (a cancellation
+    ``a·(b − c)`` is measured by ``|a|·(|b| + |c|)``); any other function is taken at its
+    value, ``|f(…)|`` — a large sum *inside* a logarithm or exponential does not make the
+    rounding error of the whole large, so it does not widen the tolerance.
+    """
+    try:
+        m = _magnitude(v)
+    except (TypeError, ValueError):
+        return sp.S.One
+    return m if m.is_number and m.is_finite and m > 0 else sp.S.One
+
+
+def _magnitude(e: Any) -> Any:
+    if isinstance(e, sp.Add):
+        return sp.Add(*[_magnitude(a) for a in e.args])
+    if isinstance(e, sp.Mul):
+        return sp.Mul(*[_magnitude(a) for a in e.args])
+    if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp > 0:
+        return _magnitude(e.base) ** e.exp
+    return abs(sp.N(e, 30))
 
 
 def value_is_zero(v: Any) -> tuple[bool | None, str]:
@@ -410,6 +422,89 @@ def gate_sizes(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -> 
     return points
 
 
+def out_of_reach(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -> str | None:
+    """Why the difference cannot be checked at sizes up to ``cap``, or None.
+
+    A gate on a size that switches beyond ``cap`` (``N > 10**6``) or a size-only factor that
+    vanishes at every size up to ``cap`` (``(N - 1)(N - 2) … (N - 45)``) hides a term where no
+    exact evaluation can reach it: such a step is not verified rather than silently passed.
+    """
+    syms = [s for s in size_symbols(sizes) if s.is_positive]
+    for b, s in _boundaries(diff, syms):
+        if b > cap:
+            return f"a term switches at {s} = {b}, beyond the sizes evaluated exactly (up to {cap})"
+    for s, z in _vanishing(diff).items():
+        if s in syms and z >= cap:
+            return f"a factor vanishes for every {s} up to {z}, beyond the sizes evaluated exactly (up to {cap})"
+    return None
+
+
+def escape_sizes(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -> list[dict[Any, Any]]:
+    """Sizes past every integer zero of a size- or index-only part of the difference.
+
+    A wrong term multiplied by ``(N - 1)(N - 2) … (N - 14)`` — or summed with a factor
+    ``j (j - 1) … (j - 13)`` of its index — vanishes at every small size.  For each integer
+    symbol ``s`` of such a part, the largest integer zero ``z`` (found up to ``cap``, or the
+    largest integer root of a polynomial) is found; then each size symbol in turn is set to
+    ``z + 2`` (others as in the first listed size), so the index ranges reach past it too.
+    """
+    zeros = [z for z in _vanishing(diff).values() if z < cap]
+    if not zeros:
+        return []
+    top = max(zeros) + 2
+    if top <= LARGE[1]:
+        return []
+    base = dict(sizes[0])
+    syms = [s for s in size_symbols(sizes) if s.is_positive]
+    return [{**base, s: min(top, cap)} for s in syms]
+
+
+def _vanishing(diff: Any, cap: int = 40) -> dict[sp.Symbol, int]:
+    """``{symbol: largest integer zero}`` over the parts of ``diff`` that depend on one integer symbol only."""
+    exprs = list(diff) if isinstance(diff, sp.MatrixBase) else [diff]
+    parts: set[Any] = set()
+    for ex in exprs:
+        if not hasattr(ex, "free_symbols"):
+            continue
+        for node in sp.preorder_traversal(ex):
+            if isinstance(node, sp.Expr) and not node.is_Atom and len(node.free_symbols) == 1:
+                (sym,) = node.free_symbols
+                if isinstance(sym, sp.Symbol) and sym.is_integer:
+                    parts.add(node)
+    out: dict[sp.Symbol, int] = {}
+    for node in parts:
+        (sym,) = node.free_symbols
+        z = _largest_integer_zero(node, sym, cap)
+        if z is not None:
+            out[sym] = max(out.get(sym, z), z)
+    return out
+
+
+def _largest_integer_zero(e: Any, s: sp.Symbol, cap: int) -> int | None:
+    """The largest integer ``v >= 0`` with ``e(v) = 0`` (``cap`` if e vanishes at every 0..cap and is no polynomial)."""
+    try:
+        poly = sp.Poly(e, s)
+    except (sp.PolynomialError, sp.GeneratorsNeeded, ValueError, TypeError):
+        poly = None
+    if poly is not None and poly.degree() > 0:
+        try:
+            roots = [int(r) for r in sp.roots(poly, filter="Z") if r >= 0]
+        except (NotImplementedError, ValueError, TypeError):
+            roots = []
+        return max(roots) if roots else None
+    zeros = []
+    for v in range(cap + 1):
+        try:
+            val = e.subs(s, v)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if val.is_number and val == 0:
+            zeros.append(v)
+    if len(zeros) == cap + 1:
+        return None  # zero at every integer (sin(pi*N)): an identity on the integers, not a gate
+    return max(zeros) if zeros else None
+
+
 def _boundaries(e: Any, syms: Sequence[sp.Symbol]) -> list[tuple[Any, sp.Symbol]]:
     """``(value, symbol)``: where a gate in ``e`` switches as ``symbol`` varies (other symbols fixed)."""
     out: list[tuple[Any, sp.Symbol]] = []
@@ -517,19 +612,63 @@ def check_exactly(
     rng = np.random.default_rng(seed)
     drawn = draw_sizes(sizes, rng, ranges=ranges, where=where)
     diff = rationalise_floats(diff) if not isinstance(diff, sp.MatrixBase) else diff.applyfunc(rationalise_floats)
-    gates = [g for g in gate_sizes(diff, sizes) if where is None or where(g)]
+    reach = out_of_reach(diff, sizes)
+    if reach is not None:
+        return ExactCheck(False, "exact", f"not verified: {reach}", (), len(drawn), seed)
+    escapes = escape_sizes(diff, sizes)
+    gates = [g for g in gate_sizes(diff, sizes) + escapes if where is None or where(g)]
+    blocked = [g for g in escapes if g not in gates]
+    if blocked:  # raising that size alone breaks the step's condition (N >= d): no cheap size reaches past it
+        return ExactCheck(False, "exact", ("not verified: a factor vanishes at every small size, and the size past its "
+                          f"zeros ({_fmt(blocked[0])}) breaks the step's condition"), (), len(drawn), seed)
     plan = [(s, trials) for s in sizes] + [(s, 1) for s in drawn] + [(s, 1) for s in gates]
     seen: list[dict[str, int]] = []
     hows: set[str] = set()
     for size, n in plan:
-        ok, how, detail = _check_at(diff, size, n, rng, normalise)
+        if size in escapes:
+            try:
+                with _time_limit(ESCAPE_SECONDS):
+                    ok, how, detail = _check_at(diff, size, n, rng, normalise)
+            except _OverTime:
+                return ExactCheck(False, _how(hows), f"not verified: a factor vanishes at every small size, and "
+                                  f"evaluating past its zeros ({_fmt(size)}) took over {ESCAPE_SECONDS:g} s",
+                                  tuple(seen), len(drawn), seed)
+        else:
+            ok, how, detail = _check_at(diff, size, n, rng, normalise)
         seen.append(_plain(size))
         hows |= how
         if not ok:
             return ExactCheck(False, _how(hows), detail, tuple(seen), len(drawn), seed)
     detail = (f"zero at {len(sizes)} listed size(s) × {trials} random data sets, {len(drawn)} random size(s)"
-              + (f" and {len(gates)} gate boundary size(s)" if gates else "") + f" (seed {seed})")
+              + (f" and {len(gates)} gate boundary or escape size(s)" if gates else "") + f" (seed {seed})")
     return ExactCheck(True, _how(hows), detail, tuple(seen), len(drawn), seed)
+
+
+#: seconds an escape size may take before the step is reported not verified (fail closed)
+ESCAPE_SECONDS = 5.0
+
+
+class _OverTime(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`_OverTime` after ``seconds`` (a SIGALRM timer; no limit off the main thread)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def alarm(signum: int, frame: Any) -> None:
+        raise _OverTime
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _how(hows: set[str]) -> str:
