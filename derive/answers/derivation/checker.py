@@ -5,8 +5,21 @@ instances: two at the smallest sizes, the rest over wide size ranges, with
 unrounded data; a free index (``p`` in ``\partial/\partial\theta_p``) is checked at
 several of its values per instance.  A line whose sides differ on some instance is
 ``wrong``, with the diagnosis of :mod:`derive.answers.derivation.diagnose` and the
-smallest instance where they differ as the counterexample.  A line without sized
-objects is also tried with SymPy for symbolic values (``proved symbolically``).
+smallest instance where they differ as the counterexample.
+
+A line that holds numerically then climbs the ladder of methods, and reports the
+strongest one that ran and held:
+
+1. ``proved symbolically`` — the difference of the two sides, built in SymPy at a
+   generic entry with symbolic sizes (:mod:`derive.answers.derivation.symbolic`),
+   reduces to zero;
+2. ``checked exactly at sizes ...`` — both sides evaluated with exact rationals
+   (the data's floats read as the rationals they are, written decimals as exact
+   decimals) at the listed sizes, with a zero difference; a difference too small
+   for floating point (a planted :math:`10^{-50}`, a factor :math:`1 + 10^{-12}`)
+   makes the line ``wrong`` here;
+3. ``numerically on K instances (sizes ...)`` — with the reason the exact check did
+   not run (a logarithm, an exponential, a derivative ...).
 """
 
 from __future__ import annotations
@@ -21,7 +34,8 @@ import numpy as np
 from derive.answers.ast_nodes import Bin, Call, Compare, Index, Indicator, Name, Neg, Node, Num, SumOver, Transpose, walk
 from derive.answers.derivation.claims import ONES
 from derive.answers.derivation.context import Context
-from derive.answers.derivation.evaluator import NotChecked, OverBudget, evaluate_line
+from derive.answers.derivation.evaluator import NotChecked, NotExact, OverBudget, evaluate_line, exact_value
+from derive.answers.derivation.symbolic import prove
 from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, map_children
 from derive.answers.evaluate import EvaluationError
 from derive.answers.outcomes import Outcome, close
@@ -30,6 +44,7 @@ __all__ = ["Verdict", "check_claim", "prepare", "LineSetup", "Unreadable", "axes
            "LINE_SECONDS"]
 
 DEFAULT_INSTANCES = 8
+EXACT_INSTANCES = 3  # size combinations of the exact check (the two small ones and one wide one)
 LINE_SECONDS = 10.0
 BUDGET = 3_000_000
 _INDEX_VALUES = 3  # values of each free index tried per instance
@@ -273,9 +288,84 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
     instances = len({tuple(sorted(s.items())) for s in seen})
     method = f"numerically on {len(outcomes)} instances (sizes {_describe_sizes(seen)})"
     failing = [o for o in outcomes if o.got is None or not close(o.got, o.expected)]
-    if not failing:
-        return Verdict("follows", method, notes=_notes(setup, ctx, instances)), outcomes
-    return Verdict("wrong", method), outcomes
+    if failing:
+        return Verdict("wrong", method), outcomes
+    notes = _notes(setup, ctx, instances)
+    proved = prove(setup.left, setup.right, ctx, setup.free)
+    if proved is not None:
+        return Verdict("follows", proved, notes=notes), outcomes
+    exact = _check_exactly(setup, ctx, rng, deadline)
+    if isinstance(exact, Verdict):
+        return replace(exact, notes=notes), outcomes
+    return Verdict("follows", f"{method} (not exactly: {exact})", notes=notes), outcomes
+
+
+def _exact_equal(expected: Any, got: Any) -> bool:
+    a, b = np.asarray(expected, dtype=object), np.asarray(got, dtype=object)
+    if a.shape != b.shape:
+        return False
+    return all(x == y for x, y in zip(a.ravel(), b.ravel()))
+
+
+def _largest_gap(expected: Any, got: Any) -> float:
+    a, b = np.asarray(expected, dtype=object), np.asarray(got, dtype=object)
+    if a.shape != b.shape:
+        return float("nan")
+    return max((abs(float(x - y)) for x, y in zip(a.ravel(), b.ravel())), default=0.0)
+
+
+def _check_exactly(setup: LineSetup, ctx: Context, rng: np.random.Generator, deadline: float) -> Verdict | str:
+    """Both sides in exact rationals at :data:`EXACT_INSTANCES` size combinations.
+
+    Returns the verdict (``follows`` with the sizes, or ``wrong`` with the exact difference), or why the
+    line could not be checked exactly.
+    """
+    noise = {s.name: ctx.noise_scale or "" for s in ctx.symbols if s.kind == "noise"}
+    seen: list[dict[str, int]] = []
+    try:
+        for sizes, env, combo in _instances(ctx, setup, EXACT_INSTANCES, rng):
+            if time.process_time() > deadline:
+                return "over the line's time budget"
+            exact_env = {k: exact_value(np.asarray(v)) for k, v in env.items()}
+            left = evaluate_line(setup.left, exact_env, ranges={}, noise=noise, budget=BUDGET, deadline=deadline,
+                                 exact=True)
+            right = evaluate_line(setup.right, exact_env, ranges={}, noise=noise, budget=BUDGET, deadline=deadline,
+                                  exact=True)
+            left, right = _exact_fill(setup, left, right)
+            seen.append({**sizes, **combo})
+            if not _exact_equal(left, right):
+                gap = _largest_gap(left, right)
+                where = ", ".join(f"{k}={v}" for k, v in sizes.items())
+                ce = {"sizes": dict(sizes), "values": {}, "left": _floats(left), "right": _floats(right),
+                      "error": None}
+                if combo:
+                    ce["indices"] = {k: v + 1 for k, v in combo.items()}
+                return Verdict("wrong", f"checked exactly (rational data) at sizes {_describe_sizes(seen)}",
+                               diagnosis=f"the sides differ exactly at {where}, by {gap:.3g} at most: a difference "
+                                         "too small for floating point (a stray tiny term or factor)",
+                               counterexample=ce)
+    except NotExact as exc:
+        return str(exc)
+    except (NotChecked, OverBudget) as exc:
+        return str(exc)
+    except (EvaluationError, ArithmeticError, TypeError, ValueError) as exc:
+        return f"the exact evaluation failed ({exc})"
+    listed = "; ".join("(" + ", ".join(f"{k} = {v}" for k, v in s.items()) + ")" for s in seen)
+    return Verdict("follows", f"checked exactly at sizes {listed} (rational data, zero difference)")
+
+
+def _exact_fill(setup: LineSetup, left: Any, right: Any) -> tuple[Any, Any]:
+    if isinstance(setup.right, Num) and np.ndim(right) == 0 and np.ndim(left) > 0:
+        right = np.full(np.shape(left), right, dtype=object)
+    elif isinstance(setup.left, Num) and np.ndim(left) == 0 and np.ndim(right) > 0:
+        left = np.full(np.shape(right), left, dtype=object)
+    return left, right
+
+
+def _floats(x: Any) -> Any:
+    a = np.asarray(x, dtype=object)
+    out = np.vectorize(float, otypes=[float])(a) if a.size else a.astype(float)
+    return np.round(out, 6).tolist() if out.size <= 12 else f"array of shape {out.shape}"
 
 
 def _notes(setup: LineSetup, ctx: Context, instances: int) -> tuple[str, ...]:

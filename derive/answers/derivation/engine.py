@@ -179,6 +179,8 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
     method = "; ".join((verdict.method,) + verdict.notes)
     if verdict.status != "wrong":
         return Step(row.line, row.source, verdict.status, method, verdict.diagnosis, None, (), claim)
+    if verdict.diagnosis is not None:  # found by the exact check, which the floating-point outcomes do not see
+        return Step(row.line, row.source, "wrong", method, verdict.diagnosis, verdict.counterexample, (), claim)
     found = diagnose_line(setup.left, setup.right, outcomes, _evaluator(setup, ctx, seconds), terms_of,
                           sigma_power=None, candidates=_candidates(ctx, setup))
     used = {n.id for side in (setup.left, setup.right) for n in walk(side) if isinstance(n, Name)}
