@@ -29,6 +29,10 @@ _MARGIN = "X[i_] @ W[:, j_] - X[i_] @ W[:, y[i_]] + 1"
 #: the active margins A (N, C): 1{m_ij > 0} off the true class
 _ACTIVE = "((((X @ W).T - sum((X @ W) * Y, axis=1)).T + 1 > 0) * (1 - Y))"
 
+_M = f"{_ACTIVE} - (Y.T * sum({_ACTIVE}, axis=1)).T"
+#: Y scaled by each sample's count of active margins: entry (i, y_i) is count_i
+_COUNT = f"(Y.T * sum({_ACTIVE}, axis=1)).T"
+
 CONTEXT = Context(
     key="svm",
     title="Multiclass SVM loss and its subgradient",
@@ -45,7 +49,7 @@ CONTEXT = Context(
     make_data=_data,
     definitions=(
         Definition("wcol", ("w",), "W[:, j_]", "w_j: column j of W, the weights of class j", subscripts=("j_",)),
-        Definition("M", ("M",), f"{_ACTIVE} - (Y.T * sum({_ACTIVE}, axis=1)).T",
+        Definition("M", ("M",), _M,
                    "the mask M (N, C): M_{i,j} = 1{m_{i,j} > 0} for j ≠ y_i, M_{i,y_i} = −Σ_{j≠y_i} 1{m_{i,j} > 0}"),
         Definition("Delta", (r"\Delta",), "1", "the margin Δ = 1"),
         Definition("s", ("s",), "X[i_] @ W[:, j_]", "the score s_{i,j} = x_iᵀw_j", subscripts=("i_", "j_")),
@@ -55,6 +59,28 @@ CONTEXT = Context(
                    "the loss L(W) = (1/N) Σ_i Σ_{j≠y_i} max(0, m_{i,j}) + λ‖W‖²_F", params=("W",), param_ndims={"W": 2},
                    bound={"i_": "N", "j_": "C"}),
     ),
+    terms=(
+        Definition("t_reg", ("2λW",), "2 * lam * W", ""),
+        Definition("t_reg_col", ("2λ w_j",), "2 * lam * W[:, j_]", "", subscripts=("j_",)),
+        Definition("t_data", ("(1/N) XᵀM",), f"X.T @ ({_M}) / N", ""),
+        Definition("t_data_col", ("(1/N) Σ_i M_{i,j} x_i",), f"(X.T @ ({_M}))[:, j_] / N", "", subscripts=("j_",)),
+        Definition("t_true", ("(1/N) XᵀY",), "X.T @ Y / N", ""),
+        Definition("t_true_col", ("(1/N) Σ_i 1{y_i = j} x_i",), "(X.T @ Y)[:, j_] / N", "", subscripts=("j_",)),
+        Definition("t_count", ("(1/N) Σ_i 1{y_i = j} count_i x_i",), f"X.T @ {_COUNT} / N", ""),
+        Definition("t_count_col", ("(1/N) Σ_i 1{y_i = j} count_i x_i",), f"(X.T @ {_COUNT})[:, j_] / N", "",
+                   subscripts=("j_",)),
+    ),
+    term_hints={
+        **{t: {0.5: "reg_factor: the regularisation gradient is λW where 2λW is expected: the factor 2 of "
+                    "∇‖W‖² = 2W is missing",
+               1.0: "missing_term: missing term: the regularisation gradient 2λW"} for t in ("t_reg", "t_reg_col")},
+        **{t: {1.0: "true_class_counted: the true class is counted in the sum over classes (j = y_i is not "
+                    "excluded; its margin is always Δ = 1 > 0, which adds x_i/N to the true class's column)"}
+           for t in ("t_true", "t_true_col")},
+        **{t: {-1.0: "missing_term: missing term: −count_i·x_i for the true class (the true class's score is in "
+                    "every margin of sample i)"} for t in ("t_count", "t_count_col")},
+
+    },
     label_size="C",
     kink="a margin m_{i,j} = 0 (j ≠ y_i)",
 )

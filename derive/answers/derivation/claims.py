@@ -817,8 +817,8 @@ class _ClaimParser(TokenStream):
 
     def _check_variable(self, node: Node) -> None:
         base = node
-        while isinstance(base, Index):
-            base = base.base
+        while isinstance(base, Index) or (isinstance(base, Named) and isinstance(base.tree, Index)):
+            base = base.tree if isinstance(base, Named) else base.base
         if isinstance(base, Named) and isinstance(base.tree, Concat):  # \tilde{W} = [W b]
             base = base.tree.left
         if not isinstance(base, Name) or base.id not in self.ctx.by_name or self.ctx.by_name[base.id].kind != "input":

@@ -12,7 +12,7 @@ differ is the counterexample.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +27,9 @@ from derive.answers.outcomes import Diagnosis, Outcome, close
 __all__ = ["diagnose_line", "counterexample"]
 
 Evaluate = Callable[[Node, dict[str, Any]], Any]
+#: a known term of the problem: its label, its tree, what a multiple k of it missing means (k -> message),
+#: and the size names whose 1/size it carries
+Candidate = tuple[str, Node, Mapping[float, str], tuple[str, ...]]
 
 
 def _rhs(text: str) -> str:
@@ -69,7 +72,7 @@ def _term_values(ok: Sequence[Outcome], terms: list[tuple[float, Node]], evaluat
 
 def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate: Evaluate,
                   terms_of: Callable[[Node], list[tuple[float, Node]]], sigma_power: int | None = None,
-                  candidates: Sequence[tuple[str, Node]] = ()) -> Diagnosis:
+                  candidates: Sequence[Candidate] = ()) -> Diagnosis:
     """The mistake that explains ``right`` ≠ ``left`` on ``outcomes`` (see the module docstring)."""
     bad_left = [o for o in outcomes if o.left_failed]
     if bad_left:
@@ -137,22 +140,31 @@ def _by_terms(left: Node, right: Node, ok: Sequence[Outcome], evaluate: Evaluate
 _NICE = (1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
 
 
-def _missing_known_term(ok: Sequence[Outcome], candidates: Sequence[tuple[str, Node]],
+def _missing_known_term(ok: Sequence[Outcome], candidates: Sequence[Candidate],
                         evaluate: Evaluate) -> Diagnosis | None:
-    """The left-hand side minus the right is k × one of the problem's known terms."""
-    for label, tree in candidates:
+    """The left-hand side minus the right is k × one of the problem's known terms (or that term lost its 1/size)."""
+    diffs = [o.expected - np.asarray(o.got) for o in ok]
+    for label, tree, hints, per_size in candidates:
         try:
             values = [np.asarray(evaluate(tree, o.env)) for o in ok]
         except ValueError:
             continue
-        diffs = [o.expected - np.asarray(o.got) for o in ok]
         if any(v.shape != d.shape for v, d in zip(values, diffs)):
             continue
+        if not any(np.any(np.abs(v) > 1e-9) for v in values):
+            continue
         for k in _NICE:
-            if all(close(d, k * v) for d, v in zip(diffs, values)) and any(np.any(np.abs(v) > 1e-9) for v in values):
+            if all(close(d, k * v) for d, v in zip(diffs, values)):
+                if k in hints:
+                    return Diagnosis(hints[k].split(":", 1)[0], hints[k].split(":", 1)[1].strip())
+                if abs(k) == 2:
+                    return Diagnosis("sign", f"sign: the term {label} has the wrong sign")
                 sign = "−" if k < 0 else ""
                 factor = "" if abs(k) == 1 else f"{abs(k):g} × "
                 return Diagnosis("missing_term", f"missing term: {sign}{factor}{label}")
+        for size in per_size:  # the term written N times too large: its 1/N is missing
+            if all(close(d, (1 - float(o.env[size])) * v) for d, v, o in zip(diffs, values, ok)):
+                return Diagnosis("missing_1_over", f"missing 1/{size} on the term {label}")
     return None
 
 

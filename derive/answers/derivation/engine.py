@@ -192,7 +192,7 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
     return Step(row.line, row.source, "wrong", method, found.message, ce, (), claim)
 
 
-def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node]]:
+def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node, Any, tuple[str, ...]]]:
     """The problem's known terms, their placeholders bound to the line's free indices (every way)."""
     from itertools import product
 
@@ -206,7 +206,9 @@ def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node]]:
         for combo in product(list(setup.free), repeat=len(term.subscripts)):
             mapping: dict[str, Node] = dict(fresh)
             mapping.update({p: Name(v) for p, v in zip(term.subscripts, combo)})
-            out.append((term.spellings[0], rename(tree, mapping)))
+            hints = ctx.term_hints.get(term.name, {})
+            per_size = tuple(s for s in ctx.sizes if term.spellings[0].startswith(f"(1/{s})"))
+            out.append((term.spellings[0], rename(tree, mapping), hints, per_size))
     return out
 
 

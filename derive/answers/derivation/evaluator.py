@@ -464,15 +464,24 @@ class _Evaluator:
         a = originals[name]
         return a if a.ndim else float(a)
 
-    def _indices(self, wrt: Node) -> tuple[Node, list[int]]:
+    def _indices(self, wrt: Node) -> tuple[Node, list[int | None]]:
+        """The variable under ``wrt`` and the written indices of its leading axes (None: a whole axis, ``W[:, j]``)."""
         chain = []
         node = wrt
-        while isinstance(node, Index):
+        while isinstance(node, Index | Named):
+            if isinstance(node, Named):
+                if not isinstance(node.tree, Index | Name):
+                    break
+                node = node.tree
+                continue
             chain.append(node.items)
             node = node.base
-        items: list[int] = []
+        items: list[int | None] = []
         for group in reversed(chain):
             for item in group:
+                if isinstance(item, Slice):
+                    items.append(None)
+                    continue
                 v = np.real(np.asarray(self.run(item)))
                 if v.ndim != 0 or not float(v).is_integer():
                     raise EvaluationError(f"index {_show(item)} is not a whole number")
@@ -484,11 +493,24 @@ class _Evaluator:
         base, items = self._indices(wrt)
         while isinstance(base, Named):
             base = base.tree
+        if isinstance(base, Name) and base.id in self.env and None in items:
+            shape = np.shape(self.env[base.id])
+            self._check_range(wrt, [0 if i is None else i for i in items], shape)
+            open_axes = [k for k, i in enumerate(items) if i is None] + list(range(len(items), len(shape)))
+            sub = tuple(shape[k] for k in open_axes)
+            points = []
+            for idx in np.ndindex(*sub):
+                full = [0 if i is None else i for i in items] + [0] * (len(shape) - len(items))
+                for k, v in zip(open_axes, idx):
+                    full[k] = v
+                points.append((base.id, tuple(full)))
+            return sub, points
         if isinstance(base, Name) and base.id in self.env:
             shape = np.shape(self.env[base.id])
-            self._check_range(wrt, items, shape)
-            rest = shape[len(items):]
-            return rest, [(base.id, tuple(items) + idx) for idx in np.ndindex(*rest)]
+            fixed = [i for i in items if i is not None]
+            self._check_range(wrt, fixed, shape)
+            rest = shape[len(fixed):]
+            return rest, [(base.id, tuple(fixed) + idx) for idx in np.ndindex(*rest)]
         if isinstance(base, Concat) and isinstance(base.left, Name) and isinstance(base.right, Name):
             left, right = base.left.id, base.right.id
             lshape = np.shape(self.env[left])
