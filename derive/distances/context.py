@@ -39,6 +39,11 @@ CONTEXT = Context(
         Definition("D", ("D",), "sqrt(sum((X[:, None, :] - Z[None, :, :])**2, axis=-1))",
                    "D: the (A, B) matrix of distances D_{a,b} = ‖x^{(a)} − z^{(b)}‖"),
     ),
+    terms=(
+        Definition("t_cross", ("2xᵀz",), "2 * x1 @ z1", ""),
+        Definition("t_cross_ab", ("2x^{(a)ᵀ}z^{(b)}",), "2 * X[a_] @ Z[b_]", "", subscripts=("a_", "b_")),
+        Definition("t_cross_matrix", ("2XZᵀ",), "2 * X @ Z.T", ""),
+    ),
     bare={"x": "x1", "z": "z1"},
     sample_subscript=False,
 )

@@ -86,6 +86,10 @@ def split_sides(text: str) -> list[tuple[str, int]]:
     k = 0
     while k < len(text):
         ch = text[k]
+        if text.startswith(r"\begin", k) or text.startswith(r"\end", k):  # an environment's '=' is its own
+            depth += 1 if text.startswith(r"\begin", k) else -1
+            k += 4
+            continue
         if text.startswith(r"\{", k):
             depth += 1
             k += 2
@@ -333,12 +337,14 @@ class _ClaimParser(TokenStream):
         if not self._starts_factor() and not self.at("-"):
             raise self.fail(f"{pre.kind} needs an operand")
         if pre.kind == "sum":
-            var, size, upper, base = pre.payload
+            var, size, upper, base, excluded = pre.payload
             self.bound.append(var)
             try:
                 body = self.term(depth + 1)
             finally:
                 self.bound.pop()
+            if excluded is not None:  # \sum_{j \neq y_i}: every j but one
+                body = Bin("*", Bin("-", Num(1), Indicator(Compare("==", Name(var), excluded))), body)
             return BoundedSum(var, body, size, upper, base)
         operand = self.term(depth + 1)
         if pre.kind == "expectation":
@@ -473,8 +479,8 @@ class _ClaimParser(TokenStream):
     def subscript(self, base: Node, under: Tok, depth: int) -> Node:
         if isinstance(base, Call) and base.func == "norm":  # \|v\|_2
             lo, hi = self._group_tokens()
-            if [t.value for t in self.toks[lo:hi]] != ["2"]:
-                raise self.fail("only the 2-norm \\|v\\|_2 is supported", under)
+            if [t.value for t in self.toks[lo:hi]] not in (["2"], ["F"]):
+                raise self.fail("only the 2-norm \\|v\\|_2 (and \\|W\\|_F) is supported", under)
             self.k = hi + (1 if self.at("{") else 0)
             return base
         if self.ndim(base) == 0:
@@ -919,16 +925,32 @@ class _ClaimParser(TokenStream):
         if len(toks) > 1 and toks[1].value == "'":  # c' : a primed letter is its own index
             var += "'"
             toks = toks[1:]
-        lower = "".join(t.value for t in toks[1:])
+        excluded: Node | None = None
+        if len(toks) > 2 and toks[1].value in (r"\neq", r"\ne"):  # \sum_{j \neq y_i}
+            after = hi + (1 if self.at("{") else 0)
+            self.k = lo + 2
+            self.bound.append(var)
+            self.index_mode += 1
+            try:
+                excluded = self.expr(1)
+            finally:
+                self.index_mode -= 1
+                self.bound.pop()
+            if self.k != hi:
+                raise self.fail(f"expected \\sum_{{{var} \\neq ...}} with one expression after \\neq", self.tok)
+            self.k = after
+            lower = ""
+        else:
+            lower = "".join(t.value for t in toks[1:])
+            self.k = hi + (1 if self.at("{") else 0)
         if lower not in ("", "=1", "=0"):
             raise self.fail(f"the sum over {var} must start at 1 (or 0)", toks[1])
         base = 0 if lower == "=0" else 1
-        self.k = hi + (1 if self.at("{") else 0)
         upper: Node | None = None
         if self.at("^"):
             self.take()
             upper = self.script_group(1)
-        return _Prefix("sum", (var, "", upper, base))
+        return _Prefix("sum", (var, "", upper, base, excluded))
 
 
 def _sub_number(t: Tok, parser: TokenStream) -> Node:

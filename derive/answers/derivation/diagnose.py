@@ -45,6 +45,11 @@ def _mutants(node: Node) -> list[tuple[str, str, Node]]:
             inner = show(n.args[0])
             out.append(("norm_not_squared", f"‖{inner}‖ where ‖{inner}‖² is expected: the square of the norm is "
                                             "missing", _replace(node, n, Bin("**", n, Num(2)))))
+        if (isinstance(n, Call) and n.func == "where" and isinstance(n.args[1], Num)
+                and n.args[1].value in (1, -1)):  # the true-class case written 1 where P − 1 is meant
+            repaired = Call("where", (n.args[0], Bin("-", n.args[2], Num(1)), n.args[2]))
+            out.append(("true_class_entry", f"the true-class entry is set to {show(n.args[1])} instead of "
+                                            f"{show(n.args[2])} − 1 (P − 1)", _replace(node, n, repaired)))
         if isinstance(n, BoundedSum) and n.upper is not None:
             out.append(("sum_bound", f"sum bound: the sum over {n.var} stops at {show(n.upper)}, not at the last "
                                      f"of its {n.size} terms", _replace(node, n, replace(n, upper=None))))
