@@ -20,14 +20,6 @@ from derive.problems import get_problem
 #: (problem, step number) -> why the reader does not check it yet
 UNSUPPORTED: dict[tuple[str, int], str] = {
     ("noisy", 8): "a matrix of derivatives (\\begin{matrix})",
-    ("noisy", 13): "second derivatives (undecided)",
-    ("noisy", 15): "a direction vector v as a free name",
-    ("noisy", 18): "θ*(σ) as a name",
-    ("noisy", 19): "evaluation at a point (\\left. ... \\right|_{θ = θ*})",
-    ("noisy", 20): "limits (\\lim)", ("noisy", 21): "limits (\\lim)", ("noisy", 22): "limits (\\lim)",
-    ("softmax", 21): "evaluation at a point (\\left. ... \\right|_{W = 0})",
-    ("softmax", 22): "evaluation at a point (\\left. ... \\right|_{W = 0})",
-    ("softmax", 23): "evaluation at a point (\\left. ... \\right|_{W = 0})",
     ("hinge", 4): "a per-sample subgradient name g_{w_k,i} and the kink value h",
     ("hinge", 5): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
     ("hinge", 9): "the kink value h as a free parameter",
@@ -35,8 +27,6 @@ UNSUPPORTED: dict[tuple[str, int], str] = {
     ("svm", 7): "the Heaviside step H", ("svm", 8): "the Heaviside step H",
     ("svm", 9): "a per-sample subgradient name g", ("svm", 10): "subdifferentials as sets",
     ("svm", 11): "the Heaviside step H",
-    ("svm", 15): "evaluation at a point (\\left. ... \\right|)", ("svm", 17): "evaluation at a point",
-    ("svm", 18): "evaluation at a point",
 }
 #: steps that hold only under a condition the step states in words: read back, and not an identity
 CONDITIONAL: dict[tuple[str, int], str] = {

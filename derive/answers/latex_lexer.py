@@ -31,7 +31,9 @@ __all__ = ["looks_like_latex", "tokenize", "Tok", "TokenStream", "WORDS", "UNICO
 WORDS = ("softmax", "Softmax", "diag", "sign", "max", "min", "log", "ln", "exp", "tr")
 
 _TOKEN = re.compile(r"""
-    (?P<space>\s+|~|\\[,;:!\ >]|\\quad\b|\\qquad\b|\\limits\b|\\nolimits\b|\\displaystyle\b|\\textstyle\b)
+    (?P<evalopen>\\left\s*\.)
+  | (?P<evalat>\\(?:right|big|Big|bigg|Bigg|bigr|Bigr|biggr|Biggr)\s*\|(?=\s*_))
+  | (?P<space>\s+|~|\\[,;:!\ >]|\\quad\b|\\qquad\b|\\limits\b|\\nolimits\b|\\displaystyle\b|\\textstyle\b)
   | (?P<word>\\(?:text|textrm|textit|operatorname\*?|mathrm|mathit|rm|it)\s*\{\s*(?P<wordname>[A-Za-z]+)\s*\})
   | (?P<normbar>\|\|)
   | (?P<cmd>\\[A-Za-z]+|\\[|{}])
@@ -102,6 +104,8 @@ def tokenize(text: str) -> list[Tok]:
         value = m.group()
         if kind == "normbar":  # ||v|| typed with two bars is the norm
             kind, value = "cmd", r"\|"
+        if kind in ("evalopen", "evalat"):  # \left. f \right|_{x = a}: f evaluated at x = a
+            kind, value = "cmd", "\\" + kind
         if kind == "wordname":
             kind = "word"
         if kind == "word":

@@ -81,6 +81,7 @@ CONTEXT = Context(
                     "every margin of sample i)"} for t in ("t_count", "t_count_col")},
 
     },
+    homework={"C": 10},
     label_size="C",
     kink="a margin m_{i,j} = 0 (j ≠ y_i)",
 )

@@ -214,10 +214,12 @@ def _index_combos(free: Mapping[str, str], sizes: Mapping[str, int],
     return unique
 
 
-def _instances(ctx: Context, setup: LineSetup, count: int, rng: np.random.Generator
+def _instances(ctx: Context, setup: LineSetup, count: int, rng: np.random.Generator,
+               fixed: Mapping[str, int] | None = None
                ) -> Iterator[tuple[dict[str, int], dict[str, Any], dict[str, int]]]:
     cap = ctx.max_noise_entries if setup.has_noise_expectation else None
     for sizes in ctx.size_grid(count, rng, noise_cap=cap):
+        sizes = {**sizes, **(fixed or {})}
         data = ctx.make_data(dict(sizes), rng)
         for combo in _index_combos(setup.free, {**data, **sizes}, rng):
             yield sizes, {**sizes, **data, **combo}, combo
@@ -246,41 +248,51 @@ def _describe_sizes(seen: list[dict[str, int]]) -> str:
     return ", ".join(parts)
 
 
-def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, count: int = DEFAULT_INSTANCES,
-                seconds: float = LINE_SECONDS) -> tuple[Verdict, list[Outcome]]:
-    """Evaluate both sides of ``setup`` on random instances; the verdict and the outcomes (LHS as expected)."""
-    deadline = time.process_time() + seconds
+def _evaluate_instances(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: int, deadline: float,
+                        fixed: Mapping[str, int] | None = None) -> tuple[list[Outcome], list[dict[str, int]]]:
+    """Both sides on ``count`` size combinations (``fixed`` sizes override the drawn ones)."""
     noise = {s.name: ctx.noise_scale or "" for s in ctx.symbols if s.kind == "noise"}
     outcomes: list[Outcome] = []
     seen: list[dict[str, int]] = []
     ranges: dict[str, str] = {}
-    try:
-        for sizes, env, combo in _instances(ctx, setup, count, rng):
-            if time.process_time() > deadline:
-                raise OverBudget("the line took longer than its time budget")
-            try:
-                expected = _as_real(evaluate_line(setup.left, env, ranges=ranges, noise=noise, budget=BUDGET,
-                                                  deadline=deadline))
-            except OverBudget:
-                raise
-            except NotChecked:
-                raise
-            except EvaluationError as exc:
-                outcomes.append(Outcome(dict(sizes), env, np.full((), np.nan), None, f"left-hand side: {exc}",
-                                        left_failed=True))
-                seen.append(dict(sizes))
-                continue
-            try:
-                got: np.ndarray | None = _as_real(evaluate_line(setup.right, env, ranges=ranges, noise=noise,
-                                                                budget=BUDGET, deadline=deadline))
-                error = None
-                expected, got = _literal_fill(setup, expected, got)
-            except (OverBudget, NotChecked):
-                raise
-            except EvaluationError as exc:
-                got, error = None, str(exc)
-            outcomes.append(Outcome(dict(sizes), env, expected, got, error))
+    for sizes, env, combo in _instances(ctx, setup, count, rng, fixed):
+        if time.process_time() > deadline:
+            raise OverBudget("the line took longer than its time budget")
+        try:
+            expected = _as_real(evaluate_line(setup.left, env, ranges=ranges, noise=noise, budget=BUDGET,
+                                              deadline=deadline))
+        except (OverBudget, NotChecked):
+            raise
+        except EvaluationError as exc:
+            outcomes.append(Outcome(dict(sizes), env, np.full((), np.nan), None, f"left-hand side: {exc}",
+                                    left_failed=True))
             seen.append(dict(sizes))
+            continue
+        try:
+            got: np.ndarray | None = _as_real(evaluate_line(setup.right, env, ranges=ranges, noise=noise,
+                                                            budget=BUDGET, deadline=deadline))
+            error = None
+            expected, got = _literal_fill(setup, expected, got)
+        except (OverBudget, NotChecked):
+            raise
+        except EvaluationError as exc:
+            got, error = None, str(exc)
+        outcomes.append(Outcome(dict(sizes), env, expected, got, error))
+        seen.append(dict(sizes))
+    return outcomes, seen
+
+
+def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, count: int = DEFAULT_INSTANCES,
+                seconds: float = LINE_SECONDS) -> tuple[Verdict, list[Outcome]]:
+    """Evaluate both sides of ``setup`` on random instances; the verdict and the outcomes (LHS as expected)."""
+    deadline = time.process_time() + seconds
+    outcomes: list[Outcome] = []
+    try:
+        outcomes, seen = _evaluate_instances(setup, ctx, rng, count, deadline)
+        if not _all_close(outcomes) and ctx.homework and _is_number(setup):
+            at_home = _at_homework_sizes(setup, ctx, rng, count, deadline)
+            if at_home is not None:
+                return at_home, outcomes
     except OverBudget as exc:
         return Verdict("undecided", "over its time budget", str(exc)), outcomes
     except NotChecked as exc:
@@ -298,6 +310,27 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
     if isinstance(exact, Verdict):
         return replace(exact, notes=notes), outcomes
     return Verdict("follows", f"{method} (not exactly: {exact})", notes=notes), outcomes
+
+
+def _all_close(outcomes: list[Outcome]) -> bool:
+    return all(o.got is not None and close(o.got, o.expected) for o in outcomes)
+
+
+def _is_number(setup: LineSetup) -> bool:
+    """A side is a written number, e.g. ``L(W)|_{W=0} = 9`` (a value that can depend on the homework's sizes)."""
+    return any(isinstance(side, Num) or (isinstance(side, Call) and side.func == "log" and isinstance(side.args[0], Num))
+               for side in (setup.left, setup.right))
+
+
+def _at_homework_sizes(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: int,
+                       deadline: float) -> Verdict | None:
+    """A number that holds at the homework's sizes (C = 10 for CIFAR-10) only: said so, with what ran."""
+    outcomes, seen = _evaluate_instances(setup, ctx, rng, count, deadline, fixed=ctx.homework)
+    if not outcomes or not _all_close(outcomes):
+        return None
+    which = ", ".join(f"{k} = {v}" for k, v in ctx.homework.items())
+    return Verdict("follows", f"at the homework's size {which} only: numerically on {len(outcomes)} instances "
+                              f"(sizes {_describe_sizes(seen)}); it does not hold for other sizes")
 
 
 def _exact_equal(expected: Any, got: Any) -> bool:

@@ -26,7 +26,7 @@ from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, walk,
 )
 from derive.answers.derivation.context import Context
-from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer, map_children
+from derive.answers.derivation.nodes import At, BoundedSum, Concat, Deriv, Expect, Limit, Named, Outer, map_children
 from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.latex_lexer import Tok, TokenStream, tokenize
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, check_limits, constant_value
@@ -236,6 +236,7 @@ class _ClaimParser(TokenStream):
         self.scope, self.ctx = scope, scope.context
         self.spelled = self.ctx.spelled()
         self.in_norm = 0
+        self.eval_open = 0  # inside \left. ... \right|: the bar closes the group, not the last factor
         self.index_mode = 0
         self.bound: list[str] = []  # sum variables in scope, innermost last
 
@@ -244,6 +245,9 @@ class _ClaimParser(TokenStream):
         """The written name at the cursor (``x``, ``\\theta``, ``\\tilde{L}``, ``\\mathcal{L}``) and its token count."""
         t = self.tok
         if t.kind == "letter" or (t.kind == "cmd" and t.value in _GREEK_OK):
+            after = [x.value for x in self.toks[self.k + 1:self.k + 5]]
+            if after[:2] == ["^", "*"] or after[:4] == ["^", "{", "*", "}"]:  # θ^*: its own name
+                return t.value + "^*", 3 if after[1] == "*" else 5
             return t.value, 1
         if t.kind == "cmd" and t.value in (r"\calL",):
             return r"\mathcal{L}", 1
@@ -308,7 +312,7 @@ class _ClaimParser(TokenStream):
                 return False
             return (t.value not in _RELATIONS and t.value not in _PRODUCT and t.value not in (r"\}", r"\mid", r"\in",
                                                                                            r"\sim", r"\to", r"\cr",
-                                                                                           r"\end"))
+                                                                                           r"\end", r"\evalat"))
         return t.value in ("(", "[", "{")
 
     def product(self, depth: int) -> Node:
@@ -349,6 +353,8 @@ class _ClaimParser(TokenStream):
         operand = self.term(depth + 1)
         if pre.kind == "expectation":
             return Expect(operand)
+        if pre.kind == "limit":
+            return Limit(operand, *pre.payload)
         return self._derivative(operand, pre.payload)
 
     def _derivative(self, operand: Node, wrts: tuple[Node, ...]) -> Node:
@@ -375,15 +381,32 @@ class _ClaimParser(TokenStream):
         node = self.primary(depth + 1)
         if isinstance(node, _Prefix):
             return node
-        while self.at("^", "_", "'"):
+        while self.at("^", "_", "'") or (self.at(r"\evalat") and not self.eval_open):
             t = self.take()
-            if t.value == "'":
+            if t.value == r"\evalat":
+                node = self.evaluated_at(node, depth)
+            elif t.value == "'":
                 node = Transpose(node)
             elif t.value == "_":
                 node = self.subscript(node, t, depth + 1)
             else:
                 node = self.superscript(node, t, depth + 1)
         return node
+
+    def evaluated_at(self, node: Node, depth: int) -> Node:
+        """``f|_{W = 0}`` (after ``\\right|`` or ``\\big|``): ``f`` with the parameter set to the value."""
+        self.expect("_")
+        self.expect("{")
+        self.index_mode += 1
+        try:
+            target = self.power(depth + 1)
+        finally:
+            self.index_mode -= 1
+        self._check_variable(target, scalars=True)
+        self.expect("=")
+        value = self.expr(depth + 1)
+        self.expect("}")
+        return At(node, target, value)
 
     def group_end(self) -> int:
         lo, hi = self._group_tokens()
@@ -516,6 +539,17 @@ class _ClaimParser(TokenStream):
             return inner
         if t.kind == "word":
             return self.word(t, depth)
+        if t.value == r"\evalopen":  # \left. f \right|_{x = a}
+            self.take()
+            self.eval_open += 1
+            try:
+                inner = self.expr(depth + 1)
+            finally:
+                self.eval_open -= 1
+            if not self.at(r"\evalat"):
+                raise self.fail("expected \\right|_{x = a} closing \\left.")
+            self.take()
+            return self.evaluated_at(inner, depth)
         if t.kind == "letter" and t.value == "e" and self.peek().value == "^" and not self.known("e"):
             self.take()
             self.take()
@@ -740,6 +774,8 @@ class _ClaimParser(TokenStream):
             return self.max_min(v[1:], depth)
         if v == r"\sum":
             return self.sum_limits(t)
+        if v == r"\lim":
+            return self.limit(t)
         if v == r"\nabla":
             if self.at("_"):
                 self.take()
@@ -821,13 +857,14 @@ class _ClaimParser(TokenStream):
         self._check_variable(node)
         return node
 
-    def _check_variable(self, node: Node) -> None:
+    def _check_variable(self, node: Node, scalars: bool = False) -> None:
         base = node
         while isinstance(base, Index) or (isinstance(base, Named) and isinstance(base.tree, Index)):
             base = base.tree if isinstance(base, Named) else base.base
         if isinstance(base, Named) and isinstance(base.tree, Concat):  # \tilde{W} = [W b]
             base = base.tree.left
-        if not isinstance(base, Name) or base.id not in self.ctx.by_name or self.ctx.by_name[base.id].kind != "input":
+        kinds = ("input", "scale") if scalars else ("input",)
+        if not isinstance(base, Name) or base.id not in self.ctx.by_name or self.ctx.by_name[base.id].kind not in kinds:
             raise self.fail("expected a parameter to differentiate with respect to (a symbol or one of its entries)")
 
     def _is_derivative(self) -> bool:
@@ -844,9 +881,16 @@ class _ClaimParser(TokenStream):
         self.expect("{")
         mark = self.take().value  # \partial or d
         order = 1
-        if self.at("^"):
+        if self.at("^"):  # \partial^2 or \partial^{2}: the order, which the denominator repeats
             self.take()
-            order = int(self.take().value) if self.tok.kind == "num" else 1
+            braced = self.at("{")
+            if braced:
+                self.take()
+            if self.tok.kind != "num":
+                raise self.fail("expected the order of the derivative, e.g. \\partial^2")
+            order = int(self.take().value)
+            if braced:
+                self.expect("}")
         operand = None
         if not self.at("}"):
             operand = self.expr(depth + 1)
@@ -867,6 +911,8 @@ class _ClaimParser(TokenStream):
         self.expect("}")
         if not wrts:
             raise self.fail("expected \\partial w in the denominator", t)
+        if len(wrts) != order:
+            raise self.fail(f"a derivative of order {order} needs {order} variables below it, got {len(wrts)}", t)
         for w in wrts:
             self._check_variable(w)
         if operand is None:
@@ -912,6 +958,31 @@ class _ClaimParser(TokenStream):
         finally:
             self.index_mode -= 1
         return Indicator(Compare(op, left, right))
+
+    def limit(self, t: Tok) -> _Prefix:
+        """``\\lim_{\\sigma \\to 0}`` or ``\\to \\infty``: over a scalar parameter."""
+        self.expect("_")
+        self.expect("{")
+        key, used = self.name_key()
+        target = self.spelled.get(key or "")
+        if target is None or not target or target.startswith(("def:", "size:")) or self.ctx.by_name[target].shape:
+            raise self.fail("\\lim needs a scalar parameter below it, e.g. \\lim_{\\sigma \\to 0}")
+        self.k += used
+        self.expect(r"\to")
+        if self.at(r"\infty"):
+            self.take()
+            to = "inf"
+        elif self.at("+") and self.peek().value == r"\infty":
+            self.take()
+            self.take()
+            to = "inf"
+        elif self.tok.value == "0":
+            self.take()
+            to = "0"
+        else:
+            raise self.fail("only limits to 0 and to \\infty are read")
+        self.expect("}")
+        return _Prefix("limit", (target, to))
 
     def sum_limits(self, sum_tok: Tok) -> _Prefix:
         if not self.at("_"):

@@ -46,7 +46,8 @@ import numpy as np
 from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, render,
 )
-from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer
+from derive.answers.ast_nodes import walk as _walk
+from derive.answers.derivation.nodes import At, BoundedSum, Concat, Deriv, Expect, Limit, Named, Outer
 from derive.answers.evaluate import EvaluationError
 
 __all__ = ["evaluate_line", "OverBudget", "NotChecked", "NotExact", "exact_value", "noise_degree", "STEP", "MAX_ENTRIES"]
@@ -306,6 +307,10 @@ class _Evaluator:
             return self._derivative(node)
         if isinstance(node, Expect):
             return self._expectation(node)
+        if isinstance(node, At):
+            return self._at(node)
+        if isinstance(node, Limit):
+            return self._limit(node)
         raise EvaluationError(f"cannot evaluate {_show(node)}")
 
     def _binary(self, node: Bin) -> Any:
@@ -434,6 +439,8 @@ class _Evaluator:
     def _derivative(self, node: Deriv) -> Any:
         if self.exact:
             raise NotExact("a derivative (taken by the complex step, not exactly)")
+        if not self.in_derivative and any(isinstance(n, Deriv) for n in _walk(node.body)):
+            return self._second_derivative(node)
         if self.in_derivative:
             raise NotChecked("second derivatives are not checked")
         sub_shape, points = self._points(node.wrt)
@@ -459,6 +466,35 @@ class _Evaluator:
             raise EvaluationError("the derivative's entries have different shapes")
         stacked = np.stack(outs, axis=-1)
         return stacked.reshape(outs[0].shape + sub_shape)
+
+    def _second_derivative(self, node: Deriv) -> Any:
+        """A derivative of a derivative: central differences (Richardson-extrapolated, error O(h⁴)) of the
+        inner derivative, which is taken by the complex step."""
+        sub_shape, points = self._points(node.wrt)
+        originals = {name: np.asarray(self.env[name]) for name, _ in points}
+        outs = []
+        try:
+            for name, idx in points:
+                x = float(np.real(originals[name][idx]))
+                h = 1e-3 * max(1.0, abs(x))
+                estimates = []
+                for step in (h, h / 2):
+                    values = []
+                    for sign in (1.0, -1.0):
+                        moved = np.array(originals[name], dtype=float)
+                        moved[idx] = x + sign * step
+                        self.env[name] = moved if moved.ndim else float(moved[()])
+                        values.append(np.real(np.asarray(self.run(node.body))))
+                    estimates.append((values[0] - values[1]) / (2 * step))
+                    self.env[name] = self._restore(name, originals)
+                outs.append((4 * estimates[1] - estimates[0]) / 3)
+        finally:
+            for name in originals:
+                self.env[name] = self._restore(name, originals)
+        shapes = {o.shape for o in outs}
+        if len(shapes) != 1:
+            raise EvaluationError("the derivative's entries have different shapes")
+        return np.stack(outs, axis=-1).reshape(outs[0].shape + sub_shape)
 
     def _restore(self, name: str, originals: Mapping[str, Any]) -> Any:
         a = originals[name]
@@ -568,6 +604,60 @@ class _Evaluator:
             self.env.update(originals)
         return acc / (2 * len(entries))
 
+
+    def _targets(self, target: Node) -> list[str]:
+        while isinstance(target, Named):
+            target = target.tree
+        if isinstance(target, Name) and target.id in self.env:
+            return [target.id]
+        if isinstance(target, Concat) and isinstance(target.left, Name) and isinstance(target.right, Name):
+            return [target.left.id, target.right.id]
+        raise EvaluationError(f"cannot set {_show(target)} to a value: only a parameter can be")
+
+    def _at(self, node: At) -> Any:
+        """``body`` with the parameter set to the value (a scalar fills the whole array)."""
+        names = self._targets(node.target)
+        value = self.run(node.value)
+        saved = {n: self.env[n] for n in names}
+        try:
+            for n in names:
+                shape = np.shape(saved[n])
+                v = np.asarray(value)
+                if len(names) > 1 and v.ndim:
+                    raise EvaluationError("only a number can be given to [W b] at once")
+                try:
+                    filled = np.array(np.broadcast_to(v, shape))
+                except ValueError:
+                    raise EvaluationError(f"{_show(node.value)} does not fit the shape {shape} of {n}") from None
+                self.env[n] = filled if filled.ndim else filled[()]
+            return self.run(node.body)
+        finally:
+            self.env.update(saved)
+
+    #: the points a limit is read at, and how close the last two must be (relative)
+    LIMIT_POINTS = {"0": (1e-4, 1e-5, 1e-6), "inf": (1e4, 1e5, 1e6)}
+
+    def _limit(self, node: Limit) -> Any:
+        """The value at the last point of a sequence tending to the limit, once the sequence is seen to settle."""
+        if self.exact:
+            raise NotExact("a limit (read off a sequence, not exactly)")
+        if node.var not in self.env or np.ndim(self.env[node.var]) != 0:
+            raise EvaluationError(f"a limit is taken over a scalar parameter, not {node.var}")
+        saved = self.env[node.var]
+        values = []
+        try:
+            for t in self.LIMIT_POINTS[node.to]:
+                self.env[node.var] = t
+                values.append(np.asarray(self.run(node.body), dtype=float))
+        finally:
+            self.env[node.var] = saved
+        steps = [float(np.max(np.abs(b - a))) if a.size else 0.0 for a, b in zip(values, values[1:])]
+        scale = max(1.0, float(np.max(np.abs(values[-1]))) if values[-1].size else 1.0)
+        if not (np.all(np.isfinite(values[-1])) and steps[-1] <= max(steps[0], 1e-300) * 0.5 + 1e-12 * scale
+                and steps[-1] <= 1e-6 * scale):
+            raise EvaluationError(f"the sequence at {node.var} = {self.LIMIT_POINTS[node.to]} does not settle: "
+                                  "the limit cannot be read off")
+        return values[-1]
 
     def _exact_expectation(self, node: Expect, present: list[str]) -> Any:
         """E f(δ) = f(0) + σ²/2 Σ_k [f(e_k) + f(−e_k) − 2 f(0)], exact for degree ≤ 3 (see the module docstring)."""
