@@ -20,13 +20,9 @@ from derive.problems import get_problem
 #: (problem, step number) -> why the reader does not check it yet
 UNSUPPORTED: dict[tuple[str, int], str] = {
     ("noisy", 8): "a matrix of derivatives (\\begin{matrix})",
-    ("hinge", 4): "a per-sample subgradient name g_{w_k,i} and the kink value h",
     ("hinge", 5): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
-    ("hinge", 9): "the kink value h as a free parameter",
     ("hinge", 10): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
-    ("svm", 7): "the Heaviside step H", ("svm", 8): "the Heaviside step H",
-    ("svm", 9): "a per-sample subgradient name g", ("svm", 10): "subdifferentials as sets",
-    ("svm", 11): "the Heaviside step H",
+    ("svm", 10): "subdifferentials as sets",
 }
 #: steps that hold only under a condition the step states in words: read back, and not an identity
 CONDITIONAL: dict[tuple[str, int], str] = {

@@ -20,7 +20,7 @@ __all__ = ["CONTEXT"]
 def _data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
     K, n = s["K"], s["n"]
     return {"X": rng.uniform(-2, 2, (K, n)), "y": rng.choice([-1.0, 1.0], size=K), "w": rng.uniform(-1, 1, n),
-            "b": float(rng.uniform(-1, 1))}
+            "b": float(rng.uniform(-1, 1)), "h": float(rng.uniform(0, 1))}
 
 
 CONTEXT = Context(
@@ -31,6 +31,7 @@ CONTEXT = Context(
         Symbol("y", ("K",), "labels y^{(i)} in {-1, +1}", ("y",)),
         Symbol("w", ("n",), "weights", ("w",)),
         Symbol("b", (), "bias", ("b",)),
+        Symbol("h", (), "the subgradient's value at the kink, any h in [0, 1]", ("h",)),
     ),
     sizes={"K": "number of samples", "n": "number of features"},
     small={"K": (1, 2), "n": (1, 2)},

@@ -22,7 +22,7 @@ def _data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
     N, D, C = s["N"], s["D"], s["C"]
     y = rng.integers(0, C, size=N)
     return {"X": rng.uniform(-2, 2, (N, D)), "W": rng.uniform(-1, 1, (D, C)), "y": y, "Y": np.eye(C)[y],
-            "lam": float(rng.uniform(0.1, 2))}
+            "lam": float(rng.uniform(0.1, 2)), "h": float(rng.uniform(0, 1))}
 
 
 _MARGIN = "X[i_] @ W[:, j_] - X[i_] @ W[:, y[i_]] + 1"
@@ -41,6 +41,7 @@ CONTEXT = Context(
         Symbol("y", ("N",), "labels y_i (classes counted from 1 or 0, as the sums are)", ("y",), "label"),
         Symbol("W", ("D", "C"), "weights, one column w_j per class", ("W",)),
         Symbol("lam", (), "the regularisation strength λ (reg)", (r"\lambda", "λ")),
+        Symbol("h", (), "the subgradient's value at a kink, any h in [0, 1]", ("h",)),
         Symbol("Y", ("N", "C"), "one-hot labels, Y_{i,j} = 1{y_i = j}", ("Y",), "constant"),
     ),
     sizes={"N": "number of samples", "D": "number of features", "C": "number of classes"},
@@ -52,6 +53,8 @@ CONTEXT = Context(
         Definition("M", ("M",), _M,
                    "the mask M (N, C): M_{i,j} = 1{m_{i,j} > 0} for j ≠ y_i, M_{i,y_i} = −Σ_{j≠y_i} 1{m_{i,j} > 0}"),
         Definition("Delta", (r"\Delta",), "1", "the margin Δ = 1"),
+        Definition("H", ("H",), "1{z_ > 0}", "the Heaviside step H_h(z) (h: its value at the kink z = 0)",
+                   params=("z_",), subscripts=("h_",), param_ndims={"z_": 0}),
         Definition("s", ("s",), "X[i_] @ W[:, j_]", "the score s_{i,j} = x_iᵀw_j", subscripts=("i_", "j_")),
         Definition("m", ("m",), _MARGIN, "the margin m_{i,j} = s_{i,j} − s_{i,y_i} + 1", subscripts=("i_", "j_")),
         Definition("L", ("L",), f"sum(i_, sum(j_, (1 - 1{{j_ == y[i_]}}) * maximum(0, {_MARGIN}))) / N "

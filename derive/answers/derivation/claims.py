@@ -157,10 +157,15 @@ def _new_name(side: str, start: int, text: str, scope: Scope) -> NewName | None:
     rest = toks[used:]
     subs: list[str] = []
     if rest and rest[0].value == "_":
-        inner = [t for t in rest[1:] if t.value not in ("{", "}", ",")]
-        if not inner or not all(t.kind == "letter" for t in inner):
+        inner = [t for t in rest[1:] if t.value not in ("{", "}", ",", ";", "_")]
+        if not inner or not all(t.kind in ("letter", "num") for t in inner):
             return None
-        subs = [t.value for t in inner]
+        if rest[1].value != "{" and len(inner) > 1:
+            return None
+        # g_{w_k,i}: the unknown letters are its subscripts; a known symbol (w) names which g it is
+        for t in inner:
+            if t.kind == "letter" and not parser.known(t.value) and t.value not in subs:
+                subs.append(t.value)
         rest = []
     if rest:
         return None
