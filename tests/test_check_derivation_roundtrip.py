@@ -9,6 +9,8 @@ the README); they must be reported as unreadable or undecided — never as wrong
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from derive.answers import RefusedInput, check_answer, check_derivation, parse_answer
@@ -19,7 +21,6 @@ from derive.problems import get_problem
 
 #: (problem, step number) -> why the reader does not check it yet
 UNSUPPORTED: dict[tuple[str, int], str] = {
-    ("noisy", 8): "a matrix of derivatives (\\begin{matrix})",
     ("hinge", 5): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
     ("hinge", 10): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
     ("svm", 10): "subdifferentials as sets",
@@ -42,6 +43,11 @@ def _printed_steps() -> list[tuple[str, int, str]]:
     return out
 
 
+def _names_before(key: str, number: int) -> list[str]:
+    """The printed steps before step ``number`` that name something (``R = ...``): a later step may use it."""
+    return [latex for k, n, latex in STEPS if k == key and n < number and re.match(r"^[A-Za-z] = ", latex)]
+
+
 STEPS = _printed_steps()
 
 
@@ -54,9 +60,11 @@ def test_every_printed_step_is_covered() -> None:
 
 @pytest.mark.parametrize("key,number,latex", STEPS, ids=[f"{k}-{n}" for k, n, _ in STEPS])
 def test_printed_step_reads_back_and_follows(key: str, number: int, latex: str) -> None:
-    result = check_derivation(latex, key, instances=4)
-    assert len(result.steps) == 1
-    step = result.steps[0]
+    named = _names_before(key, number)
+    result = check_derivation("\n".join(named + [latex]), key, instances=4)
+    assert len(result.steps) == len(named) + 1
+    assert all(s.status in ("definition", "follows") for s in result.steps[:-1]), result.report()
+    step = result.steps[-1]
     if (key, number) in UNSUPPORTED:
         assert step.status in ("unreadable", "undecided"), (step.status, step.diagnosis)
     elif (key, number) in CONDITIONAL:

@@ -220,6 +220,8 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
             return 2
         if node.func == "ones":
             return 1
+        if node.func == "stack":
+            return 1 + max((ndim_of(a, ctx, names) for a in node.args), default=0)
         if node.func == "diag":
             return 1 if ndim_of(node.args[0], ctx, names) == 2 else 2
         return max((ndim_of(a, ctx, names) for a in node.args), default=0)
@@ -788,11 +790,29 @@ class _ClaimParser(TokenStream):
             else:
                 wrts = (self.default_variable(t),)
             return _Prefix("derivative", wrts)
+        if v == r"\begin" and self.environment() in ("matrix", "bmatrix", "pmatrix"):
+            return self.column(t, depth)
         if v == r"\begin" and self.environment() == "cases":
             return self.cases(t, depth)
         if v == r"\operatorname":
             raise self.fail("\\operatorname needs a name in braces", t)
         raise self.fail(f"unsupported LaTeX command {v}", t)
+
+    def column(self, t: Tok, depth: int) -> Node:
+        r"""``\begin{bmatrix} a \\ b \end{bmatrix}``: a column of values (one per row)."""
+        name = self.environment()
+        self.skip_environment_name()
+        entries = [self.expr(depth + 1)]
+        while self.at(r"\cr"):
+            self.take()
+            if self.at(r"\end"):
+                break
+            entries.append(self.expr(depth + 1))
+        self.expect(r"\end")
+        if self.environment() != name:
+            raise self.fail(f"expected \\end{{{name}}} (one entry per row: only columns are read)", t)
+        self.skip_environment_name()
+        return Call("stack", tuple(entries))
 
     def environment(self) -> str:
         """The name in ``{...}`` at the cursor (``\\begin{cases}``), without moving."""

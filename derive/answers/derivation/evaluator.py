@@ -154,6 +154,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "ones": lambda n: np.ones(_count(n)),
     "where": lambda c, a, b: np.where(_real(c) != 0, a, b),
     "ind": lambda c: (_real(c) != 0).astype(float),
+    "stack": lambda *xs: np.stack(np.broadcast_arrays(*[np.asarray(x) for x in xs])),
 }
 
 _BIN: dict[str, Callable[[Any, Any], Any]] = {
@@ -635,7 +636,7 @@ class _Evaluator:
             self.env.update(saved)
 
     #: the points a limit is read at, and how close the last two must be (relative)
-    LIMIT_POINTS = {"0": (1e-4, 1e-5, 1e-6), "inf": (1e4, 1e5, 1e6)}
+    LIMIT_POINTS = {"0": (1e-6, 1e-7, 1e-8), "inf": (1e6, 1e7, 1e8)}
 
     def _limit(self, node: Limit) -> Any:
         """The value at the last point of a sequence tending to the limit, once the sequence is seen to settle."""
