@@ -111,3 +111,21 @@ def test_a_tiny_planted_difference_is_wrong(planted: str) -> None:
 def test_the_same_lines_without_the_planted_difference_follow() -> None:
     assert _step(r"\|\theta\|^2 = \theta^\top\theta").status == "follows"
     assert _step(r"\|\theta\|^2 = \theta^\top\theta \cdot 1.0").status == "follows"
+
+
+@pytest.mark.parametrize("text", [
+    r"\partial_{w_{k}} \ell_{i}\big|_{p_{i} = 1} = \left\{\frac{t x^{(i)}_{k} y^{(i)}}{K} \middle| t \in [0, 1]\right\}",
+    r"\partial_{b} \ell_{i}\big|_{p_{i} = 1} = \left\{- t y^{(i)} \mid t \in [0, 1]\right\}",
+    r"\partial_{b} \ell_{i}\big|_{p_{i} = 1} = \left\{- \frac{t y^{(i)}}{K} \mid t \in [0, 2]\right\}",
+])
+def test_a_wrong_subdifferential_is_wrong(text: str) -> None:
+    step = _step(text, "hinge")
+    assert step.status == "wrong" and "one-sided derivatives" in step.diagnosis, step.diagnosis
+    assert step.counterexample is not None and step.counterexample["sizes"]
+
+
+def test_a_subdifferential_says_how_it_was_checked() -> None:
+    step = _step(r"\partial_{b} \ell_{i}\big|_{p_{i} = 1} = \left\{- \frac{t y^{(i)}}{K} \mid t \in [0, 1]\right\}",
+                 "hinge")
+    assert step.status == "follows" and step.method.startswith("subdifferential checked numerically on ")
+    assert "moved onto the kink (by w)" in step.method

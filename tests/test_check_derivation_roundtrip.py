@@ -21,9 +21,6 @@ from derive.problems import get_problem
 
 #: (problem, step number) -> why the reader does not check it yet
 UNSUPPORTED: dict[tuple[str, int], str] = {
-    ("hinge", 5): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
-    ("hinge", 10): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
-    ("svm", 10): "subdifferentials as sets",
 }
 #: steps that hold only under a condition the step states in words: read back, and not an identity
 CONDITIONAL: dict[tuple[str, int], str] = {

@@ -53,6 +53,8 @@ CONTEXT = Context(
         Definition("M", ("M",), _M,
                    "the mask M (N, C): M_{i,j} = 1{m_{i,j} > 0} for j ≠ y_i, M_{i,y_i} = −Σ_{j≠y_i} 1{m_{i,j} > 0}"),
         Definition("Delta", (r"\Delta",), "1", "the margin Δ = 1"),
+        Definition("ell", (r"\ell",), f"maximum(0, {_MARGIN}) / N",
+                   "ℓ_{i,j}: pair (i, j)'s term of the loss, (1/N) max(0, m_{i,j})", subscripts=("i_", "j_")),
         Definition("H", ("H",), "1{z_ > 0}", "the Heaviside step H_h(z) (h: its value at the kink z = 0)",
                    params=("z_",), subscripts=("h_",), param_ndims={"z_": 0}),
         Definition("s", ("s",), "X[i_] @ W[:, j_]", "the score s_{i,j} = x_iᵀw_j", subscripts=("i_", "j_")),
@@ -86,5 +88,6 @@ CONTEXT = Context(
     },
     homework={"C": 10},
     label_size="C",
+    parameters=("W",),
     kink="a margin m_{i,j} = 0 (j ≠ y_i)",
 )

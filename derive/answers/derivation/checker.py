@@ -36,7 +36,8 @@ from derive.answers.derivation.claims import ONES
 from derive.answers.derivation.context import Context
 from derive.answers.derivation.evaluator import NotChecked, NotExact, OverBudget, evaluate_line, exact_value
 from derive.answers.derivation.symbolic import prove
-from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, map_children
+from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, SetOf, Subdiff, map_children
+from derive.answers.derivation.subdiff import check_subdifferential
 from derive.answers.evaluate import EvaluationError
 from derive.answers.outcomes import Outcome, close
 
@@ -171,7 +172,7 @@ def _fill_sums(node: Node, ctx: Context, whole: Node) -> Node:
 
 
 def _bound_vars(node: Node) -> set[str]:
-    return {n.var for n in walk(node) if isinstance(n, BoundedSum | SumOver)}
+    return {n.var for n in walk(node) if isinstance(n, BoundedSum | SumOver | SetOf)}
 
 
 def _free_indices(left: Node, right: Node, ctx: Context) -> dict[str, str]:
@@ -287,6 +288,8 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
     """Evaluate both sides of ``setup`` on random instances; the verdict and the outcomes (LHS as expected)."""
     deadline = time.process_time() + seconds
     outcomes: list[Outcome] = []
+    if any(isinstance(side, Subdiff | SetOf) for side in (setup.left, setup.right)):
+        return _subdifferential(setup, ctx, rng, count, deadline), outcomes
     try:
         outcomes, seen = _evaluate_instances(setup, ctx, rng, count, deadline)
         if not _all_close(outcomes) and ctx.homework and _is_number(setup):
@@ -310,6 +313,21 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
     if isinstance(exact, Verdict):
         return replace(exact, notes=notes), outcomes
     return Verdict("follows", f"{method} (not exactly: {exact})", notes=notes), outcomes
+
+
+def _subdifferential(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: int,
+                     deadline: float) -> Verdict:
+    noise = {s.name: ctx.noise_scale or "" for s in ctx.symbols if s.kind == "noise"}
+
+    def evaluate(tree: Node, env: dict[str, Any]) -> Any:
+        return evaluate_line(tree, env, ranges={}, noise=noise, budget=BUDGET, deadline=deadline)
+    instances = [(sizes, env) for sizes, env, _ in _instances(ctx, setup, count, rng)]
+    try:
+        status, method, diagnosis, ce = check_subdifferential(setup.left, setup.right, ctx, instances, evaluate,
+                                                              deadline)
+    except OverBudget as exc:
+        return Verdict("undecided", "over its time budget", str(exc))
+    return Verdict(status, method, diagnosis, ce)
 
 
 def _all_close(outcomes: list[Outcome]) -> bool:

@@ -26,7 +26,9 @@ from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, walk,
 )
 from derive.answers.derivation.context import Context
-from derive.answers.derivation.nodes import At, BoundedSum, Concat, Deriv, Expect, Limit, Named, Outer, map_children
+from derive.answers.derivation.nodes import (
+    At, BoundedSum, Concat, Deriv, Expect, Limit, Named, Outer, SetOf, Subdiff, map_children,
+)
 from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.latex_lexer import Tok, TokenStream, tokenize
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, check_limits, constant_value
@@ -362,6 +364,10 @@ class _ClaimParser(TokenStream):
             return Expect(operand)
         if pre.kind == "limit":
             return Limit(operand, *pre.payload)
+        if pre.kind == "subdifferential":
+            if not isinstance(operand, At):
+                raise self.fail("a subdifferential \\partial_{w} f is read at a kink: \\partial_{w} f\\big|_{g = c}")
+            return Subdiff(operand.body, pre.payload[0], operand.target, operand.value)
         return self._derivative(operand, pre.payload)
 
     def _derivative(self, operand: Node, wrts: tuple[Node, ...]) -> Node:
@@ -409,7 +415,6 @@ class _ClaimParser(TokenStream):
             target = self.power(depth + 1)
         finally:
             self.index_mode -= 1
-        self._check_variable(target, scalars=True)
         self.expect("=")
         value = self.expr(depth + 1)
         self.expect("}")
@@ -639,6 +644,10 @@ class _ClaimParser(TokenStream):
                 raise self.fail(f"{t.value} needs its subscript ({', '.join(d.subscripts)})", t)
             self.take()
             subs = self.sub_items()
+            alias = self.ctx.definition_tree(name)
+            if (len(subs) != len(d.subscripts) and isinstance(alias, Index) and isinstance(alias.base, Name)
+                    and len(subs) == len(self.ctx.by_name[alias.base.id].shape)):  # w_{d,k}: the entry W_{d,k}
+                return Index(alias.base, tuple(subs))
             if len(subs) != len(d.subscripts):
                 raise self.fail(f"{t.value} takes {len(d.subscripts)} subscript(s)", t)
         args: list[Node] = []
@@ -783,6 +792,11 @@ class _ClaimParser(TokenStream):
             return self.sum_limits(t)
         if v == r"\lim":
             return self.limit(t)
+        if v == r"\partial" and self.at("_"):  # \partial_{w} f|_{g = c}: a subdifferential at a kink
+            self.take()
+            return _Prefix("subdifferential", (self.variable_group(),))
+        if v == r"\{" and self._set_variable() is not None:
+            return self.set_of(t, depth)
         if v == r"\nabla":
             if self.at("_"):
                 self.take()
@@ -797,6 +811,42 @@ class _ClaimParser(TokenStream):
         if v == r"\operatorname":
             raise self.fail("\\operatorname needs a name in braces", t)
         raise self.fail(f"unsupported LaTeX command {v}", t)
+
+    def _set_variable(self) -> str | None:
+        """In ``\\{ f(t) | t \\in [a, b] \\}`` (cursor after ``\\{``): the letter t, found ahead."""
+        level = 0
+        for k in range(self.k, len(self.toks) - 2):
+            v = self.toks[k].value
+            if v in ("(", "[", "{", r"\{"):
+                level += 1
+            elif v in (")", "]", "}", r"\}"):
+                if level == 0:
+                    return None
+                level -= 1
+            elif level == 0 and v in ("|", r"\mid") and self.toks[k + 1].kind == "letter" \
+                    and self.toks[k + 2].value == r"\in":
+                return self.toks[k + 1].value
+        return None
+
+    def set_of(self, t: Tok, depth: int) -> Node:
+        r"""``\{ f(t) \mid t \in [a, b] \}``: the values of f over an interval."""
+        var = self._set_variable()
+        assert var is not None
+        self.bound.append(var)
+        try:
+            body = self.expr(depth + 1)
+        finally:
+            self.bound.pop()
+        self.take()  # | or \mid
+        self.take()  # the letter
+        self.expect(r"\in")
+        self.expect("[")
+        lo = self.expr(depth + 1)
+        self.expect(",")
+        hi = self.expr(depth + 1)
+        self.expect("]")
+        self.expect(r"\}")
+        return SetOf(body, var, lo, hi)
 
     def column(self, t: Tok, depth: int) -> Node:
         r"""``\begin{bmatrix} a \\ b \end{bmatrix}``: a column of values (one per row)."""

@@ -93,6 +93,8 @@ class Context:
     term_hints: Mapping[str, Mapping[float, str]] = field(default_factory=dict)
     sample_subscript: bool = True  # x_j is sample j (else: entry j of the bare vector x)
     default_variable: str | None = None  # what \nabla differentiates by when it has no subscript
+    #: the model's parameters (what a point may be moved in, e.g. onto a kink); empty: none may move
+    parameters: tuple[str, ...] = ()
     #: the homework's own sizes (CIFAR-10: 10 classes); a written number that holds only there is said to
     homework: Mapping[str, int] = field(default_factory=dict)
 

@@ -613,7 +613,8 @@ class _Evaluator:
             return [target.id]
         if isinstance(target, Concat) and isinstance(target.left, Name) and isinstance(target.right, Name):
             return [target.left.id, target.right.id]
-        raise EvaluationError(f"cannot set {_show(target)} to a value: only a parameter can be")
+        raise EvaluationError(f"cannot set {_show(target)} to a value: only a parameter can be (a condition such as "
+                              "p_i = 1 is read only under a subdifferential)")
 
     def _at(self, node: At) -> Any:
         """``body`` with the parameter set to the value (a scalar fills the whole array)."""

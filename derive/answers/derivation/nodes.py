@@ -14,7 +14,7 @@ from typing import Any
 
 from derive.answers.ast_nodes import Node
 
-__all__ = ["Expect", "Deriv", "BoundedSum", "Outer", "Concat", "Named", "At", "Limit", "map_children"]
+__all__ = ["Expect", "Deriv", "BoundedSum", "Outer", "Concat", "Named", "At", "Limit", "Subdiff", "SetOf", "map_children"]
 
 
 def map_children(node: Node, f: Callable[[Node], Node]) -> Node:
@@ -117,3 +117,25 @@ class Limit(Node):
     body: Node
     var: str
     to: str
+
+
+@dataclass(frozen=True)
+class Subdiff(Node):
+    r""":math:`\partial_{w} f\big|_{g = c}`: the subdifferential of ``body`` in ``wrt`` where ``where`` equals
+    ``value`` (a kink); only compared with a :class:`SetOf` by
+    :mod:`derive.answers.derivation.subdiff`."""
+
+    body: Node
+    wrt: Node
+    where: Node
+    value: Node
+
+
+@dataclass(frozen=True)
+class SetOf(Node):
+    r""":math:`\{ \text{body} \mid \text{var} \in [\text{lo}, \text{hi}] \}`."""
+
+    body: Node
+    var: str
+    lo: Node
+    hi: Node
