@@ -60,6 +60,7 @@ class Verdict:
     diagnosis: str | None = None
     counterexample: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()
+    remark: str | None = None  # added to a wrong line's diagnosis (e.g. it holds near W = 0 only)
 
 
 @dataclass(frozen=True)
@@ -250,8 +251,10 @@ def _describe_sizes(seen: list[dict[str, int]]) -> str:
 
 
 def _evaluate_instances(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: int, deadline: float,
-                        fixed: Mapping[str, int] | None = None) -> tuple[list[Outcome], list[dict[str, int]]]:
-    """Both sides on ``count`` size combinations (``fixed`` sizes override the drawn ones)."""
+                        fixed: Mapping[str, int] | None = None, scale: Mapping[str, float] | None = None
+                        ) -> tuple[list[Outcome], list[dict[str, int]]]:
+    """Both sides on ``count`` size combinations (``fixed`` sizes override the drawn ones; ``scale`` multiplies
+    parameters)."""
     noise = {s.name: ctx.noise_scale or "" for s in ctx.symbols if s.kind == "noise"}
     outcomes: list[Outcome] = []
     seen: list[dict[str, int]] = []
@@ -259,6 +262,8 @@ def _evaluate_instances(setup: LineSetup, ctx: Context, rng: np.random.Generator
     for sizes, env, combo in _instances(ctx, setup, count, rng, fixed):
         if time.process_time() > deadline:
             raise OverBudget("the line took longer than its time budget")
+        for name, factor in (scale or {}).items():
+            env[name] = env[name] * factor
         try:
             expected = _as_real(evaluate_line(setup.left, env, ranges=ranges, noise=noise, budget=BUDGET,
                                               deadline=deadline))
@@ -284,8 +289,12 @@ def _evaluate_instances(setup: LineSetup, ctx: Context, rng: np.random.Generator
 
 
 def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, count: int = DEFAULT_INSTANCES,
-                seconds: float = LINE_SECONDS) -> tuple[Verdict, list[Outcome]]:
-    """Evaluate both sides of ``setup`` on random instances; the verdict and the outcomes (LHS as expected)."""
+                seconds: float = LINE_SECONDS, near: str | None = None) -> tuple[Verdict, list[Outcome]]:
+    """Evaluate both sides of ``setup`` on random instances; the verdict and the outcomes (LHS as expected).
+
+    ``near``: the spelling of a parameter the line is stated for near 0 only ("W near 0"); a line that
+    fails in general but holds there is ``conditional``.
+    """
     deadline = time.process_time() + seconds
     outcomes: list[Outcome] = []
     if any(isinstance(side, Subdiff | SetOf) for side in (setup.left, setup.right)):
@@ -296,6 +305,10 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
             at_home = _at_homework_sizes(setup, ctx, rng, count, deadline)
             if at_home is not None:
                 return at_home, outcomes
+        if not _all_close(outcomes) and ctx.parameters:
+            verdict = _near_zero(setup, ctx, rng, count, deadline, near)
+            if verdict is not None:
+                return verdict, outcomes
     except OverBudget as exc:
         return Verdict("undecided", "over its time budget", str(exc)), outcomes
     except NotChecked as exc:
@@ -328,6 +341,34 @@ def _subdifferential(setup: LineSetup, ctx: Context, rng: np.random.Generator, c
     except OverBudget as exc:
         return Verdict("undecided", "over its time budget", str(exc))
     return Verdict(status, method, diagnosis, ce)
+
+
+#: how far towards 0 a parameter is scaled to check a line stated "near 0"
+NEAR_SCALE = 1e-3
+
+
+def _near_zero(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: int, deadline: float,
+               near: str | None) -> Verdict | None:
+    """A line that fails in general: does it hold with a parameter scaled towards 0?
+
+    Stated with the line ("W near 0"): ``conditional``, with what ran.  Not stated: still ``wrong``, with a
+    remark that it holds only near 0.
+    """
+    names = [ctx.spelled().get(near, "")] if near is not None else list(ctx.parameters)
+    for name in names:
+        if name not in ctx.parameters:
+            continue
+        outcomes, seen = _evaluate_instances(setup, ctx, rng, count, deadline, scale={name: NEAR_SCALE})
+        if not outcomes or not _all_close(outcomes):
+            continue
+        spelled = next((sp for s in ctx.symbols if s.name == name for sp in s.spellings), name)
+        if near is None:
+            return Verdict("wrong", "", remark=f"it holds only near {spelled} = 0 (checked with {spelled} scaled by "
+                                                f"{NEAR_SCALE:g}), a condition the line does not state")
+        return Verdict("conditional", f"holds near {spelled} = 0, as stated with the line, not for every {spelled}: "
+                                      f"numerically on {len(outcomes)} instances with {spelled} scaled by "
+                                      f"{NEAR_SCALE:g} (sizes {_describe_sizes(seen)})")
+    return None
 
 
 def _all_close(outcomes: list[Outcome]) -> bool:

@@ -13,6 +13,7 @@ or outside what the checker decides).  Nothing is skipped.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -172,10 +173,14 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
         return Step(row.line, row.source, "undecided", method="over its time budget",
                     diagnosis="the derivation's total time budget ran out before this line", claim=claim)
     try:
-        verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds)
+        verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds, near=row.near)
     except (KeyError, IndexError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
         return Step(row.line, row.source, "undecided", method="not checked",
                     diagnosis=f"the checker could not evaluate this line ({type(exc).__name__}: {exc})", claim=claim)
+    if verdict.status == "wrong" and not verdict.method:  # a remark on a line the numerical check found wrong
+        remark = verdict.remark
+        verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds)
+        verdict = replace(verdict, remark=remark)
     method = "; ".join((verdict.method,) + verdict.notes)
     if verdict.status != "wrong":
         return Step(row.line, row.source, verdict.status, method, verdict.diagnosis, None, (), claim)
@@ -189,7 +194,8 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
     ce = counterexample(outcomes, used, shown)
     if ce is not None and setup.free:
         ce["indices"] = {v: ce["values"].pop(v) + 1 for v in setup.free if v in ce["values"]}
-    return Step(row.line, row.source, "wrong", method, found.message, ce, (), claim)
+    message = found.message + (f"; {verdict.remark}" if verdict.remark else "")
+    return Step(row.line, row.source, "wrong", method, message, ce, (), claim)
 
 
 def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node, Any, tuple[str, ...]]]:
