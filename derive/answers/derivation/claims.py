@@ -705,6 +705,10 @@ class _ClaimParser(TokenStream):
             return Call("diag", (self.function_argument(depth),))
         if v in ("tr", "trace"):
             return Call("trace", (self.function_argument(depth),))
+        if len(v) == 1:  # \mathit{L}, \mathrm{x}: a letter in a font is the letter
+            self.k -= 1
+            self.toks[self.k] = Tok("letter", v, t.pos)
+            return self.named(self.tok, depth)
         raise self.fail(f"unsupported function {v!r}", t)
 
     def function_argument(self, depth: int) -> Node:
