@@ -30,8 +30,11 @@ from derive.answers.derivation.nodes import (
     At, BoundedSum, Concat, Deriv, Expect, Limit, Named, Outer, SetOf, Subdiff, map_children,
 )
 from derive.answers.errors import AnswerParseError, RefusedInput
+from derive.answers.latex_input import LatexParser
 from derive.answers.latex_lexer import Tok, TokenStream, tokenize
-from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, check_limits, constant_value
+from derive.answers.latex_scripts import PendingSum
+from derive.answers.vocabulary import Vocabulary
+from derive.answers.limits import MAX_CONSTANT, MAX_EXPONENT, check_limits, constant_value
 
 __all__ = ["ONES", "Scope", "UserName", "parse_claim", "parse_side", "split_sides", "NewName", "ndim_of", "rename", "bounded"]
 
@@ -231,17 +234,34 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
 
 
 @dataclass(frozen=True)
-class _Prefix(Node):
-    """An operator that takes the rest of its product term: a sum, an expectation, a derivative."""
+class _Prefix(PendingSum):
+    """An operator that takes the rest of its product term: a sum, an expectation, a derivative, ...
 
-    kind: str
-    payload: tuple[Any, ...]
+    A :class:`~derive.answers.latex_scripts.PendingSum` to the inherited grammar, which finishes it
+    with the rest of the product term.
+    """
+
+    kind: str = ""
+    payload: tuple[Any, ...] = ()
+
+    def finish(self, parser: Any, depth: int) -> Node:
+        return parser.finish(self, depth)
 
 
-class _ClaimParser(TokenStream):
+class _ClaimParser(LatexParser):
+    """check-answer's LaTeX reader (its expression/term/product grammar) grown to derivation lines.
+
+    The rules it adds or replaces: names from the problem's context, the prefix operators (sums,
+    expectations, derivatives, limits, subdifferentials — :class:`_Prefix`, finished with the rest
+    of the product term by the inherited ``product``), evaluation at a point, sets, matrices.
+    """
+
+    PRODUCT_OPS = ("*", r"\cdot", r"\times", r"\circ", r"\odot", "/")
+
     def __init__(self, text: str, scope: Scope, offset: int, length: int) -> None:
         toks = [Tok(t.kind, t.value, t.pos + offset) for t in tokenize(text[offset:offset + length])]
-        super().__init__(text, toks)
+        ctx = scope.context
+        super().__init__(text, toks, Vocabulary(ctx.ndims(), frozenset(), {}, {}))
         self.scope, self.ctx = scope, scope.context
         self.spelled = self.ctx.spelled()
         self.in_norm = 0
@@ -287,30 +307,8 @@ class _ClaimParser(TokenStream):
                 return target
         return None
 
-    # -- grammar ------------------------------------------------------------------------
-    def _guard(self, depth: int) -> None:
-        if depth > 3 * MAX_DEPTH:
-            raise RefusedInput(f"the expression is nested more than {MAX_DEPTH} deep", text=self.text,
-                               position=self.tok.pos)
-
-    def expr(self, depth: int) -> Node:
-        self._guard(depth)
-        node = self.term(depth + 1)
-        while self.at("+", "-"):
-            op = self.take().value
-            node = Bin(op, node, self.term(depth + 1))
-        return node
-
-    def term(self, depth: int) -> Node:
-        if self.at("-"):
-            self.take()
-            inner = self.product(depth + 1)
-            return Num(-inner.value) if isinstance(inner, Num) else Neg(inner)
-        if self.at("+"):
-            self.take()
-        return self.product(depth + 1)
-
-    def _starts_factor(self) -> bool:
+    # -- grammar (expr, term and product are check-answer's) -------------------------------
+    def starts_factor(self) -> bool:
         t = self.tok
         if t.kind == "word":
             return t.value not in _CASE_WORDS
@@ -324,30 +322,9 @@ class _ClaimParser(TokenStream):
                                                                                            r"\end", r"\evalat"))
         return t.value in ("(", "[", "{")
 
-    def product(self, depth: int) -> Node:
-        self._guard(depth)
-        node = self.power(depth + 1)
-        if isinstance(node, _Prefix):
-            return self.finish(node, depth)
-        while True:
-            if self.at(*_PRODUCT, "/"):
-                op = self.take().value
-                rhs = self.power(depth + 1)
-                if isinstance(rhs, _Prefix):
-                    rhs = self.finish(rhs, depth)
-                    return Bin("/", node, rhs) if op == "/" else self.mul(node, rhs, op)
-                node = Bin("/", node, rhs) if op == "/" else self.mul(node, rhs, op)
-            elif self._starts_factor():
-                rhs = self.power(depth + 1)
-                if isinstance(rhs, _Prefix):
-                    return self.mul(node, self.finish(rhs, depth))
-                node = self.mul(node, rhs)
-            else:
-                return node
-
     def finish(self, pre: _Prefix, depth: int) -> Node:
         """The operand of a prefix operator: the rest of the product term."""
-        if not self._starts_factor() and not self.at("-"):
+        if not self.starts_factor() and not self.at("-"):
             raise self.fail(f"{pre.kind} needs an operand")
         if pre.kind == "sum":
             var, size, upper, base, excluded = pre.payload
@@ -378,10 +355,11 @@ class _ClaimParser(TokenStream):
     def ndim(self, node: Node) -> int:
         return ndim_of(node, self.ctx, self.scope.names)
 
-    def mul(self, a: Node, b: Node, op: str = "") -> Node:
+    def product_of(self, a: Node, b: Node, op: str) -> Node:
+        return Bin("*", a, b) if op in (r"\circ", r"\odot") else self.mul(a, b)
+
+    def mul(self, a: Node, b: Node) -> Node:
         """Juxtaposition: a matrix product between arrays (``a b^T`` an outer product), else a plain product."""
-        if op in (r"\circ", r"\odot"):
-            return Bin("*", a, b)
         na, nb = self.ndim(a), self.ndim(b)
         if na == 1 and nb == 1 and isinstance(b, Transpose) and not isinstance(a, Transpose):
             return Outer(a, b.operand)
@@ -798,7 +776,7 @@ class _ClaimParser(TokenStream):
             return self.limit(t)
         if v == r"\partial" and self.at("_"):  # \partial_{w} f|_{g = c}: a subdifferential at a kink
             self.take()
-            return _Prefix("subdifferential", (self.variable_group(),))
+            return _Prefix("", kind="subdifferential", payload=(self.variable_group(),))
         if v == r"\{" and self._set_variable() is not None:
             return self.set_of(t, depth)
         if v == r"\nabla":
@@ -807,7 +785,7 @@ class _ClaimParser(TokenStream):
                 wrts: tuple[Node, ...] = (self.variable_group(),)
             else:
                 wrts = (self.default_variable(t),)
-            return _Prefix("derivative", wrts)
+            return _Prefix("", kind="derivative", payload=wrts)
         if v == r"\begin" and self.environment() in ("matrix", "bmatrix", "pmatrix"):
             return self.column(t, depth)
         if v == r"\begin" and self.environment() == "cases":
@@ -995,7 +973,7 @@ class _ClaimParser(TokenStream):
         for w in wrts:
             self._check_variable(w)
         if operand is None:
-            return _Prefix("derivative", tuple(wrts))
+            return _Prefix("", kind="derivative", payload=tuple(wrts))
         return self._derivative(operand, tuple(wrts))
 
     def expectation(self, t: Tok, depth: int) -> Node:
@@ -1018,7 +996,7 @@ class _ClaimParser(TokenStream):
             return Expect(inner_node)
         if self.at("{"):
             return Expect(self.script_group(depth))
-        return _Prefix("expectation", ())
+        return _Prefix("", kind="expectation", payload=())
 
     def indicator(self, depth: int, opening: str, closing: str) -> Node:
         self.expect(opening)
@@ -1061,7 +1039,7 @@ class _ClaimParser(TokenStream):
         else:
             raise self.fail("only limits to 0 and to \\infty are read")
         self.expect("}")
-        return _Prefix("limit", (target, to))
+        return _Prefix("", kind="limit", payload=(target, to))
 
     def sum_limits(self, sum_tok: Tok) -> _Prefix:
         if not self.at("_"):
@@ -1100,7 +1078,7 @@ class _ClaimParser(TokenStream):
         if self.at("^"):
             self.take()
             upper = self.script_group(1)
-        return _Prefix("sum", (var, "", upper, base, excluded))
+        return _Prefix("", kind="sum", payload=(var, "", upper, base, excluded))
 
 
 def _sub_number(t: Tok, parser: TokenStream) -> Node:
