@@ -129,3 +129,15 @@ def test_a_subdifferential_says_how_it_was_checked() -> None:
                  "hinge")
     assert step.status == "follows" and step.method.startswith("subdifferential checked numerically on ")
     assert "moved onto the kink (by w)" in step.method
+
+
+@pytest.mark.parametrize("text,status", [
+    (r"\sum_{j=1}^{N} j = \frac{N(N+1)}{2}", "follows"),
+    (r"\sum_{j=0}^{N-1} j = \frac{N(N-1)}{2}", "follows"),
+    (r"\sum_{j=1}^{N}\sum_{k=1}^{j} 1 = \frac{N(N+1)}{2}", "follows"),
+    (r"\sum_{j=1}^{20} \sigma^j = \sum_{k=0}^{19} \sigma^{k+1}", "follows"),
+    (r"\sum_{j=1}^{N} j = \frac{N(N-1)}{2}", "wrong"),
+])
+def test_a_sum_variable_used_as_a_number_is_its_written_value(text: str, status: str) -> None:
+    step = _step(text)
+    assert step.status == status, (step.status, step.method, step.diagnosis)

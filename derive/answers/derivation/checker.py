@@ -319,7 +319,7 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
     if failing:
         return Verdict("wrong", method), outcomes
     notes = _notes(setup, ctx, instances)
-    proved = prove(setup.left, setup.right, ctx, setup.free)
+    proved = prove(setup.left, setup.right, ctx, setup.free, deadline)
     if proved is not None:
         return Verdict("follows", proved, notes=notes), outcomes
     exact = _check_exactly(setup, ctx, rng, deadline)

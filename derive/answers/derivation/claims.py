@@ -36,7 +36,8 @@ from derive.answers.latex_scripts import PendingSum
 from derive.answers.vocabulary import Vocabulary
 from derive.answers.limits import MAX_CONSTANT, MAX_EXPONENT, check_limits, constant_value
 
-__all__ = ["ONES", "Scope", "UserName", "parse_claim", "parse_side", "split_sides", "NewName", "ndim_of", "rename", "bounded"]
+__all__ = ["ONES", "Scope", "UserName", "parse_claim", "parse_side", "split_sides", "NewName", "ndim_of", "rename",
+           "bounded", "as_values"]
 
 _RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
               r"\ge": ">=", r"\geq": ">="}
@@ -335,7 +336,7 @@ class _ClaimParser(LatexParser):
                 self.bound.pop()
             if excluded is not None:  # \sum_{j \neq y_i}: every j but one
                 body = Bin("*", Bin("-", Num(1), Indicator(Compare("==", Name(var), excluded))), body)
-            return BoundedSum(var, body, size, upper, base)
+            return BoundedSum(var, as_values(body, var, base), size, upper, base)
         operand = self.term(depth + 1)
         if pre.kind == "expectation":
             return Expect(operand)
@@ -1091,6 +1092,29 @@ def _one_based(item: Node) -> Node:
     if isinstance(item, Num) and isinstance(item.value, int):
         return Num(item.value - 1)
     return item
+
+
+def as_values(node: Node, var: str, base: int) -> Node:
+    """``node`` with the sum variable ``var`` read as its written value where it is used as a number.
+
+    A sum's variable holds its 0-based position (what an index needs); where it is a number
+    (``\\sum_{j=1}^{N} j``, ``\\sigma^j``, the bound of an inner sum) it is the position plus the
+    written lower bound.  Indices and comparisons (with labels, other indices) keep the position.
+    """
+    if base == 0:
+        return node
+    if isinstance(node, Name):
+        return Bin("+", node, Num(base)) if node.id == var else node
+    if isinstance(node, Index):
+        return Index(as_values(node.base, var, base), node.items)
+    if isinstance(node, Compare | Indicator):
+        return node
+    if isinstance(node, BoundedSum | SumOver) and node.var == var:
+        return node
+    if isinstance(node, BoundedSum):
+        upper = None if node.upper is None else as_values(node.upper, var, base)
+        return BoundedSum(node.var, as_values(node.body, var, base), node.size, upper, node.base)
+    return map_children(node, lambda child: as_values(child, var, base))
 
 
 def bounded(node: Node, fresh: Mapping[str, tuple[str, str]]) -> Node:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+import time
 from itertools import count
 from typing import Any
 
@@ -35,6 +36,8 @@ __all__ = ["prove", "SymArray", "MAX_OPS"]
 
 #: the largest difference (in SymPy operations) the prover tries
 MAX_OPS = 600
+#: the most terms of a sum with a numeric bound (SymPy expands those term by term)
+MAX_TERMS = 64
 
 
 class _Unsupported(Exception):
@@ -218,6 +221,8 @@ class _Converter:
             top = up.entry() - node.base
         else:
             top = self.size(node.size) - 1
+        if getattr(top, "is_number", False) and top > MAX_TERMS:
+            raise _Unsupported("a sum with many written terms (SymPy would expand it)")
         body = self.convert(node.body)
         return SymArray(body.shape, lambda *i: sp.Sum(body.entry(*i), (var, 0, top)))
 
@@ -309,8 +314,12 @@ def _reductions(assume: Mapping[sp.Symbol, tuple[Any, Any]]) -> list[Callable[[A
             lambda e: sum_simplify(sp.expand(_canonical(_split_sums(deep(e)))))]
 
 
-def prove(left: Node, right: Node, ctx: Context, free: Mapping[str, str]) -> str | None:
-    """``"proved symbolically (...)"`` when ``left - right`` reduces to 0 for symbolic sizes, else None."""
+def prove(left: Node, right: Node, ctx: Context, free: Mapping[str, str], deadline: float | None = None
+          ) -> str | None:
+    """``"proved symbolically (...)"`` when ``left - right`` reduces to 0 for symbolic sizes, else None.
+
+    ``deadline`` (``time.process_time()``): no further reduction is started after it.
+    """
     try:
         conv = _Converter(ctx, free)
         a, b = conv.convert(left), conv.convert(right)
@@ -329,6 +338,8 @@ def prove(left: Node, right: Node, ctx: Context, free: Mapping[str, str]) -> str
         if sp.count_ops(diff) > MAX_OPS:
             return None
         for reduce in _reductions(conv.assume):
+            if deadline is not None and time.process_time() > deadline:
+                return None
             try:
                 r = reduce(diff)
             except (StopIteration, RecursionError, TypeError, ValueError, NotImplementedError, AttributeError):
