@@ -61,6 +61,14 @@ def test_student_corpus(name: str) -> None:
             assert s.method.startswith(_METHODS), s.method
 
 
+def test_student_corpus_problem_is_guessed() -> None:
+    from derive.answers.derivation import guess_problem
+    from derive.answers.derivation.reader import read_rows
+
+    for name, (problem, *_rest) in EXPECTED.items():
+        assert guess_problem(read_rows((CORPUS / name).read_text(encoding="utf-8"))) == problem, name
+
+
 def test_student_corpus_covers_every_problem() -> None:
     assert {v[0] for v in EXPECTED.values()} == set(context_keys())
     assert set(EXPECTED) == {p.name for p in CORPUS.iterdir()}
@@ -97,7 +105,7 @@ def test_numerical_check_says_why_it_is_not_exact() -> None:
 
 
 @pytest.mark.parametrize("planted", [r"+ 10^{-50}", r"\cdot (1 + 10^{-12})", r"+ 0.00000000000000000001",
-                                     r"\times 1.000000000001"])
+                                     r"\times 1.000000000001", r"\cdot 1.000000000000000000001"])
 def test_a_tiny_planted_difference_is_wrong(planted: str) -> None:
     # the floating-point check cannot see these; the exact one (decimals read exactly) does
     for text in (rf"\|\theta\|^2 = \theta^\top\theta {planted}",

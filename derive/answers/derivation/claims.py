@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from derive.answers.ast_nodes import (
@@ -1129,4 +1130,5 @@ def _number(t: Tok, parser: TokenStream) -> Num:
     value: int | float = float(t.value) if "." in t.value else int(t.value)
     if abs(value) > MAX_CONSTANT:
         raise RefusedInput(f"the number {t.value:.40} is too large", text=parser.text, position=t.pos)
-    return Num(value)
+    exact = isinstance(value, float) and Fraction(t.value) != Fraction(repr(value))
+    return Num(value, t.value if exact else None)  # the decimal as typed, when the float loses some of it

@@ -258,7 +258,7 @@ class _Evaluator:
     def _dispatch(self, node: Node) -> Any:
         if isinstance(node, Num):
             if self.exact and isinstance(node.value, float):
-                return Fraction(repr(node.value))  # the decimal as written: 0.1 is 1/10
+                return Fraction(node.text or repr(node.value))  # the decimal as written: 0.1 is 1/10
             return node.value
         if isinstance(node, Name):
             if node.id == "__ones":

@@ -85,7 +85,7 @@ class _Converter:
     def convert(self, node: Node) -> SymArray:
         if isinstance(node, Num):
             v = node.value
-            return _scalar(sp.Rational(Fraction(repr(v))) if isinstance(v, float) else sp.Integer(v))
+            return _scalar(sp.Rational(Fraction(node.text or repr(v))) if isinstance(v, float) else sp.Integer(v))
         if isinstance(node, Name):
             return self.name(node.id)
         if isinstance(node, Named):
@@ -131,6 +131,8 @@ class _Converter:
         if name in self.sizes:
             return _scalar(self.sizes[name])
         sym = self.ctx.by_name.get(name)
+        if sym is None and name.startswith("__"):
+            raise _Unsupported(name)  # the ones vector written without its length
         if sym is None:
             return _scalar(self.index(name))  # a sum's variable or a free index (0-based position)
         if sym.kind == "noise" or name == "I":
