@@ -358,7 +358,8 @@ def _near_zero(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: 
     for name in names:
         if name not in ctx.parameters:
             continue
-        outcomes, seen = _evaluate_instances(setup, ctx, rng, count, deadline, scale={name: NEAR_SCALE})
+        probes = count if near is not None else min(count, 3)  # unstated: a cheap look, for the diagnosis only
+        outcomes, seen = _evaluate_instances(setup, ctx, rng, probes, deadline, scale={name: NEAR_SCALE})
         if not outcomes or not _all_close(outcomes):
             continue
         spelled = next((sp for s in ctx.symbols if s.name == name for sp in s.spellings), name)
