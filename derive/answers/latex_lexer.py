@@ -33,11 +33,12 @@ WORDS = ("softmax", "Softmax", "diag", "sign", "max", "min", "log", "ln", "exp",
 _TOKEN = re.compile(r"""
     (?P<evalopen>\\left\s*\.)
   | (?P<evalat>\\(?:right|big|Big|bigg|Bigg|bigr|Bigr|biggr|Biggr)\s*\|(?=\s*_))
-  | (?P<space>\s+|~|\\[,;:!\ >]|\\quad\b|\\qquad\b|\\limits\b|\\nolimits\b|\\displaystyle\b|\\textstyle\b)
+  | (?P<space>\s+|~|\\[,;:!\ >]|\\(?:quad|qquad|limits|nolimits|displaystyle|textstyle)(?![A-Za-z]))
   | (?P<word>\\(?:text|textrm|textit|operatorname\*?|mathrm|mathit|rm|it)\s*\{\s*(?P<wordname>[A-Za-z]+)\s*\})
   | (?P<normbar>\|\|)
+  | (?P<rowsep>\\\\)
   | (?P<cmd>\\[A-Za-z]+|\\[|{}])
-  | (?P<num>\d+(?:\.\d+)?|\.\d+)
+  | (?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)
   | (?P<bare>(?:softmax|Softmax|diag|sign)(?![A-Za-z]))
   | (?P<letter>[A-Za-z])
   | (?P<op>[-+*/=<>,()\[\]{}^_|'&;:!])
@@ -106,6 +107,8 @@ def tokenize(text: str) -> list[Tok]:
             kind, value = "cmd", r"\|"
         if kind in ("evalopen", "evalat"):  # \left. f \right|_{x = a}: f evaluated at x = a
             kind, value = "cmd", "\\" + kind
+        if kind == "rowsep":  # \\\\ between the rows of cases
+            kind, value = "cmd", r"\cr"
         if kind == "wordname":
             kind = "word"
         if kind == "word":
