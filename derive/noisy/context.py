@@ -55,6 +55,13 @@ CONTEXT = Context(
                    "θ*(σ) = (Nσ²I + XᵀX)⁻¹Xᵀy, the minimiser of E_δ[L̃(θ)]", params=("s_",),
                    param_ndims={"s_": 0}),
     ),
+    terms=(
+        Definition("t_reg_grad", ("2σ²θ",), "2 * sigma**2 * theta", ""),
+        Definition("t_data_grad", ("(2/N)Xᵀ(Xθ − y)",), "2 / N * X.T @ (X @ theta - y)", ""),
+        Definition("t_reg", ("σ²‖θ‖²",), "sigma**2 * theta @ theta", ""),
+    ),
+    term_hints={"t_reg_grad": {0.5: "reg_factor: the regulariser's gradient term is σ²θ where 2σ²θ is expected: "
+                                    "the factor 2 of ∇‖θ‖² = 2θ is missing"}},
     size_spellings={"n": "N"},
     noise_scale="sigma",
     bare={r"\delta": "delta1"},

@@ -71,12 +71,15 @@ CONTEXT = Context(
         Definition("t_data_col", ("(1/N) Σ_i M_{i,j} x_i",), f"(X.T @ ({_M}))[:, j_] / N", "", subscripts=("j_",)),
         Definition("t_true", ("(1/N) XᵀY",), "X.T @ Y / N", ""),
         Definition("t_true_col", ("(1/N) Σ_i 1{y_i = j} x_i",), "(X.T @ Y)[:, j_] / N", "", subscripts=("j_",)),
+        Definition("t_one", ("Δ",), "1", ""),
         Definition("t_count", ("(1/N) Σ_i 1{y_i = j} count_i x_i",), f"X.T @ {_COUNT} / N", ""),
         Definition("t_count_col", ("(1/N) Σ_i 1{y_i = j} count_i x_i",), f"(X.T @ {_COUNT})[:, j_] / N", "",
                    subscripts=("j_",)),
     ),
     term_hints={
-        **{t: {0.5: "reg_factor: the regularisation gradient is λW where 2λW is expected: the factor 2 of "
+        "t_one": {-1.0: "true_class_counted: the term j = y_i is counted in the sum over classes: it adds "
+                        "max(0, Δ) = Δ = 1 to the loss (the sum runs over j ≠ y_i)"},
+        **{t: {0.5: "reg_factor: the regularisation term's gradient is λW where 2λW is expected: the factor 2 of "
                     "∇‖W‖² = 2W is missing",
                1.0: "missing_term: missing term: the regularisation gradient 2λW"} for t in ("t_reg", "t_reg_col")},
         **{t: {1.0: "true_class_counted: the true class is counted in the sum over classes (j = y_i is not "

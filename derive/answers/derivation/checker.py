@@ -168,7 +168,7 @@ def _fill_sums(node: Node, ctx: Context, whole: Node) -> Node:
                 raise Unreadable(f"cannot tell what the sum index {node.var} runs over: write its bounds")
             if by_bound is None and upper is not None and used and len(used) == 1:
                 size = next(iter(used))
-        return BoundedSum(node.var, body, size, upper, node.base)
+        return BoundedSum(node.var, body, size, upper, node.base, node.start)
     return map_children(node, lambda child: _fill_sums(child, ctx, whole))
 
 

@@ -18,8 +18,9 @@ Nothing of the text is evaluated: the result is our own tree
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -329,7 +330,7 @@ class _ClaimParser(LatexParser):
         if not self.starts_factor() and not self.at("-"):
             raise self.fail(f"{pre.kind} needs an operand")
         if pre.kind == "sum":
-            var, size, upper, base, excluded = pre.payload
+            var, size, upper, base, excluded, start = pre.payload
             self.bound.append(var)
             try:
                 body = self.term(depth + 1)
@@ -337,7 +338,7 @@ class _ClaimParser(LatexParser):
                 self.bound.pop()
             if excluded is not None:  # \sum_{j \neq y_i}: every j but one
                 body = Bin("*", Bin("-", Num(1), Indicator(Compare("==", Name(var), excluded))), body)
-            return BoundedSum(var, as_values(body, var, base), size, upper, base)
+            return BoundedSum(var, as_values(body, var, base), size, upper, base, start)
         operand = self.term(depth + 1)
         if pre.kind == "expectation":
             return Expect(operand)
@@ -685,6 +686,8 @@ class _ClaimParser(LatexParser):
             return Call("diag", (self.function_argument(depth),))
         if v in ("tr", "trace"):
             return Call("trace", (self.function_argument(depth),))
+        if v == "E" and not self.known("E"):  # \mathrm{E}[...]: the expectation
+            return self.expectation(t, depth)
         if len(v) == 1:  # \mathit{L}, \mathrm{x}: a letter in a font is the letter
             self.k -= 1
             self.toks[self.k] = Tok("letter", v, t.pos)
@@ -776,6 +779,12 @@ class _ClaimParser(LatexParser):
             return self.sum_limits(t)
         if v == r"\lim":
             return self.limit(t)
+        if v == r"\partial" and not self.at("_"):  # ∂L/∂b written inline
+            operand = self.power(depth + 1)
+            self.expect("/")
+            self.expect(r"\partial")
+            wrt = self.variable_group()
+            return Deriv(operand, wrt)
         if v == r"\partial" and self.at("_"):  # \partial_{w} f|_{g = c}: a subdifferential at a kink
             self.take()
             return _Prefix("", kind="subdifferential", payload=(self.variable_group(),))
@@ -1073,6 +1082,9 @@ class _ClaimParser(LatexParser):
         else:
             lower = "".join(t.value for t in toks[1:])
             self.k = hi + (1 if self.at("{") else 0)
+        start: int | None = None
+        if re.fullmatch(r"=[0-9]{1,3}", lower) and lower not in ("=0", "=1"):  # \sum_{i=2}^{N}: terms left out
+            start, lower = int(lower[1:]) - 1, "=1"
         if lower not in ("", "=1", "=0"):
             raise self.fail(f"the sum over {var} must start at 1 (or 0)", toks[1])
         base = 0 if lower == "=0" else 1
@@ -1080,7 +1092,7 @@ class _ClaimParser(LatexParser):
         if self.at("^"):
             self.take()
             upper = self.script_group(1)
-        return _Prefix("", kind="sum", payload=(var, "", upper, base, excluded))
+        return _Prefix("", kind="sum", payload=(var, "", upper, base, excluded, start))
 
 
 def _sub_number(t: Tok, parser: TokenStream) -> Node:
@@ -1114,7 +1126,7 @@ def as_values(node: Node, var: str, base: int) -> Node:
         return node
     if isinstance(node, BoundedSum):
         upper = None if node.upper is None else as_values(node.upper, var, base)
-        return BoundedSum(node.var, as_values(node.body, var, base), node.size, upper, node.base)
+        return replace(node, body=as_values(node.body, var, base), upper=upper)
     return map_children(node, lambda child: as_values(child, var, base))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.ast_nodes import Bin, Call, Node, Num, walk
+from derive.answers.ast_nodes import Bin, Call, Compare, Index, Indicator, Name, Node, Num, walk
 from derive.answers.derivation.nodes import BoundedSum, map_children
 from derive.answers.derivation.show import show
 from derive.answers.detectors import describe_factor, global_factor, term_coefficients
@@ -50,6 +50,13 @@ def _mutants(node: Node) -> list[tuple[str, str, Node]]:
             repaired = Call("where", (n.args[0], Bin("-", n.args[2], Num(1)), n.args[2]))
             out.append(("true_class_entry", f"the true-class entry is set to {show(n.args[1])} instead of "
                                             f"{show(n.args[2])} − 1 (P − 1)", _replace(node, n, repaired)))
+        if isinstance(n, BoundedSum) and n.start:
+            out.append(("sum_bound", f"sum bound: the sum over {n.var} starts at {n.start + 1}, leaving out the first "
+                                     f"of its {n.size} terms", _replace(node, n, replace(n, start=None))))
+        if isinstance(n, Indicator) and isinstance(n.cond, Compare) and n.cond.op in _FLIP:
+            flipped = Indicator(Compare(_FLIP[n.cond.op], n.cond.left, n.cond.right))
+            out.append(("indicator", f"the indicator's condition is reversed: {show(n.cond)} where the opposite "
+                                     f"({_FLIP[n.cond.op]}) is expected", _replace(node, n, flipped)))
         if isinstance(n, BoundedSum) and n.upper is not None:
             out.append(("sum_bound", f"sum bound: the sum over {n.var} stops at {show(n.upper)}, not at the last "
                                      f"of its {n.size} terms", _replace(node, n, replace(n, upper=None))))
@@ -77,7 +84,8 @@ def _term_values(ok: Sequence[Outcome], terms: list[tuple[float, Node]], evaluat
 
 def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate: Evaluate,
                   terms_of: Callable[[Node], list[tuple[float, Node]]], sigma_power: int | None = None,
-                  candidates: Sequence[Candidate] = ()) -> Diagnosis:
+                  candidates: Sequence[Candidate] = (),
+                  label_pairs: Sequence[tuple[Node, str]] = (), sizes: Sequence[str] = ()) -> Diagnosis:
     """The mistake that explains ``right`` ≠ ``left`` on ``outcomes`` (see the module docstring)."""
     bad_left = [o for o in outcomes if o.left_failed]
     if bad_left:
@@ -108,10 +116,16 @@ def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate
     for code, message, tree in _mutants(right):
         if _matches(ok, tree, evaluate):
             return Diagnosis(code, message)
+    found = _flipped_term(right, ok, evaluate, terms_of)
+    if found is not None:
+        return found
     found = _by_terms(left, right, ok, evaluate, terms_of)
     if found is not None:
         return found
-    found = _missing_known_term(ok, candidates, evaluate)
+    found = _one_for_indicator(right, ok, evaluate, label_pairs)
+    if found is not None:
+        return found
+    found = _missing_known_term(ok, candidates, evaluate, sizes)
     if found is not None:
         return found
     return Diagnosis("unknown", "the two sides differ, and none of the known mistakes (sign, constant factor, "
@@ -143,10 +157,44 @@ def _by_terms(left: Node, right: Node, ok: Sequence[Outcome], evaluate: Evaluate
 
 
 _NICE = (1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
+def _flipped_term(right: Node, ok: Sequence[Outcome], evaluate: Evaluate,
+                  terms_of: Callable[[Node], list[tuple[float, Node]]]) -> Diagnosis | None:
+    """One term of the right-hand side with the wrong sign: left − right = −2 × that term."""
+    terms = terms_of(right)
+    if not 1 < len(terms) <= 8:
+        return None
+    diffs = [o.expected - np.asarray(o.got) for o in ok]
+    for c, t in terms:
+        try:
+            values = [c * np.asarray(evaluate(t, o.env)) for o in ok]
+        except ValueError:
+            return None
+        if any(v.shape != d.shape for v, d in zip(values, diffs)) or not any(np.any(np.abs(v) > 1e-9) for v in values):
+            continue
+        if all(close(d, -2 * v) for d, v in zip(diffs, values)):
+            return Diagnosis("sign", f"sign: the term {show(t)} has the wrong sign")
+    return None
+
+
+def _one_for_indicator(right: Node, ok: Sequence[Outcome], evaluate: Evaluate,
+                       label_pairs: Sequence[tuple[Node, str]]) -> Diagnosis | None:
+    """A written 1 where the indicator 1{y^{(j)} = i} is meant (the true class's 1 applied to every class)."""
+    for n in walk(right):
+        if not (isinstance(n, Bin) and n.op in ("+", "-") and isinstance(n.right, Num) and n.right.value == 1):
+            continue
+        for label, index in label_pairs:
+            repaired = _replace(right, n, Bin(n.op, n.left, Indicator(Compare("==", label, Name(index)))))
+            if _matches(ok, repaired, evaluate):
+                return Diagnosis("indicator", f"1 where the indicator 1{{{show(label)} = {index}}} is expected: the "
+                                              "true class's 1 is applied to every class")
+    return None
 
 
 def _missing_known_term(ok: Sequence[Outcome], candidates: Sequence[Candidate],
-                        evaluate: Evaluate) -> Diagnosis | None:
+                        evaluate: Evaluate, sizes: Sequence[str] = ()) -> Diagnosis | None:
     """The left-hand side minus the right is k × one of the problem's known terms (or that term lost its 1/size)."""
     diffs = [o.expected - np.asarray(o.got) for o in ok]
     for label, tree, hints, per_size in candidates:
@@ -167,6 +215,10 @@ def _missing_known_term(ok: Sequence[Outcome], candidates: Sequence[Candidate],
                 sign = "−" if k < 0 else ""
                 factor = "" if abs(k) == 1 else f"{abs(k):g} × "
                 return Diagnosis("missing_term", f"missing term: {sign}{factor}{label}")
+        for size in sizes:  # k = ±1/size: the term with a 1/size factor
+            for sign in (1.0, -1.0):
+                if all(close(d, sign / float(o.env[size]) * v) for d, v, o in zip(diffs, values, ok)):
+                    return Diagnosis("missing_term", f"missing term: {'−' if sign < 0 else ''}(1/{size}) {label}")
         for size in per_size:  # the term written N times too large: its 1/N is missing
             if all(close(d, (1 - float(o.env[size])) * v) for d, v, o in zip(diffs, values, ok)):
                 return Diagnosis("missing_1_over", f"missing 1/{size} on the term {label}")

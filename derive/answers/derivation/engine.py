@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.ast_nodes import Name, Node, walk
+from derive.answers.ast_nodes import Index, Name, Node, walk
 from derive.answers.derivation.checker import (
     DEFAULT_INSTANCES, LINE_SECONDS, BUDGET, LineSetup, Unreadable, check_claim, prepare, terms_of,
 )
@@ -49,7 +49,12 @@ def guess_problem(rows: list[Row]) -> str:
                 _sides(row, scope, None)
                 score += 1
             except NewName as new:
-                score += 1
+                side, start = split_sides(row.text)[1]
+                try:
+                    parse_side(side, scope, start, full_text=row.text)
+                    score += 1  # a definition counts when its right-hand side reads in this context
+                except (AnswerError, Unreadable, ValueError):
+                    pass
                 scope.names[new.key] = UserName(new.key, Name("__undefined"))
             except (AnswerError, Unreadable, ValueError):
                 pass
@@ -187,7 +192,8 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
     if verdict.diagnosis is not None:  # found by the exact check, which the floating-point outcomes do not see
         return Step(row.line, row.source, "wrong", method, verdict.diagnosis, verdict.counterexample, (), claim)
     found = diagnose_line(setup.left, setup.right, outcomes, _evaluator(setup, ctx, seconds), terms_of,
-                          sigma_power=None, candidates=_candidates(ctx, setup))
+                          sigma_power=None, candidates=_candidates(ctx, setup), label_pairs=_label_pairs(ctx, setup),
+                          sizes=tuple(s for s in ctx.sizes if ctx.by_name.get(s) is None))
     used = {n.id for side in (setup.left, setup.right) for n in walk(side) if isinstance(n, Name)}
     kinds = ("input", "label") if setup.has_noise_expectation else ("input", "label", "noise")
     shown = [s.name for s in ctx.symbols if s.kind in kinds] + list(setup.free)
@@ -196,6 +202,18 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
         ce["indices"] = {v: ce["values"].pop(v) + 1 for v in setup.free if v in ce["values"]}
     message = found.message + (f"; {verdict.remark}" if verdict.remark else "")
     return Step(row.line, row.source, "wrong", method, message, ce, (), claim)
+
+
+def _label_pairs(ctx: Context, setup: LineSetup) -> list[tuple[Node, str]]:
+    """(y^{(u)}, v) for a free sample index u and a free class index v: where 1{y^{(u)} = v} may have been meant."""
+    labels = [s for s in ctx.symbols if s.kind == "label"]
+    out: list[tuple[Node, str]] = []
+    for lab in labels:
+        for u, size_u in setup.free.items():
+            for v, size_v in setup.free.items():
+                if size_u == lab.shape[0] and size_v == ctx.label_size:
+                    out.append((Index(Name(lab.name), (Name(u),)), v))
+    return out
 
 
 def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node, Any, tuple[str, ...]]]:

@@ -285,7 +285,7 @@ class _Evaluator:
         if isinstance(node, SumOver):
             return self._sum(node.var, node.body, self.ranges.get(node.var), None, 0)
         if isinstance(node, BoundedSum):
-            return self._sum(node.var, node.body, node.size, node.upper, node.base)
+            return self._sum(node.var, node.body, node.size, node.upper, node.base, node.start or 0)
         if isinstance(node, Call):
             return self._call(node)
         if isinstance(node, Outer):
@@ -394,7 +394,7 @@ class _Evaluator:
         except IndexError as exc:
             raise EvaluationError(f"{_show(node)}: {_first_line(exc)} (shape {base.shape})") from None
 
-    def _sum(self, var: str, body: Node, size: str | None, upper: Node | None, base: int) -> Any:
+    def _sum(self, var: str, body: Node, size: str | None, upper: Node | None, base: int, start: int = 0) -> Any:
         if upper is not None:
             top = np.real(np.asarray(self.run(upper)))
             if top.ndim != 0 or not float(top).is_integer():
@@ -409,7 +409,7 @@ class _Evaluator:
         saved = self.env.get(var)
         total: Any = 0 if self.exact else 0.0
         try:
-            for value in range(max(0, count)):
+            for value in range(start, max(0, count)):
                 self.env[var] = value
                 term = self.run(body)
                 try:

@@ -63,6 +63,7 @@ class BoundedSum(Node):
     size: str
     upper: Node | None = None
     base: int = 1
+    start: int | None = None  # the first internal position when the written lower bound leaves terms out
 
 
 @dataclass(frozen=True)

@@ -226,7 +226,8 @@ class _Converter:
         if getattr(top, "is_number", False) and top > MAX_TERMS:
             raise _Unsupported("a sum with many written terms (SymPy would expand it)")
         body = self.convert(node.body)
-        return SymArray(body.shape, lambda *i: sp.Sum(body.entry(*i), (var, 0, top)))
+        first = node.start or 0
+        return SymArray(body.shape, lambda *i: sp.Sum(body.entry(*i), (var, first, top)))
 
     def call(self, node: Call) -> SymArray:
         funcs = {"log": sp.log, "exp": sp.exp, "sqrt": sp.sqrt, "abs": sp.Abs}
