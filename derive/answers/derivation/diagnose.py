@@ -116,9 +116,6 @@ def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate
     for code, message, tree in _mutants(right):
         if _matches(ok, tree, evaluate):
             return Diagnosis(code, message)
-    found = _flipped_term(right, ok, evaluate, terms_of)
-    if found is not None:
-        return found
     found = _by_terms(left, right, ok, evaluate, terms_of)
     if found is not None:
         return found
@@ -126,6 +123,9 @@ def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate
     if found is not None:
         return found
     found = _missing_known_term(ok, candidates, evaluate, sizes)
+    if found is not None:
+        return found
+    found = _flipped_term(right, ok, evaluate, terms_of)
     if found is not None:
         return found
     return Diagnosis("unknown", "the two sides differ, and none of the known mistakes (sign, constant factor, "
