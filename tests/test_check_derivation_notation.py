@@ -49,3 +49,43 @@ def test_sum_letters_are_scoped() -> None:
     # and two sums over the samples, one after the other, may reuse the letter
     text = r"\sum_{a=1}^{m}\mathbb{1}\{y_a = i\} - \sum_{a=1}^{m} P_{a,i}"
     assert check_answer("softmax.grad_b_i", text, n_instances=6).equivalent
+
+
+# -- the same notation in check-derivation: each line follows, and the same line with a slip is wrong ------
+DERIVATION_LINES = [
+    ("noisy", r"\sum_{a=1}^{N} (y^{(a)} - x^{(a)T}\theta)^2 = \sum_{b=1}^{N} (y_b - (x^{(b)})^\top\theta)^2"),
+    ("noisy", r"\theta'\theta = \|\theta\|_2^2"),
+    ("noisy", r"\mathit{L}(\theta) = \frac{1}{N}\sum_{j=1}^N (y_j - x_j^T\theta)^2"),
+    ("softmax", r"\mathcal{L} = \sum_{j=1}^{m}\log \mathrm{Softmax}_{y^{(j)}}(x^{(j)})"),
+    ("noisy", r"\mathbb{E}_{\delta\sim\mathcal{N}(0,\sigma^2 I)}[(\delta^T\theta)^2] = \sigma^2\theta^T\theta"),
+    ("noisy", r"E_\delta[(\delta^T\theta)^2] = \sigma^2\theta^T\theta"),
+    ("noisy", r"e^{\ln(\sigma^2)} = \sigma \times \sigma"),
+    ("noisy", r"\tfrac{1}{2} \cdot \sigma^2 = \dfrac{\sigma^2}{2}"),
+    ("noisy", r"\big(\sigma^2\big) = \Big(\sigma\Big)^2"),
+    ("noisy", r"\hat{L}(\theta) = \tilde{L}(\theta)"),
+    ("softmax", r"\log(C) = \ln c"),
+    ("noisy", r"∑_{j=1}^{N} y_j = \sum_{j=1}^{N} y^{(j)}"),
+    ("softmax", r"\frac{\partial \mathcal{L}}{\partial b_i} = \sum_{j=1}^{m}\left(\mathbb{1}\{y^{(j)} = i\} - "
+                r"\frac{e^{w_i^\top x^{(j)} + b_i}}{\sum_{k=1}^{C} e^{w_k^\top x^{(j)} + b_k}}\right)"),
+    ("hinge", r"\frac{\partial L}{\partial w} = -\frac{1}{K}\sum_{i=1}^{K} 1_{\{y_i (w^\top x_i + b) < 1\}}\, y_i x_i"),
+    ("noisy", r"\left\|\theta\right\|^2 = \theta \cdot \theta"),
+    ("svm", r"L(W) = \frac{1}{N}\sum_{i=1}^{N}\sum_{j \neq y_i}\max(0, x_i^\top w_j - x_i^\top w_{y_i} + \Delta)"
+            r" + \lambda\|W\|_F^2"),
+]
+
+
+@pytest.mark.parametrize("problem,text", DERIVATION_LINES)
+def test_derivation_notation_is_read(problem: str, text: str) -> None:
+    from derive.answers.derivation import check_derivation
+
+    step = check_derivation(text, problem, instances=4).steps[0]
+    assert step.status == "follows", (step.status, step.diagnosis)
+
+
+@pytest.mark.parametrize("problem,text", [(p, t.replace(" = ", " = 2 \\cdot (", 1) + ")") for p, t in DERIVATION_LINES
+                                          if not t.startswith(r"\big")])
+def test_derivation_notation_still_catches_a_factor(problem: str, text: str) -> None:
+    from derive.answers.derivation import check_derivation
+
+    step = check_derivation(text, problem, instances=4).steps[0]
+    assert step.status == "wrong", (text, step.status, step.diagnosis)

@@ -9,6 +9,8 @@ the README); they must be reported as unreadable or undecided — never as wrong
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from derive.answers import RefusedInput, check_answer, check_derivation, parse_answer
@@ -19,24 +21,6 @@ from derive.problems import get_problem
 
 #: (problem, step number) -> why the reader does not check it yet
 UNSUPPORTED: dict[tuple[str, int], str] = {
-    ("noisy", 8): "a matrix of derivatives (\\begin{matrix})",
-    ("noisy", 13): "second derivatives (undecided)",
-    ("noisy", 15): "a direction vector v as a free name",
-    ("noisy", 18): "θ*(σ) as a name",
-    ("noisy", 19): "evaluation at a point (\\left. ... \\right|_{θ = θ*})",
-    ("noisy", 20): "limits (\\lim)", ("noisy", 21): "limits (\\lim)", ("noisy", 22): "limits (\\lim)",
-    ("softmax", 21): "evaluation at a point (\\left. ... \\right|_{W = 0})",
-    ("softmax", 22): "evaluation at a point (\\left. ... \\right|_{W = 0})",
-    ("softmax", 23): "evaluation at a point (\\left. ... \\right|_{W = 0})",
-    ("hinge", 4): "a per-sample subgradient name g_{w_k,i} and the kink value h",
-    ("hinge", 5): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
-    ("hinge", 9): "the kink value h as a free parameter",
-    ("hinge", 10): "subdifferentials as sets (\\partial ℓ = \\{ ... \\})",
-    ("svm", 7): "the Heaviside step H", ("svm", 8): "the Heaviside step H",
-    ("svm", 9): "a per-sample subgradient name g", ("svm", 10): "subdifferentials as sets",
-    ("svm", 11): "the Heaviside step H",
-    ("svm", 15): "evaluation at a point (\\left. ... \\right|)", ("svm", 17): "evaluation at a point",
-    ("svm", 18): "evaluation at a point",
 }
 #: steps that hold only under a condition the step states in words: read back, and not an identity
 CONDITIONAL: dict[tuple[str, int], str] = {
@@ -56,25 +40,38 @@ def _printed_steps() -> list[tuple[str, int, str]]:
     return out
 
 
+def _names_before(key: str, number: int) -> list[str]:
+    """The printed steps before step ``number`` that name something (``R = ...``): a later step may use it."""
+    return [latex for k, n, latex in STEPS if k == key and n < number and re.match(r"^[A-Za-z] = ", latex)]
+
+
 STEPS = _printed_steps()
 
 
 def test_every_printed_step_is_covered() -> None:
     assert len(STEPS) >= 50
     assert set(UNSUPPORTED) | set(CONDITIONAL) <= {(key, k) for key, k, _ in STEPS}
+    assert not UNSUPPORTED, "every printed step is read back"
     supported = len(STEPS) - len(UNSUPPORTED) - len(CONDITIONAL)
-    assert supported >= 45, f"only {supported} of {len(STEPS)} printed steps are read back"
+    assert supported == len(STEPS) - 1, f"only {supported} of {len(STEPS)} printed steps are read back"
 
 
 @pytest.mark.parametrize("key,number,latex", STEPS, ids=[f"{k}-{n}" for k, n, _ in STEPS])
 def test_printed_step_reads_back_and_follows(key: str, number: int, latex: str) -> None:
-    result = check_derivation(latex, key, instances=4)
-    assert len(result.steps) == 1
-    step = result.steps[0]
+    named = _names_before(key, number)
+    result = check_derivation("\n".join(named + [latex]), key, instances=4)
+    assert len(result.steps) == len(named) + 1
+    assert all(s.status in ("definition", "follows") for s in result.steps[:-1]), result.report()
+    step = result.steps[-1]
     if (key, number) in UNSUPPORTED:
         assert step.status in ("unreadable", "undecided"), (step.status, step.diagnosis)
     elif (key, number) in CONDITIONAL:
+        # read alone (no condition), it is wrong, and the diagnosis says where it holds; with its printed
+        # remark ("% ... (W near 0) ..."), it is conditional
         assert step.status == "wrong" and step.counterexample is not None, result.report()
+        assert "it holds only near W = 0" in step.diagnosis, step.diagnosis
+        stated = check_derivation(f"% {CONDITIONAL[(key, number)]}\n{latex}", key, instances=4).steps[0]
+        assert stated.status == "conditional" and stated.method.startswith("holds near W = 0"), stated
     else:
         assert step.status in ("follows", "definition"), result.report()
 

@@ -161,19 +161,26 @@ class LatexParser(LatexForms):
                     and t.value not in (r"\}", r"\rangle", r"\cr", r"\end"))
         return t.value in ("(", "[", "{")
 
+    #: the written product and division signs (a subclass may read more, e.g. \circ)
+    PRODUCT_OPS: tuple[str, ...] = ("*", r"\cdot", r"\times", "/")
+
+    def product_of(self, a: Node, b: Node, op: str) -> Node:
+        """``a op b`` for a written product sign ``op`` (not ``/``)."""
+        return self.mul(a, b)
+
     def product(self, depth: int) -> Node:
         self._guard(depth)
         node = self.power(depth + 1)
         if isinstance(node, PendingSum):
             return node.finish(self, depth)
         while True:
-            if self.at("*", r"\cdot", r"\times", "/"):
+            if self.at(*self.PRODUCT_OPS):
                 op = self.take().value
                 rhs = self.power(depth + 1)
                 if isinstance(rhs, PendingSum):
                     rhs = rhs.finish(self, depth)
-                    return Bin("/", node, rhs) if op == "/" else self.mul(node, rhs)
-                node = Bin("/", node, rhs) if op == "/" else self.mul(node, rhs)
+                    return Bin("/", node, rhs) if op == "/" else self.product_of(node, rhs, op)
+                node = Bin("/", node, rhs) if op == "/" else self.product_of(node, rhs, op)
             elif self.starts_factor():
                 rhs = self.power(depth + 1)
                 if isinstance(rhs, PendingSum):

@@ -31,7 +31,9 @@ __all__ = ["looks_like_latex", "tokenize", "Tok", "TokenStream", "WORDS", "UNICO
 WORDS = ("softmax", "Softmax", "diag", "sign", "max", "min", "log", "ln", "exp", "tr")
 
 _TOKEN = re.compile(r"""
-    (?P<space>\s+|~|\\[,;:!\ >]|\\(?:quad|qquad|limits|nolimits|displaystyle|textstyle)(?![A-Za-z]))
+    (?P<evalopen>\\left\s*\.)
+  | (?P<evalat>\\(?:right|big|Big|bigg|Bigg|bigr|Bigr|biggr|Biggr)\s*\|(?=\s*_))
+  | (?P<space>\s+|~|\\[,;:!\ >]|\\(?:quad|qquad|limits|nolimits|displaystyle|textstyle)(?![A-Za-z]))
   | (?P<word>\\(?:text|textrm|textit|operatorname\*?|mathrm|mathit|rm|it)\s*\{\s*(?P<wordname>[A-Za-z]+)\s*\})
   | (?P<normbar>\|\|)
   | (?P<rowsep>\\\\)
@@ -103,6 +105,8 @@ def tokenize(text: str) -> list[Tok]:
         value = m.group()
         if kind == "normbar":  # ||v|| typed with two bars is the norm
             kind, value = "cmd", r"\|"
+        if kind in ("evalopen", "evalat"):  # \left. f \right|_{x = a}: f evaluated at x = a
+            kind, value = "cmd", "\\" + kind
         if kind == "rowsep":  # \\\\ between the rows of cases
             kind, value = "cmd", r"\cr"
         if kind == "wordname":

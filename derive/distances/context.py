@@ -39,6 +39,15 @@ CONTEXT = Context(
         Definition("D", ("D",), "sqrt(sum((X[:, None, :] - Z[None, :, :])**2, axis=-1))",
                    "D: the (A, B) matrix of distances D_{a,b} = ‖x^{(a)} − z^{(b)}‖"),
     ),
+    terms=(
+        Definition("t_cross", ("2xᵀz",), "2 * x1 @ z1", ""),
+        Definition("t_cross_ab", ("2x^{(a)ᵀ}z^{(b)}",), "2 * X[a_] @ Z[b_]", "", subscripts=("a_", "b_")),
+        Definition("t_cross_matrix", ("2XZᵀ",), "2 * X @ Z.T", ""),
+        Definition("t_xx", ("‖x‖²",), "x1 @ x1", ""),
+        Definition("t_zz", ("‖z‖²",), "z1 @ z1", ""),
+        Definition("t_xx_a", ("‖x^{(a)}‖²",), "X[a_] @ X[a_]", "", subscripts=("a_",)),
+        Definition("t_zz_b", ("‖z^{(b)}‖²",), "Z[b_] @ Z[b_]", "", subscripts=("b_",)),
+    ),
     bare={"x": "x1", "z": "z1"},
     sample_subscript=False,
 )

@@ -78,6 +78,7 @@ CONTEXT = Context(
         Definition("t_Pt1", ("Pᵀ1",), "sum(softmax(X @ W.T + b), axis=0)", ""),
         Definition("t_Yt1", ("Yᵀ1",), "sum(Y, axis=0)", ""),
     ),
+    homework={"c": 10},
     label_size="c",
     sigma_means_softmax=True,
 )

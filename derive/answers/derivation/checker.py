@@ -5,8 +5,21 @@ instances: two at the smallest sizes, the rest over wide size ranges, with
 unrounded data; a free index (``p`` in ``\partial/\partial\theta_p``) is checked at
 several of its values per instance.  A line whose sides differ on some instance is
 ``wrong``, with the diagnosis of :mod:`derive.answers.derivation.diagnose` and the
-smallest instance where they differ as the counterexample.  A line without sized
-objects is also tried with SymPy for symbolic values (``proved symbolically``).
+smallest instance where they differ as the counterexample.
+
+A line that holds numerically then climbs the ladder of methods, and reports the
+strongest one that ran and held:
+
+1. ``proved symbolically`` — the difference of the two sides, built in SymPy at a
+   generic entry with symbolic sizes (:mod:`derive.answers.derivation.symbolic`),
+   reduces to zero;
+2. ``checked exactly at sizes ...`` — both sides evaluated with exact rationals
+   (the data's floats read as the rationals they are, written decimals as exact
+   decimals) at the listed sizes, with a zero difference; a difference too small
+   for floating point (a planted :math:`10^{-50}`, a factor :math:`1 + 10^{-12}`)
+   makes the line ``wrong`` here;
+3. ``numerically on K instances (sizes ...)`` — with the reason the exact check did
+   not run (a logarithm, an exponential, a derivative ...).
 """
 
 from __future__ import annotations
@@ -21,8 +34,10 @@ import numpy as np
 from derive.answers.ast_nodes import Bin, Call, Compare, Index, Indicator, Name, Neg, Node, Num, SumOver, Transpose, walk
 from derive.answers.derivation.claims import ONES
 from derive.answers.derivation.context import Context
-from derive.answers.derivation.evaluator import NotChecked, OverBudget, evaluate_line
-from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, map_children
+from derive.answers.derivation.evaluator import NotChecked, NotExact, OverBudget, evaluate_line, exact_value
+from derive.answers.derivation.symbolic import prove
+from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, SetOf, Subdiff, map_children
+from derive.answers.derivation.subdiff import check_subdifferential
 from derive.answers.evaluate import EvaluationError
 from derive.answers.outcomes import Outcome, close
 
@@ -30,6 +45,7 @@ __all__ = ["Verdict", "check_claim", "prepare", "LineSetup", "Unreadable", "axes
            "LINE_SECONDS"]
 
 DEFAULT_INSTANCES = 8
+EXACT_INSTANCES = 3  # size combinations of the exact check (the two small ones and one wide one)
 LINE_SECONDS = 10.0
 BUDGET = 3_000_000
 _INDEX_VALUES = 3  # values of each free index tried per instance
@@ -44,6 +60,7 @@ class Verdict:
     diagnosis: str | None = None
     counterexample: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()
+    remark: str | None = None  # added to a wrong line's diagnosis (e.g. it holds near W = 0 only)
 
 
 @dataclass(frozen=True)
@@ -151,12 +168,12 @@ def _fill_sums(node: Node, ctx: Context, whole: Node) -> Node:
                 raise Unreadable(f"cannot tell what the sum index {node.var} runs over: write its bounds")
             if by_bound is None and upper is not None and used and len(used) == 1:
                 size = next(iter(used))
-        return BoundedSum(node.var, body, size, upper, node.base)
+        return BoundedSum(node.var, body, size, upper, node.base, node.start)
     return map_children(node, lambda child: _fill_sums(child, ctx, whole))
 
 
 def _bound_vars(node: Node) -> set[str]:
-    return {n.var for n in walk(node) if isinstance(n, BoundedSum | SumOver)}
+    return {n.var for n in walk(node) if isinstance(n, BoundedSum | SumOver | SetOf)}
 
 
 def _free_indices(left: Node, right: Node, ctx: Context) -> dict[str, str]:
@@ -199,10 +216,12 @@ def _index_combos(free: Mapping[str, str], sizes: Mapping[str, int],
     return unique
 
 
-def _instances(ctx: Context, setup: LineSetup, count: int, rng: np.random.Generator
+def _instances(ctx: Context, setup: LineSetup, count: int, rng: np.random.Generator,
+               fixed: Mapping[str, int] | None = None
                ) -> Iterator[tuple[dict[str, int], dict[str, Any], dict[str, int]]]:
     cap = ctx.max_noise_entries if setup.has_noise_expectation else None
     for sizes in ctx.size_grid(count, rng, noise_cap=cap):
+        sizes = {**sizes, **(fixed or {})}
         data = ctx.make_data(dict(sizes), rng)
         for combo in _index_combos(setup.free, {**data, **sizes}, rng):
             yield sizes, {**sizes, **data, **combo}, combo
@@ -231,41 +250,65 @@ def _describe_sizes(seen: list[dict[str, int]]) -> str:
     return ", ".join(parts)
 
 
-def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, count: int = DEFAULT_INSTANCES,
-                seconds: float = LINE_SECONDS) -> tuple[Verdict, list[Outcome]]:
-    """Evaluate both sides of ``setup`` on random instances; the verdict and the outcomes (LHS as expected)."""
-    deadline = time.process_time() + seconds
+def _evaluate_instances(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: int, deadline: float,
+                        fixed: Mapping[str, int] | None = None, scale: Mapping[str, float] | None = None
+                        ) -> tuple[list[Outcome], list[dict[str, int]]]:
+    """Both sides on ``count`` size combinations (``fixed`` sizes override the drawn ones; ``scale`` multiplies
+    parameters)."""
     noise = {s.name: ctx.noise_scale or "" for s in ctx.symbols if s.kind == "noise"}
     outcomes: list[Outcome] = []
     seen: list[dict[str, int]] = []
     ranges: dict[str, str] = {}
-    try:
-        for sizes, env, combo in _instances(ctx, setup, count, rng):
-            if time.process_time() > deadline:
-                raise OverBudget("the line took longer than its time budget")
-            try:
-                expected = _as_real(evaluate_line(setup.left, env, ranges=ranges, noise=noise, budget=BUDGET,
-                                                  deadline=deadline))
-            except OverBudget:
-                raise
-            except NotChecked:
-                raise
-            except EvaluationError as exc:
-                outcomes.append(Outcome(dict(sizes), env, np.full((), np.nan), None, f"left-hand side: {exc}",
-                                        left_failed=True))
-                seen.append(dict(sizes))
-                continue
-            try:
-                got: np.ndarray | None = _as_real(evaluate_line(setup.right, env, ranges=ranges, noise=noise,
-                                                                budget=BUDGET, deadline=deadline))
-                error = None
-                expected, got = _literal_fill(setup, expected, got)
-            except (OverBudget, NotChecked):
-                raise
-            except EvaluationError as exc:
-                got, error = None, str(exc)
-            outcomes.append(Outcome(dict(sizes), env, expected, got, error))
+    for sizes, env, combo in _instances(ctx, setup, count, rng, fixed):
+        if time.process_time() > deadline:
+            raise OverBudget("the line took longer than its time budget")
+        for name, factor in (scale or {}).items():
+            env[name] = env[name] * factor
+        try:
+            expected = _as_real(evaluate_line(setup.left, env, ranges=ranges, noise=noise, budget=BUDGET,
+                                              deadline=deadline))
+        except (OverBudget, NotChecked):
+            raise
+        except EvaluationError as exc:
+            outcomes.append(Outcome(dict(sizes), env, np.full((), np.nan), None, f"left-hand side: {exc}",
+                                    left_failed=True))
             seen.append(dict(sizes))
+            continue
+        try:
+            got: np.ndarray | None = _as_real(evaluate_line(setup.right, env, ranges=ranges, noise=noise,
+                                                            budget=BUDGET, deadline=deadline))
+            error = None
+            expected, got = _literal_fill(setup, expected, got)
+        except (OverBudget, NotChecked):
+            raise
+        except EvaluationError as exc:
+            got, error = None, str(exc)
+        outcomes.append(Outcome(dict(sizes), env, expected, got, error))
+        seen.append(dict(sizes))
+    return outcomes, seen
+
+
+def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, count: int = DEFAULT_INSTANCES,
+                seconds: float = LINE_SECONDS, near: str | None = None) -> tuple[Verdict, list[Outcome]]:
+    """Evaluate both sides of ``setup`` on random instances; the verdict and the outcomes (LHS as expected).
+
+    ``near``: the spelling of a parameter the line is stated for near 0 only ("W near 0"); a line that
+    fails in general but holds there is ``conditional``.
+    """
+    deadline = time.process_time() + seconds
+    outcomes: list[Outcome] = []
+    if any(isinstance(side, Subdiff | SetOf) for side in (setup.left, setup.right)):
+        return _subdifferential(setup, ctx, rng, count, deadline), outcomes
+    try:
+        outcomes, seen = _evaluate_instances(setup, ctx, rng, count, deadline)
+        if not _all_close(outcomes) and ctx.homework and _is_number(setup):
+            at_home = _at_homework_sizes(setup, ctx, rng, count, deadline)
+            if at_home is not None:
+                return at_home, outcomes
+        if not _all_close(outcomes) and ctx.parameters:
+            verdict = _near_zero(setup, ctx, rng, count, deadline, near)
+            if verdict is not None:
+                return verdict, outcomes
     except OverBudget as exc:
         return Verdict("undecided", "over its time budget", str(exc)), outcomes
     except NotChecked as exc:
@@ -273,9 +316,149 @@ def check_claim(setup: LineSetup, ctx: Context, rng: np.random.Generator, *, cou
     instances = len({tuple(sorted(s.items())) for s in seen})
     method = f"numerically on {len(outcomes)} instances (sizes {_describe_sizes(seen)})"
     failing = [o for o in outcomes if o.got is None or not close(o.got, o.expected)]
-    if not failing:
-        return Verdict("follows", method, notes=_notes(setup, ctx, instances)), outcomes
-    return Verdict("wrong", method), outcomes
+    if failing:
+        return Verdict("wrong", method), outcomes
+    notes = _notes(setup, ctx, instances)
+    proved = prove(setup.left, setup.right, ctx, setup.free, deadline)
+    if proved is not None:
+        return Verdict("follows", proved, notes=notes), outcomes
+    exact = _check_exactly(setup, ctx, rng, deadline)
+    if isinstance(exact, Verdict):
+        return replace(exact, notes=notes), outcomes
+    return Verdict("follows", f"{method} (not exactly: {exact})", notes=notes), outcomes
+
+
+def _subdifferential(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: int,
+                     deadline: float) -> Verdict:
+    noise = {s.name: ctx.noise_scale or "" for s in ctx.symbols if s.kind == "noise"}
+
+    def evaluate(tree: Node, env: dict[str, Any]) -> Any:
+        return evaluate_line(tree, env, ranges={}, noise=noise, budget=BUDGET, deadline=deadline)
+    instances = [(sizes, env) for sizes, env, _ in _instances(ctx, setup, count, rng)]
+    try:
+        status, method, diagnosis, ce = check_subdifferential(setup.left, setup.right, ctx, instances, evaluate,
+                                                              deadline)
+    except OverBudget as exc:
+        return Verdict("undecided", "over its time budget", str(exc))
+    return Verdict(status, method, diagnosis, ce)
+
+
+#: how far towards 0 a parameter is scaled to check a line stated "near 0"
+NEAR_SCALE = 1e-3
+
+
+def _near_zero(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: int, deadline: float,
+               near: str | None) -> Verdict | None:
+    """A line that fails in general: does it hold with a parameter scaled towards 0?
+
+    Stated with the line ("W near 0"): ``conditional``, with what ran.  Not stated: still ``wrong``, with a
+    remark that it holds only near 0.
+    """
+    names = [ctx.spelled().get(near, "")] if near is not None else list(ctx.parameters)
+    for name in names:
+        if name not in ctx.parameters:
+            continue
+        probes = count if near is not None else min(count, 3)  # unstated: a cheap look, for the diagnosis only
+        outcomes, seen = _evaluate_instances(setup, ctx, rng, probes, deadline, scale={name: NEAR_SCALE})
+        if not outcomes or not _all_close(outcomes):
+            continue
+        spelled = next((sp for s in ctx.symbols if s.name == name for sp in s.spellings), name)
+        if near is None:
+            return Verdict("wrong", "", remark=f"it holds only near {spelled} = 0 (checked with {spelled} scaled by "
+                                                f"{NEAR_SCALE:g}), a condition the line does not state")
+        return Verdict("conditional", f"holds near {spelled} = 0, as stated with the line, not for every {spelled}: "
+                                      f"numerically on {len(outcomes)} instances with {spelled} scaled by "
+                                      f"{NEAR_SCALE:g} (sizes {_describe_sizes(seen)})")
+    return None
+
+
+def _all_close(outcomes: list[Outcome]) -> bool:
+    return all(o.got is not None and close(o.got, o.expected) for o in outcomes)
+
+
+def _is_number(setup: LineSetup) -> bool:
+    """A side is a written number, e.g. ``L(W)|_{W=0} = 9`` (a value that can depend on the homework's sizes)."""
+    return any(isinstance(side, Num) or (isinstance(side, Call) and side.func == "log" and isinstance(side.args[0], Num))
+               for side in (setup.left, setup.right))
+
+
+def _at_homework_sizes(setup: LineSetup, ctx: Context, rng: np.random.Generator, count: int,
+                       deadline: float) -> Verdict | None:
+    """A number that holds at the homework's sizes (C = 10 for CIFAR-10) only: said so, with what ran."""
+    outcomes, seen = _evaluate_instances(setup, ctx, rng, count, deadline, fixed=ctx.homework)
+    if not outcomes or not _all_close(outcomes):
+        return None
+    which = ", ".join(f"{k} = {v}" for k, v in ctx.homework.items())
+    return Verdict("follows", f"at the homework's size {which} only: numerically on {len(outcomes)} instances "
+                              f"(sizes {_describe_sizes(seen)}); it does not hold for other sizes")
+
+
+def _exact_equal(expected: Any, got: Any) -> bool:
+    a, b = np.asarray(expected, dtype=object), np.asarray(got, dtype=object)
+    if a.shape != b.shape:
+        return False
+    return all(x == y for x, y in zip(a.ravel(), b.ravel()))
+
+
+def _largest_gap(expected: Any, got: Any) -> float:
+    a, b = np.asarray(expected, dtype=object), np.asarray(got, dtype=object)
+    if a.shape != b.shape:
+        return float("nan")
+    return max((abs(float(x - y)) for x, y in zip(a.ravel(), b.ravel())), default=0.0)
+
+
+def _check_exactly(setup: LineSetup, ctx: Context, rng: np.random.Generator, deadline: float) -> Verdict | str:
+    """Both sides in exact rationals at :data:`EXACT_INSTANCES` size combinations.
+
+    Returns the verdict (``follows`` with the sizes, or ``wrong`` with the exact difference), or why the
+    line could not be checked exactly.
+    """
+    noise = {s.name: ctx.noise_scale or "" for s in ctx.symbols if s.kind == "noise"}
+    seen: list[dict[str, int]] = []
+    try:
+        for sizes, env, combo in _instances(ctx, setup, EXACT_INSTANCES, rng):
+            if time.process_time() > deadline:
+                return "over the line's time budget"
+            exact_env = {k: exact_value(np.asarray(v)) for k, v in env.items()}
+            left = evaluate_line(setup.left, exact_env, ranges={}, noise=noise, budget=BUDGET, deadline=deadline,
+                                 exact=True)
+            right = evaluate_line(setup.right, exact_env, ranges={}, noise=noise, budget=BUDGET, deadline=deadline,
+                                  exact=True)
+            left, right = _exact_fill(setup, left, right)
+            seen.append({**sizes, **combo})
+            if not _exact_equal(left, right):
+                gap = _largest_gap(left, right)
+                where = ", ".join(f"{k}={v}" for k, v in sizes.items())
+                ce = {"sizes": dict(sizes), "values": {}, "left": _floats(left), "right": _floats(right),
+                      "error": None}
+                if combo:
+                    ce["indices"] = {k: v + 1 for k, v in combo.items()}
+                return Verdict("wrong", f"checked exactly (rational data) at sizes {_describe_sizes(seen)}",
+                               diagnosis=f"the sides differ exactly at {where}, by {gap:.3g} at most: a difference "
+                                         "too small for floating point (a stray tiny term or factor)",
+                               counterexample=ce)
+    except NotExact as exc:
+        return str(exc)
+    except (NotChecked, OverBudget) as exc:
+        return str(exc)
+    except (EvaluationError, ArithmeticError, TypeError, ValueError) as exc:
+        return f"the exact evaluation failed ({exc})"
+    listed = "; ".join("(" + ", ".join(f"{k} = {v}" for k, v in s.items()) + ")" for s in seen)
+    return Verdict("follows", f"checked exactly at sizes {listed} (rational data, zero difference)")
+
+
+def _exact_fill(setup: LineSetup, left: Any, right: Any) -> tuple[Any, Any]:
+    if isinstance(setup.right, Num) and np.ndim(right) == 0 and np.ndim(left) > 0:
+        right = np.full(np.shape(left), right, dtype=object)
+    elif isinstance(setup.left, Num) and np.ndim(left) == 0 and np.ndim(right) > 0:
+        left = np.full(np.shape(right), left, dtype=object)
+    return left, right
+
+
+def _floats(x: Any) -> Any:
+    a = np.asarray(x, dtype=object)
+    out = np.vectorize(float, otypes=[float])(a) if a.size else a.astype(float)
+    return np.round(out, 6).tolist() if out.size <= 12 else f"array of shape {out.shape}"
 
 
 def _notes(setup: LineSetup, ctx: Context, instances: int) -> tuple[str, ...]:

@@ -18,20 +18,28 @@ Nothing of the text is evaluated: the result is our own tree
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any
 
 from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, walk,
 )
 from derive.answers.derivation.context import Context
-from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer, map_children
+from derive.answers.derivation.nodes import (
+    At, BoundedSum, Concat, Deriv, Expect, Limit, Named, Outer, SetOf, Subdiff, map_children,
+)
 from derive.answers.errors import AnswerParseError, RefusedInput
+from derive.answers.latex_input import LatexParser
 from derive.answers.latex_lexer import Tok, TokenStream, tokenize
-from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, MAX_EXPONENT, check_limits, constant_value
+from derive.answers.latex_scripts import PendingSum
+from derive.answers.vocabulary import Vocabulary
+from derive.answers.limits import MAX_CONSTANT, MAX_EXPONENT, check_limits, constant_value
 
-__all__ = ["ONES", "Scope", "UserName", "parse_claim", "parse_side", "split_sides", "NewName", "ndim_of", "rename", "bounded"]
+__all__ = ["ONES", "Scope", "UserName", "parse_claim", "parse_side", "split_sides", "NewName", "ndim_of", "rename",
+           "bounded", "as_values"]
 
 _RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
               r"\ge": ">=", r"\geq": ">="}
@@ -86,6 +94,10 @@ def split_sides(text: str) -> list[tuple[str, int]]:
     k = 0
     while k < len(text):
         ch = text[k]
+        if text.startswith(r"\begin", k) or text.startswith(r"\end", k):  # an environment's '=' is its own
+            depth += 1 if text.startswith(r"\begin", k) else -1
+            k += 4
+            continue
         if text.startswith(r"\{", k):
             depth += 1
             k += 2
@@ -153,10 +165,15 @@ def _new_name(side: str, start: int, text: str, scope: Scope) -> NewName | None:
     rest = toks[used:]
     subs: list[str] = []
     if rest and rest[0].value == "_":
-        inner = [t for t in rest[1:] if t.value not in ("{", "}", ",")]
-        if not inner or not all(t.kind == "letter" for t in inner):
+        inner = [t for t in rest[1:] if t.value not in ("{", "}", ",", ";", "_")]
+        if not inner or not all(t.kind in ("letter", "num") for t in inner):
             return None
-        subs = [t.value for t in inner]
+        if rest[1].value != "{" and len(inner) > 1:
+            return None
+        # g_{w_k,i}: the unknown letters are its subscripts; a known symbol (w) names which g it is
+        for t in inner:
+            if t.kind == "letter" and not parser.known(t.value) and t.value not in subs:
+                subs.append(t.value)
         rest = []
     if rest:
         return None
@@ -211,6 +228,8 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
             return 2
         if node.func == "ones":
             return 1
+        if node.func == "stack":
+            return 1 + max((ndim_of(a, ctx, names) for a in node.args), default=0)
         if node.func == "diag":
             return 1 if ndim_of(node.args[0], ctx, names) == 2 else 2
         return max((ndim_of(a, ctx, names) for a in node.args), default=0)
@@ -218,20 +237,38 @@ def ndim_of(node: Node, ctx: Context, names: Mapping[str, UserName]) -> int:
 
 
 @dataclass(frozen=True)
-class _Prefix(Node):
-    """An operator that takes the rest of its product term: a sum, an expectation, a derivative."""
+class _Prefix(PendingSum):
+    """An operator that takes the rest of its product term: a sum, an expectation, a derivative, ...
 
-    kind: str
-    payload: tuple[Any, ...]
+    A :class:`~derive.answers.latex_scripts.PendingSum` to the inherited grammar, which finishes it
+    with the rest of the product term.
+    """
+
+    kind: str = ""
+    payload: tuple[Any, ...] = ()
+
+    def finish(self, parser: Any, depth: int) -> Node:
+        return parser.finish(self, depth)
 
 
-class _ClaimParser(TokenStream):
+class _ClaimParser(LatexParser):
+    """check-answer's LaTeX reader (its expression/term/product grammar) grown to derivation lines.
+
+    The rules it adds or replaces: names from the problem's context, the prefix operators (sums,
+    expectations, derivatives, limits, subdifferentials — :class:`_Prefix`, finished with the rest
+    of the product term by the inherited ``product``), evaluation at a point, sets, matrices.
+    """
+
+    PRODUCT_OPS = ("*", r"\cdot", r"\times", r"\circ", r"\odot", "/")
+
     def __init__(self, text: str, scope: Scope, offset: int, length: int) -> None:
         toks = [Tok(t.kind, t.value, t.pos + offset) for t in tokenize(text[offset:offset + length])]
-        super().__init__(text, toks)
+        ctx = scope.context
+        super().__init__(text, toks, Vocabulary(ctx.ndims(), frozenset(), {}, {}))
         self.scope, self.ctx = scope, scope.context
         self.spelled = self.ctx.spelled()
         self.in_norm = 0
+        self.eval_open = 0  # inside \left. ... \right|: the bar closes the group, not the last factor
         self.index_mode = 0
         self.bound: list[str] = []  # sum variables in scope, innermost last
 
@@ -240,6 +277,9 @@ class _ClaimParser(TokenStream):
         """The written name at the cursor (``x``, ``\\theta``, ``\\tilde{L}``, ``\\mathcal{L}``) and its token count."""
         t = self.tok
         if t.kind == "letter" or (t.kind == "cmd" and t.value in _GREEK_OK):
+            after = [x.value for x in self.toks[self.k + 1:self.k + 5]]
+            if after[:2] == ["^", "*"] or after[:4] == ["^", "{", "*", "}"]:  # θ^*: its own name
+                return t.value + "^*", 3 if after[1] == "*" else 5
             return t.value, 1
         if t.kind == "cmd" and t.value in (r"\calL",):
             return r"\mathcal{L}", 1
@@ -270,30 +310,8 @@ class _ClaimParser(TokenStream):
                 return target
         return None
 
-    # -- grammar ------------------------------------------------------------------------
-    def _guard(self, depth: int) -> None:
-        if depth > 3 * MAX_DEPTH:
-            raise RefusedInput(f"the expression is nested more than {MAX_DEPTH} deep", text=self.text,
-                               position=self.tok.pos)
-
-    def expr(self, depth: int) -> Node:
-        self._guard(depth)
-        node = self.term(depth + 1)
-        while self.at("+", "-"):
-            op = self.take().value
-            node = Bin(op, node, self.term(depth + 1))
-        return node
-
-    def term(self, depth: int) -> Node:
-        if self.at("-"):
-            self.take()
-            inner = self.product(depth + 1)
-            return Num(-inner.value) if isinstance(inner, Num) else Neg(inner)
-        if self.at("+"):
-            self.take()
-        return self.product(depth + 1)
-
-    def _starts_factor(self) -> bool:
+    # -- grammar (expr, term and product are check-answer's) -------------------------------
+    def starts_factor(self) -> bool:
         t = self.tok
         if t.kind == "word":
             return t.value not in _CASE_WORDS
@@ -304,45 +322,32 @@ class _ClaimParser(TokenStream):
                 return False
             return (t.value not in _RELATIONS and t.value not in _PRODUCT and t.value not in (r"\}", r"\mid", r"\in",
                                                                                            r"\sim", r"\to", r"\cr",
-                                                                                           r"\end"))
+                                                                                           r"\end", r"\evalat"))
         return t.value in ("(", "[", "{")
-
-    def product(self, depth: int) -> Node:
-        self._guard(depth)
-        node = self.power(depth + 1)
-        if isinstance(node, _Prefix):
-            return self.finish(node, depth)
-        while True:
-            if self.at(*_PRODUCT, "/"):
-                op = self.take().value
-                rhs = self.power(depth + 1)
-                if isinstance(rhs, _Prefix):
-                    rhs = self.finish(rhs, depth)
-                    return Bin("/", node, rhs) if op == "/" else self.mul(node, rhs, op)
-                node = Bin("/", node, rhs) if op == "/" else self.mul(node, rhs, op)
-            elif self._starts_factor():
-                rhs = self.power(depth + 1)
-                if isinstance(rhs, _Prefix):
-                    return self.mul(node, self.finish(rhs, depth))
-                node = self.mul(node, rhs)
-            else:
-                return node
 
     def finish(self, pre: _Prefix, depth: int) -> Node:
         """The operand of a prefix operator: the rest of the product term."""
-        if not self._starts_factor() and not self.at("-"):
+        if not self.starts_factor() and not self.at("-"):
             raise self.fail(f"{pre.kind} needs an operand")
         if pre.kind == "sum":
-            var, size, upper, base = pre.payload
+            var, size, upper, base, excluded, start = pre.payload
             self.bound.append(var)
             try:
                 body = self.term(depth + 1)
             finally:
                 self.bound.pop()
-            return BoundedSum(var, body, size, upper, base)
+            if excluded is not None:  # \sum_{j \neq y_i}: every j but one
+                body = Bin("*", Bin("-", Num(1), Indicator(Compare("==", Name(var), excluded))), body)
+            return BoundedSum(var, as_values(body, var, base), size, upper, base, start)
         operand = self.term(depth + 1)
         if pre.kind == "expectation":
             return Expect(operand)
+        if pre.kind == "limit":
+            return Limit(operand, *pre.payload)
+        if pre.kind == "subdifferential":
+            if not isinstance(operand, At):
+                raise self.fail("a subdifferential \\partial_{w} f is read at a kink: \\partial_{w} f\\big|_{g = c}")
+            return Subdiff(operand.body, pre.payload[0], operand.target, operand.value)
         return self._derivative(operand, pre.payload)
 
     def _derivative(self, operand: Node, wrts: tuple[Node, ...]) -> Node:
@@ -353,10 +358,11 @@ class _ClaimParser(TokenStream):
     def ndim(self, node: Node) -> int:
         return ndim_of(node, self.ctx, self.scope.names)
 
-    def mul(self, a: Node, b: Node, op: str = "") -> Node:
+    def product_of(self, a: Node, b: Node, op: str) -> Node:
+        return Bin("*", a, b) if op in (r"\circ", r"\odot") else self.mul(a, b)
+
+    def mul(self, a: Node, b: Node) -> Node:
         """Juxtaposition: a matrix product between arrays (``a b^T`` an outer product), else a plain product."""
-        if op in (r"\circ", r"\odot"):
-            return Bin("*", a, b)
         na, nb = self.ndim(a), self.ndim(b)
         if na == 1 and nb == 1 and isinstance(b, Transpose) and not isinstance(a, Transpose):
             return Outer(a, b.operand)
@@ -369,15 +375,31 @@ class _ClaimParser(TokenStream):
         node = self.primary(depth + 1)
         if isinstance(node, _Prefix):
             return node
-        while self.at("^", "_", "'"):
+        while self.at("^", "_", "'") or (self.at(r"\evalat") and not self.eval_open):
             t = self.take()
-            if t.value == "'":
+            if t.value == r"\evalat":
+                node = self.evaluated_at(node, depth)
+            elif t.value == "'":
                 node = Transpose(node)
             elif t.value == "_":
                 node = self.subscript(node, t, depth + 1)
             else:
                 node = self.superscript(node, t, depth + 1)
         return node
+
+    def evaluated_at(self, node: Node, depth: int) -> Node:
+        """``f|_{W = 0}`` (after ``\\right|`` or ``\\big|``): ``f`` with the parameter set to the value."""
+        self.expect("_")
+        self.expect("{")
+        self.index_mode += 1
+        try:
+            target = self.power(depth + 1)
+        finally:
+            self.index_mode -= 1
+        self.expect("=")
+        value = self.expr(depth + 1)
+        self.expect("}")
+        return At(node, target, value)
 
     def group_end(self) -> int:
         lo, hi = self._group_tokens()
@@ -473,8 +495,8 @@ class _ClaimParser(TokenStream):
     def subscript(self, base: Node, under: Tok, depth: int) -> Node:
         if isinstance(base, Call) and base.func == "norm":  # \|v\|_2
             lo, hi = self._group_tokens()
-            if [t.value for t in self.toks[lo:hi]] != ["2"]:
-                raise self.fail("only the 2-norm \\|v\\|_2 is supported", under)
+            if [t.value for t in self.toks[lo:hi]] not in (["2"], ["F"]):
+                raise self.fail("only the 2-norm \\|v\\|_2 (and \\|W\\|_F) is supported", under)
             self.k = hi + (1 if self.at("{") else 0)
             return base
         if self.ndim(base) == 0:
@@ -510,6 +532,17 @@ class _ClaimParser(TokenStream):
             return inner
         if t.kind == "word":
             return self.word(t, depth)
+        if t.value == r"\evalopen":  # \left. f \right|_{x = a}
+            self.take()
+            self.eval_open += 1
+            try:
+                inner = self.expr(depth + 1)
+            finally:
+                self.eval_open -= 1
+            if not self.at(r"\evalat"):
+                raise self.fail("expected \\right|_{x = a} closing \\left.")
+            self.take()
+            return self.evaluated_at(inner, depth)
         if t.kind == "letter" and t.value == "e" and self.peek().value == "^" and not self.known("e"):
             self.take()
             self.take()
@@ -592,6 +625,10 @@ class _ClaimParser(TokenStream):
                 raise self.fail(f"{t.value} needs its subscript ({', '.join(d.subscripts)})", t)
             self.take()
             subs = self.sub_items()
+            alias = self.ctx.definition_tree(name)
+            if (len(subs) != len(d.subscripts) and isinstance(alias, Index) and isinstance(alias.base, Name)
+                    and len(subs) == len(self.ctx.by_name[alias.base.id].shape)):  # w_{d,k}: the entry W_{d,k}
+                return Index(alias.base, tuple(subs))
             if len(subs) != len(d.subscripts):
                 raise self.fail(f"{t.value} takes {len(d.subscripts)} subscript(s)", t)
         args: list[Node] = []
@@ -649,6 +686,12 @@ class _ClaimParser(TokenStream):
             return Call("diag", (self.function_argument(depth),))
         if v in ("tr", "trace"):
             return Call("trace", (self.function_argument(depth),))
+        if v == "E" and not self.known("E"):  # \mathrm{E}[...]: the expectation
+            return self.expectation(t, depth)
+        if len(v) == 1:  # \mathit{L}, \mathrm{x}: a letter in a font is the letter
+            self.k -= 1
+            self.toks[self.k] = Tok("letter", v, t.pos)
+            return self.named(self.tok, depth)
         raise self.fail(f"unsupported function {v!r}", t)
 
     def function_argument(self, depth: int) -> Node:
@@ -734,18 +777,85 @@ class _ClaimParser(TokenStream):
             return self.max_min(v[1:], depth)
         if v == r"\sum":
             return self.sum_limits(t)
+        if v == r"\lim":
+            return self.limit(t)
+        if v == r"\partial" and not self.at("_"):  # ∂L/∂b written inline
+            operand = self.power(depth + 1)
+            self.expect("/")
+            self.expect(r"\partial")
+            wrt = self.variable_group()
+            return Deriv(operand, wrt)
+        if v == r"\partial" and self.at("_"):  # \partial_{w} f|_{g = c}: a subdifferential at a kink
+            self.take()
+            return _Prefix("", kind="subdifferential", payload=(self.variable_group(),))
+        if v == r"\{" and self._set_variable() is not None:
+            return self.set_of(t, depth)
         if v == r"\nabla":
             if self.at("_"):
                 self.take()
                 wrts: tuple[Node, ...] = (self.variable_group(),)
             else:
                 wrts = (self.default_variable(t),)
-            return _Prefix("derivative", wrts)
+            return _Prefix("", kind="derivative", payload=wrts)
+        if v == r"\begin" and self.environment() in ("matrix", "bmatrix", "pmatrix"):
+            return self.column(t, depth)
         if v == r"\begin" and self.environment() == "cases":
             return self.cases(t, depth)
         if v == r"\operatorname":
             raise self.fail("\\operatorname needs a name in braces", t)
         raise self.fail(f"unsupported LaTeX command {v}", t)
+
+    def _set_variable(self) -> str | None:
+        """In ``\\{ f(t) | t \\in [a, b] \\}`` (cursor after ``\\{``): the letter t, found ahead."""
+        level = 0
+        for k in range(self.k, len(self.toks) - 2):
+            v = self.toks[k].value
+            if v in ("(", "[", "{", r"\{"):
+                level += 1
+            elif v in (")", "]", "}", r"\}"):
+                if level == 0:
+                    return None
+                level -= 1
+            elif level == 0 and v in ("|", r"\mid") and self.toks[k + 1].kind == "letter" \
+                    and self.toks[k + 2].value == r"\in":
+                return self.toks[k + 1].value
+        return None
+
+    def set_of(self, t: Tok, depth: int) -> Node:
+        r"""``\{ f(t) \mid t \in [a, b] \}``: the values of f over an interval."""
+        var = self._set_variable()
+        assert var is not None
+        self.bound.append(var)
+        try:
+            body = self.expr(depth + 1)
+        finally:
+            self.bound.pop()
+        self.take()  # | or \mid
+        self.take()  # the letter
+        self.expect(r"\in")
+        self.expect("[")
+        lo = self.expr(depth + 1)
+        self.expect(",")
+        hi = self.expr(depth + 1)
+        self.expect("]")
+        self.expect(r"\}")
+        return SetOf(body, var, lo, hi)
+
+    def column(self, t: Tok, depth: int) -> Node:
+        r"""``\begin{bmatrix} a \\ b \end{bmatrix}``: a column of values (one per row)."""
+        name = self.environment()
+        self.skip_environment_name()
+        entries = [self.expr(depth + 1)]
+        while self.at(r"\cr"):
+            self.take()
+            if self.at(r"\end"):
+                break
+            entries.append(self.expr(depth + 1))
+        self.expect(r"\end")
+        if self.environment() != name:
+            raise self.fail(f"expected \\end{{{name}}} (one entry per row: only columns are read)", t)
+        self.skip_environment_name()
+        return Call("stack", tuple(entries))
 
     def environment(self) -> str:
         """The name in ``{...}`` at the cursor (``\\begin{cases}``), without moving."""
@@ -815,13 +925,14 @@ class _ClaimParser(TokenStream):
         self._check_variable(node)
         return node
 
-    def _check_variable(self, node: Node) -> None:
+    def _check_variable(self, node: Node, scalars: bool = False) -> None:
         base = node
-        while isinstance(base, Index):
-            base = base.base
+        while isinstance(base, Index) or (isinstance(base, Named) and isinstance(base.tree, Index)):
+            base = base.tree if isinstance(base, Named) else base.base
         if isinstance(base, Named) and isinstance(base.tree, Concat):  # \tilde{W} = [W b]
             base = base.tree.left
-        if not isinstance(base, Name) or base.id not in self.ctx.by_name or self.ctx.by_name[base.id].kind != "input":
+        kinds = ("input", "scale") if scalars else ("input",)
+        if not isinstance(base, Name) or base.id not in self.ctx.by_name or self.ctx.by_name[base.id].kind not in kinds:
             raise self.fail("expected a parameter to differentiate with respect to (a symbol or one of its entries)")
 
     def _is_derivative(self) -> bool:
@@ -838,9 +949,16 @@ class _ClaimParser(TokenStream):
         self.expect("{")
         mark = self.take().value  # \partial or d
         order = 1
-        if self.at("^"):
+        if self.at("^"):  # \partial^2 or \partial^{2}: the order, which the denominator repeats
             self.take()
-            order = int(self.take().value) if self.tok.kind == "num" else 1
+            braced = self.at("{")
+            if braced:
+                self.take()
+            if self.tok.kind != "num":
+                raise self.fail("expected the order of the derivative, e.g. \\partial^2")
+            order = int(self.take().value)
+            if braced:
+                self.expect("}")
         operand = None
         if not self.at("}"):
             operand = self.expr(depth + 1)
@@ -861,10 +979,12 @@ class _ClaimParser(TokenStream):
         self.expect("}")
         if not wrts:
             raise self.fail("expected \\partial w in the denominator", t)
+        if len(wrts) != order:
+            raise self.fail(f"a derivative of order {order} needs {order} variables below it, got {len(wrts)}", t)
         for w in wrts:
             self._check_variable(w)
         if operand is None:
-            return _Prefix("derivative", tuple(wrts))
+            return _Prefix("", kind="derivative", payload=tuple(wrts))
         return self._derivative(operand, tuple(wrts))
 
     def expectation(self, t: Tok, depth: int) -> Node:
@@ -887,7 +1007,7 @@ class _ClaimParser(TokenStream):
             return Expect(inner_node)
         if self.at("{"):
             return Expect(self.script_group(depth))
-        return _Prefix("expectation", ())
+        return _Prefix("", kind="expectation", payload=())
 
     def indicator(self, depth: int, opening: str, closing: str) -> Node:
         self.expect(opening)
@@ -907,6 +1027,31 @@ class _ClaimParser(TokenStream):
             self.index_mode -= 1
         return Indicator(Compare(op, left, right))
 
+    def limit(self, t: Tok) -> _Prefix:
+        """``\\lim_{\\sigma \\to 0}`` or ``\\to \\infty``: over a scalar parameter."""
+        self.expect("_")
+        self.expect("{")
+        key, used = self.name_key()
+        target = self.spelled.get(key or "")
+        if target is None or not target or target.startswith(("def:", "size:")) or self.ctx.by_name[target].shape:
+            raise self.fail("\\lim needs a scalar parameter below it, e.g. \\lim_{\\sigma \\to 0}")
+        self.k += used
+        self.expect(r"\to")
+        if self.at(r"\infty"):
+            self.take()
+            to = "inf"
+        elif self.at("+") and self.peek().value == r"\infty":
+            self.take()
+            self.take()
+            to = "inf"
+        elif self.tok.value == "0":
+            self.take()
+            to = "0"
+        else:
+            raise self.fail("only limits to 0 and to \\infty are read")
+        self.expect("}")
+        return _Prefix("", kind="limit", payload=(target, to))
+
     def sum_limits(self, sum_tok: Tok) -> _Prefix:
         if not self.at("_"):
             raise self.fail("\\sum needs its index below it, e.g. \\sum_{j=1}^{N}", sum_tok)
@@ -919,16 +1064,35 @@ class _ClaimParser(TokenStream):
         if len(toks) > 1 and toks[1].value == "'":  # c' : a primed letter is its own index
             var += "'"
             toks = toks[1:]
-        lower = "".join(t.value for t in toks[1:])
+        excluded: Node | None = None
+        if len(toks) > 2 and toks[1].value in (r"\neq", r"\ne"):  # \sum_{j \neq y_i}
+            after = hi + (1 if self.at("{") else 0)
+            self.k = lo + 2
+            self.bound.append(var)
+            self.index_mode += 1
+            try:
+                excluded = self.expr(1)
+            finally:
+                self.index_mode -= 1
+                self.bound.pop()
+            if self.k != hi:
+                raise self.fail(f"expected \\sum_{{{var} \\neq ...}} with one expression after \\neq", self.tok)
+            self.k = after
+            lower = ""
+        else:
+            lower = "".join(t.value for t in toks[1:])
+            self.k = hi + (1 if self.at("{") else 0)
+        start: int | None = None
+        if re.fullmatch(r"=[0-9]{1,3}", lower) and lower not in ("=0", "=1"):  # \sum_{i=2}^{N}: terms left out
+            start, lower = int(lower[1:]) - 1, "=1"
         if lower not in ("", "=1", "=0"):
             raise self.fail(f"the sum over {var} must start at 1 (or 0)", toks[1])
         base = 0 if lower == "=0" else 1
-        self.k = hi + (1 if self.at("{") else 0)
         upper: Node | None = None
         if self.at("^"):
             self.take()
             upper = self.script_group(1)
-        return _Prefix("sum", (var, "", upper, base))
+        return _Prefix("", kind="sum", payload=(var, "", upper, base, excluded, start))
 
 
 def _sub_number(t: Tok, parser: TokenStream) -> Node:
@@ -943,6 +1107,29 @@ def _one_based(item: Node) -> Node:
     return item
 
 
+def as_values(node: Node, var: str, base: int) -> Node:
+    """``node`` with the sum variable ``var`` read as its written value where it is used as a number.
+
+    A sum's variable holds its 0-based position (what an index needs); where it is a number
+    (``\\sum_{j=1}^{N} j``, ``\\sigma^j``, the bound of an inner sum) it is the position plus the
+    written lower bound.  Indices and comparisons (with labels, other indices) keep the position.
+    """
+    if base == 0:
+        return node
+    if isinstance(node, Name):
+        return Bin("+", node, Num(base)) if node.id == var else node
+    if isinstance(node, Index):
+        return Index(as_values(node.base, var, base), node.items)
+    if isinstance(node, Compare | Indicator):
+        return node
+    if isinstance(node, BoundedSum | SumOver) and node.var == var:
+        return node
+    if isinstance(node, BoundedSum):
+        upper = None if node.upper is None else as_values(node.upper, var, base)
+        return replace(node, body=as_values(node.body, var, base), upper=upper)
+    return map_children(node, lambda child: as_values(child, var, base))
+
+
 def bounded(node: Node, fresh: Mapping[str, tuple[str, str]]) -> Node:
     """A definition's ``sum(j_, ...)`` as a :class:`BoundedSum` over a fresh variable and the definition's size."""
     if isinstance(node, SumOver) and node.var in fresh:
@@ -955,4 +1142,5 @@ def _number(t: Tok, parser: TokenStream) -> Num:
     value: int | float = float(t.value) if "." in t.value else int(t.value)
     if abs(value) > MAX_CONSTANT:
         raise RefusedInput(f"the number {t.value:.40} is too large", text=parser.text, position=t.pos)
-    return Num(value)
+    exact = isinstance(value, float) and Fraction(t.value) != Fraction(repr(value))
+    return Num(value, t.value if exact else None)  # the decimal as typed, when the float loses some of it

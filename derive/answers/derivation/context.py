@@ -88,8 +88,15 @@ class Context:
     #: terms a wrong line may have dropped or added (placeholders: a definition's subscripts, bound to the
     #: line's free indices of the same size); the diagnosis names them
     terms: tuple[Definition, ...] = ()
+    #: term name -> {k: "code: message"}: what it means that k × the term is missing (checked before the generic
+    #: "missing term" message)
+    term_hints: Mapping[str, Mapping[float, str]] = field(default_factory=dict)
     sample_subscript: bool = True  # x_j is sample j (else: entry j of the bare vector x)
     default_variable: str | None = None  # what \nabla differentiates by when it has no subscript
+    #: the model's parameters (what a point may be moved in, e.g. onto a kink); empty: none may move
+    parameters: tuple[str, ...] = ()
+    #: the homework's own sizes (CIFAR-10: 10 classes); a written number that holds only there is said to
+    homework: Mapping[str, int] = field(default_factory=dict)
 
     # -- names ------------------------------------------------------------------------
     @property

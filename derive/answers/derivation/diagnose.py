@@ -12,13 +12,13 @@ differ is the counterexample.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from derive.answers.ast_nodes import Bin, Call, Node, Num, walk
+from derive.answers.ast_nodes import Bin, Call, Compare, Index, Indicator, Name, Node, Num, walk
 from derive.answers.derivation.nodes import BoundedSum, map_children
 from derive.answers.derivation.show import show
 from derive.answers.detectors import describe_factor, global_factor, term_coefficients
@@ -27,6 +27,9 @@ from derive.answers.outcomes import Diagnosis, Outcome, close
 __all__ = ["diagnose_line", "counterexample"]
 
 Evaluate = Callable[[Node, dict[str, Any]], Any]
+#: a known term of the problem: its label, its tree, what a multiple k of it missing means (k -> message),
+#: and the size names whose 1/size it carries
+Candidate = tuple[str, Node, Mapping[float, str], tuple[str, ...]]
 
 
 def _rhs(text: str) -> str:
@@ -42,6 +45,18 @@ def _mutants(node: Node) -> list[tuple[str, str, Node]]:
             inner = show(n.args[0])
             out.append(("norm_not_squared", f"‖{inner}‖ where ‖{inner}‖² is expected: the square of the norm is "
                                             "missing", _replace(node, n, Bin("**", n, Num(2)))))
+        if (isinstance(n, Call) and n.func == "where" and isinstance(n.args[1], Num)
+                and n.args[1].value in (1, -1)):  # the true-class case written 1 where P − 1 is meant
+            repaired = Call("where", (n.args[0], Bin("-", n.args[2], Num(1)), n.args[2]))
+            out.append(("true_class_entry", f"the true-class entry is set to {show(n.args[1])} instead of "
+                                            f"{show(n.args[2])} − 1 (P − 1)", _replace(node, n, repaired)))
+        if isinstance(n, BoundedSum) and n.start:
+            out.append(("sum_bound", f"sum bound: the sum over {n.var} starts at {n.start + 1}, leaving out the first "
+                                     f"of its {n.size} terms", _replace(node, n, replace(n, start=None))))
+        if isinstance(n, Indicator) and isinstance(n.cond, Compare) and n.cond.op in _FLIP:
+            flipped = Indicator(Compare(_FLIP[n.cond.op], n.cond.left, n.cond.right))
+            out.append(("indicator", f"the indicator's condition is reversed: {show(n.cond)} where the opposite "
+                                     f"({_FLIP[n.cond.op]}) is expected", _replace(node, n, flipped)))
         if isinstance(n, BoundedSum) and n.upper is not None:
             out.append(("sum_bound", f"sum bound: the sum over {n.var} stops at {show(n.upper)}, not at the last "
                                      f"of its {n.size} terms", _replace(node, n, replace(n, upper=None))))
@@ -69,7 +84,8 @@ def _term_values(ok: Sequence[Outcome], terms: list[tuple[float, Node]], evaluat
 
 def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate: Evaluate,
                   terms_of: Callable[[Node], list[tuple[float, Node]]], sigma_power: int | None = None,
-                  candidates: Sequence[tuple[str, Node]] = ()) -> Diagnosis:
+                  candidates: Sequence[Candidate] = (),
+                  label_pairs: Sequence[tuple[Node, str]] = (), sizes: Sequence[str] = ()) -> Diagnosis:
     """The mistake that explains ``right`` ≠ ``left`` on ``outcomes`` (see the module docstring)."""
     bad_left = [o for o in outcomes if o.left_failed]
     if bad_left:
@@ -103,7 +119,13 @@ def diagnose_line(left: Node, right: Node, outcomes: Sequence[Outcome], evaluate
     found = _by_terms(left, right, ok, evaluate, terms_of)
     if found is not None:
         return found
-    found = _missing_known_term(ok, candidates, evaluate)
+    found = _one_for_indicator(right, ok, evaluate, label_pairs)
+    if found is not None:
+        return found
+    found = _missing_known_term(ok, candidates, evaluate, sizes)
+    if found is not None:
+        return found
+    found = _flipped_term(right, ok, evaluate, terms_of)
     if found is not None:
         return found
     return Diagnosis("unknown", "the two sides differ, and none of the known mistakes (sign, constant factor, "
@@ -135,24 +157,71 @@ def _by_terms(left: Node, right: Node, ok: Sequence[Outcome], evaluate: Evaluate
 
 
 _NICE = (1.0, -1.0, 2.0, -2.0, 0.5, -0.5)
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
 
-def _missing_known_term(ok: Sequence[Outcome], candidates: Sequence[tuple[str, Node]],
-                        evaluate: Evaluate) -> Diagnosis | None:
-    """The left-hand side minus the right is k × one of the problem's known terms."""
-    for label, tree in candidates:
+def _flipped_term(right: Node, ok: Sequence[Outcome], evaluate: Evaluate,
+                  terms_of: Callable[[Node], list[tuple[float, Node]]]) -> Diagnosis | None:
+    """One term of the right-hand side with the wrong sign: left − right = −2 × that term."""
+    terms = terms_of(right)
+    if not 1 < len(terms) <= 8:
+        return None
+    diffs = [o.expected - np.asarray(o.got) for o in ok]
+    for c, t in terms:
+        try:
+            values = [c * np.asarray(evaluate(t, o.env)) for o in ok]
+        except ValueError:
+            return None
+        if any(v.shape != d.shape for v, d in zip(values, diffs)) or not any(np.any(np.abs(v) > 1e-9) for v in values):
+            continue
+        if all(close(d, -2 * v) for d, v in zip(diffs, values)):
+            return Diagnosis("sign", f"sign: the term {show(t)} has the wrong sign")
+    return None
+
+
+def _one_for_indicator(right: Node, ok: Sequence[Outcome], evaluate: Evaluate,
+                       label_pairs: Sequence[tuple[Node, str]]) -> Diagnosis | None:
+    """A written 1 where the indicator 1{y^{(j)} = i} is meant (the true class's 1 applied to every class)."""
+    for n in walk(right):
+        if not (isinstance(n, Bin) and n.op in ("+", "-") and isinstance(n.right, Num) and n.right.value == 1):
+            continue
+        for label, index in label_pairs:
+            repaired = _replace(right, n, Bin(n.op, n.left, Indicator(Compare("==", label, Name(index)))))
+            if _matches(ok, repaired, evaluate):
+                return Diagnosis("indicator", f"1 where the indicator 1{{{show(label)} = {index}}} is expected: the "
+                                              "true class's 1 is applied to every class")
+    return None
+
+
+def _missing_known_term(ok: Sequence[Outcome], candidates: Sequence[Candidate],
+                        evaluate: Evaluate, sizes: Sequence[str] = ()) -> Diagnosis | None:
+    """The left-hand side minus the right is k × one of the problem's known terms (or that term lost its 1/size)."""
+    diffs = [o.expected - np.asarray(o.got) for o in ok]
+    for label, tree, hints, per_size in candidates:
         try:
             values = [np.asarray(evaluate(tree, o.env)) for o in ok]
         except ValueError:
             continue
-        diffs = [o.expected - np.asarray(o.got) for o in ok]
         if any(v.shape != d.shape for v, d in zip(values, diffs)):
             continue
+        if not any(np.any(np.abs(v) > 1e-9) for v in values):
+            continue
         for k in _NICE:
-            if all(close(d, k * v) for d, v in zip(diffs, values)) and any(np.any(np.abs(v) > 1e-9) for v in values):
+            if all(close(d, k * v) for d, v in zip(diffs, values)):
+                if k in hints:
+                    return Diagnosis(hints[k].split(":", 1)[0], hints[k].split(":", 1)[1].strip())
+                if abs(k) == 2:
+                    return Diagnosis("sign", f"sign: the term {label} has the wrong sign")
                 sign = "−" if k < 0 else ""
                 factor = "" if abs(k) == 1 else f"{abs(k):g} × "
                 return Diagnosis("missing_term", f"missing term: {sign}{factor}{label}")
+        for size in sizes:  # k = ±1/size: the term with a 1/size factor
+            for sign in (1.0, -1.0):
+                if all(close(d, sign / float(o.env[size]) * v) for d, v, o in zip(diffs, values, ok)):
+                    return Diagnosis("missing_term", f"missing term: {'−' if sign < 0 else ''}(1/{size}) {label}")
+        for size in per_size:  # the term written N times too large: its 1/N is missing
+            if all(close(d, (1 - float(o.env[size])) * v) for d, v, o in zip(diffs, values, ok)):
+                return Diagnosis("missing_1_over", f"missing 1/{size} on the term {label}")
     return None
 
 

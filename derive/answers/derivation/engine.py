@@ -13,11 +13,12 @@ or outside what the checker decides).  Nothing is skipped.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from derive.answers.ast_nodes import Name, Node, walk
+from derive.answers.ast_nodes import Index, Name, Node, walk
 from derive.answers.derivation.checker import (
     DEFAULT_INSTANCES, LINE_SECONDS, BUDGET, LineSetup, Unreadable, check_claim, prepare, terms_of,
 )
@@ -48,7 +49,12 @@ def guess_problem(rows: list[Row]) -> str:
                 _sides(row, scope, None)
                 score += 1
             except NewName as new:
-                score += 1
+                side, start = split_sides(row.text)[1]
+                try:
+                    parse_side(side, scope, start, full_text=row.text)
+                    score += 1  # a definition counts when its right-hand side reads in this context
+                except (AnswerError, Unreadable, ValueError):
+                    pass
                 scope.names[new.key] = UserName(new.key, Name("__undefined"))
             except (AnswerError, Unreadable, ValueError):
                 pass
@@ -172,25 +178,45 @@ def _check(left: Node, right: Node, claim: str, row: Row, ctx: Context, rng: np.
         return Step(row.line, row.source, "undecided", method="over its time budget",
                     diagnosis="the derivation's total time budget ran out before this line", claim=claim)
     try:
-        verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds)
+        verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds, near=row.near)
     except (KeyError, IndexError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
         return Step(row.line, row.source, "undecided", method="not checked",
                     diagnosis=f"the checker could not evaluate this line ({type(exc).__name__}: {exc})", claim=claim)
+    if verdict.status == "wrong" and not verdict.method:  # a remark on a line the numerical check found wrong
+        remark = verdict.remark
+        verdict, outcomes = check_claim(setup, ctx, rng, count=instances, seconds=seconds)
+        verdict = replace(verdict, remark=remark)
     method = "; ".join((verdict.method,) + verdict.notes)
     if verdict.status != "wrong":
         return Step(row.line, row.source, verdict.status, method, verdict.diagnosis, None, (), claim)
+    if verdict.diagnosis is not None:  # found by the exact check, which the floating-point outcomes do not see
+        return Step(row.line, row.source, "wrong", method, verdict.diagnosis, verdict.counterexample, (), claim)
     found = diagnose_line(setup.left, setup.right, outcomes, _evaluator(setup, ctx, seconds), terms_of,
-                          sigma_power=None, candidates=_candidates(ctx, setup))
+                          sigma_power=None, candidates=_candidates(ctx, setup), label_pairs=_label_pairs(ctx, setup),
+                          sizes=tuple(s for s in ctx.sizes if ctx.by_name.get(s) is None))
     used = {n.id for side in (setup.left, setup.right) for n in walk(side) if isinstance(n, Name)}
     kinds = ("input", "label") if setup.has_noise_expectation else ("input", "label", "noise")
     shown = [s.name for s in ctx.symbols if s.kind in kinds] + list(setup.free)
     ce = counterexample(outcomes, used, shown)
     if ce is not None and setup.free:
         ce["indices"] = {v: ce["values"].pop(v) + 1 for v in setup.free if v in ce["values"]}
-    return Step(row.line, row.source, "wrong", method, found.message, ce, (), claim)
+    message = found.message + (f"; {verdict.remark}" if verdict.remark else "")
+    return Step(row.line, row.source, "wrong", method, message, ce, (), claim)
 
 
-def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node]]:
+def _label_pairs(ctx: Context, setup: LineSetup) -> list[tuple[Node, str]]:
+    """(y^{(u)}, v) for a free sample index u and a free class index v: where 1{y^{(u)} = v} may have been meant."""
+    labels = [s for s in ctx.symbols if s.kind == "label"]
+    out: list[tuple[Node, str]] = []
+    for lab in labels:
+        for u, size_u in setup.free.items():
+            for v, size_v in setup.free.items():
+                if size_u == lab.shape[0] and size_v == ctx.label_size:
+                    out.append((Index(Name(lab.name), (Name(u),)), v))
+    return out
+
+
+def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node, Any, tuple[str, ...]]]:
     """The problem's known terms, their placeholders bound to the line's free indices (every way)."""
     from itertools import product
 
@@ -204,7 +230,9 @@ def _candidates(ctx: Context, setup: LineSetup) -> list[tuple[str, Node]]:
         for combo in product(list(setup.free), repeat=len(term.subscripts)):
             mapping: dict[str, Node] = dict(fresh)
             mapping.update({p: Name(v) for p, v in zip(term.subscripts, combo)})
-            out.append((term.spellings[0], rename(tree, mapping)))
+            hints = ctx.term_hints.get(term.name, {})
+            per_size = tuple(s for s in ctx.sizes if term.spellings[0].startswith(f"(1/{s})"))
+            out.append((term.spellings[0], rename(tree, mapping), hints, per_size))
     return out
 
 

@@ -17,6 +17,16 @@ The values are numpy arrays (float64, complex128 inside a derivative).  Beyond
   rule of :mod:`derive.expectation`); a higher degree or the noise inside a
   non-polynomial function is refused (:class:`NotChecked`), never approximated.
 
+With ``exact=True`` the values are exact rationals (:class:`fractions.Fraction` in
+object arrays): written decimals are read as the exact decimals they are (``0.1``
+is 1/10), floats met along the way are read as the exact rationals they stand for,
+and what cannot stay rational (``exp``, ``log``, a square root, a derivative by the
+complex step, an inverse) raises :class:`NotExact` — the line is then checked
+numerically.  In exact mode an expectation uses the rule
+:math:`\mathbb{E} f(\delta) = f(0) + \frac{\sigma^2}{2}\sum_k [f(e_k) + f(-e_k) - 2f(0)]`,
+exact for polynomials of degree at most 3 in the noise (the central second
+difference of a cubic along one axis is exact, and mixed terms have zero mean).
+
 Every evaluation counts its steps and watches a deadline in CPU time (so that a
 busy machine does not change a verdict); running out raises :class:`OverBudget`
 (the line is then ``undecided``).
@@ -28,6 +38,7 @@ import math
 import operator
 import time
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -35,10 +46,11 @@ import numpy as np
 from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, NewAxis, Node, Num, Slice, SumOver, Transpose, render,
 )
-from derive.answers.derivation.nodes import BoundedSum, Concat, Deriv, Expect, Named, Outer
+from derive.answers.ast_nodes import walk as _walk
+from derive.answers.derivation.nodes import At, BoundedSum, Concat, Deriv, Expect, Limit, Named, Outer
 from derive.answers.evaluate import EvaluationError
 
-__all__ = ["evaluate_line", "OverBudget", "NotChecked", "noise_degree", "STEP", "MAX_ENTRIES"]
+__all__ = ["evaluate_line", "OverBudget", "NotChecked", "NotExact", "exact_value", "noise_degree", "STEP", "MAX_ENTRIES"]
 
 #: complex step (any tiny h works: nothing is subtracted)
 STEP = 1e-30
@@ -51,6 +63,38 @@ class OverBudget(EvaluationError):
 
 class NotChecked(EvaluationError):
     """The line uses something this evaluator refuses to approximate."""
+
+
+class NotExact(EvaluationError):
+    """In exact mode: the line needs a value that is not rational (exp, log, sqrt, a derivative)."""
+
+
+def _to_fraction(x: Any) -> Any:
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, int | np.integer | bool | np.bool_):
+        return Fraction(int(x))  # a Fraction, so that / stays exact
+    if isinstance(x, float | np.floating):
+        if not math.isfinite(float(x)):
+            raise NotExact("a value is not finite")
+        return Fraction(float(x))
+    if isinstance(x, complex | np.complexfloating):
+        raise NotExact("a complex value")
+    raise NotExact(f"a value of type {type(x).__name__}")
+
+
+_TO_FRACTION = np.vectorize(_to_fraction, otypes=[object])
+
+
+def exact_value(value: Any) -> Any:
+    """``value`` (a number or an array) with every entry an exact rational (int or Fraction)."""
+    if isinstance(value, _Ones):
+        return value
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return _to_fraction(value[()])
+        return _TO_FRACTION(value) if value.size else value.astype(object)
+    return _to_fraction(value)
 
 
 def _count(n: Any) -> int:
@@ -110,6 +154,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "ones": lambda n: np.ones(_count(n)),
     "where": lambda c, a, b: np.where(_real(c) != 0, a, b),
     "ind": lambda c: (_real(c) != 0).astype(float),
+    "stack": lambda *xs: np.stack(np.broadcast_arrays(*[np.asarray(x) for x in xs])),
 }
 
 _BIN: dict[str, Callable[[Any, Any], Any]] = {
@@ -119,6 +164,8 @@ _CMP: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
 _LINEAR = {"sum", "mean", "transpose", "trace", "diag"}
+#: functions whose values are not rational in general (exact mode refuses them)
+_IRRATIONAL = {"exp", "log", "sqrt", "norm", "softmax", "logsumexp", "inv"}
 
 
 def noise_degree(node: Node, noise: frozenset[str]) -> float:
@@ -162,7 +209,7 @@ def noise_degree(node: Node, noise: frozenset[str]) -> float:
 
 
 def evaluate_line(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, str], noise: Mapping[str, str],
-                  budget: int, deadline: float) -> Any:
+                  budget: int, deadline: float, exact: bool = False) -> Any:
     """Evaluate ``node`` on one instance.
 
     Parameters
@@ -179,16 +226,20 @@ def evaluate_line(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, st
         Maximum number of node evaluations.
     deadline : float
         ``time.process_time()`` after which the evaluation stops (:class:`OverBudget`).
+    exact : bool
+        Exact rationals instead of floats (see the module docstring); ``env`` must then hold
+        exact values (:func:`exact_value`).
     """
-    ev = _Evaluator(env, ranges, noise, budget, deadline)
+    ev = _Evaluator(env, ranges, noise, budget, deadline, exact)
     with np.errstate(all="ignore"):
         return ev.run(node)
 
 
 class _Evaluator:
     def __init__(self, env: Mapping[str, Any], ranges: Mapping[str, str], noise: Mapping[str, str], budget: int,
-                 deadline: float) -> None:
+                 deadline: float, exact: bool = False) -> None:
         self.env, self.ranges, self.noise = dict(env), ranges, noise
+        self.exact = exact
         self.budget, self.deadline = budget, deadline
         self.in_derivative = False
         self.tracking: list[tuple[set[str], set[tuple[str, int]]]] = []  # noise entries read, per expectation
@@ -202,10 +253,12 @@ class _Evaluator:
         value = self._dispatch(node)
         if isinstance(value, np.ndarray) and value.size > MAX_ENTRIES:
             raise EvaluationError(f"{_show(node)} has {value.size} entries (limit {MAX_ENTRIES})")
-        return value
+        return exact_value(value) if self.exact else value
 
     def _dispatch(self, node: Node) -> Any:
         if isinstance(node, Num):
+            if self.exact and isinstance(node.value, float):
+                return Fraction(node.text or repr(node.value))  # the decimal as written: 0.1 is 1/10
             return node.value
         if isinstance(node, Name):
             if node.id == "__ones":
@@ -232,7 +285,7 @@ class _Evaluator:
         if isinstance(node, SumOver):
             return self._sum(node.var, node.body, self.ranges.get(node.var), None, 0)
         if isinstance(node, BoundedSum):
-            return self._sum(node.var, node.body, node.size, node.upper, node.base)
+            return self._sum(node.var, node.body, node.size, node.upper, node.base, node.start or 0)
         if isinstance(node, Call):
             return self._call(node)
         if isinstance(node, Outer):
@@ -255,9 +308,17 @@ class _Evaluator:
             return self._derivative(node)
         if isinstance(node, Expect):
             return self._expectation(node)
+        if isinstance(node, At):
+            return self._at(node)
+        if isinstance(node, Limit):
+            return self._limit(node)
         raise EvaluationError(f"cannot evaluate {_show(node)}")
 
     def _binary(self, node: Bin) -> Any:
+        if (self.exact and node.op == "**" and isinstance(node.left, Call) and node.left.func == "norm"
+                and isinstance(node.right, Num) and node.right.value == 2):
+            inner = np.asarray(self.run(node.left.args[0]))
+            return np.sum(inner * inner)  # ‖v‖² stays rational
         a, b = self.run(node.left), self.run(node.right)
         if isinstance(a, _Ones) or isinstance(b, _Ones):
             scalar = b if isinstance(a, _Ones) else a
@@ -268,17 +329,36 @@ class _Evaluator:
                 return _Ones(ones.scale * scalar if node.op == "*" else ones.scale / scalar)
             if node.op != "@" or (isinstance(a, _Ones) and isinstance(b, _Ones)):
                 raise NotChecked("the length of the ones vector 1 cannot be read here: write 1_n")
-            a = a.scale * np.ones(np.shape(b)[0]) if isinstance(a, _Ones) else a
-            b = b.scale * np.ones(np.shape(a)[-1]) if isinstance(b, _Ones) else b
+            a = a.scale * self._ones(np.shape(b)[0]) if isinstance(a, _Ones) else a
+            b = b.scale * self._ones(np.shape(a)[-1]) if isinstance(b, _Ones) else b
         if node.op == "@" and (np.ndim(a) == 0 or np.ndim(b) == 0):
             return np.asarray(a) * np.asarray(b)  # a scalar on one side: a plain product
         try:
+            if node.op == "**" and self.exact:
+                return self._exact_power(a, b)
             if node.op == "**":
                 return np.power(np.asarray(a, dtype=complex if np.iscomplexobj(a) else float), b)
             return _BIN[node.op](np.asarray(a), np.asarray(b))
+        except ZeroDivisionError:
+            raise EvaluationError(f"division by zero in {_show(node)}") from None
         except ValueError as exc:
             raise EvaluationError(f"shape mismatch in {_show(node)}: shapes {np.shape(a)} and {np.shape(b)}"
                                   f" ({_first_line(exc)})") from None
+
+    def _ones(self, n: int) -> Any:
+        return np.ones(n, dtype=object) if self.exact else np.ones(n)
+
+    def _exact_power(self, a: Any, b: Any) -> Any:
+        e = np.asarray(b)
+        if e.ndim != 0 or e[()] != int(e[()]):
+            raise NotExact("a power that is not a whole number")
+        k = int(e[()])
+        base = exact_value(np.asarray(a))
+        if k < 0 and np.any(np.asarray(base) == 0):
+            raise EvaluationError("division by zero (a negative power of 0)")
+        if abs(k) > 64:
+            raise NotExact("a power above 64")
+        return base ** k
 
     def _read(self, name: str, key: tuple[Any, ...] | None) -> None:
         """Record which noise entries an expectation's body reads (all of them for a whole-array read)."""
@@ -314,7 +394,7 @@ class _Evaluator:
         except IndexError as exc:
             raise EvaluationError(f"{_show(node)}: {_first_line(exc)} (shape {base.shape})") from None
 
-    def _sum(self, var: str, body: Node, size: str | None, upper: Node | None, base: int) -> Any:
+    def _sum(self, var: str, body: Node, size: str | None, upper: Node | None, base: int, start: int = 0) -> Any:
         if upper is not None:
             top = np.real(np.asarray(self.run(upper)))
             if top.ndim != 0 or not float(top).is_integer():
@@ -327,9 +407,9 @@ class _Evaluator:
         if count > 100_000:
             raise OverBudget(f"the sum over {var} has {count} terms")
         saved = self.env.get(var)
-        total: Any = 0.0
+        total: Any = 0 if self.exact else 0.0
         try:
-            for value in range(max(0, count)):
+            for value in range(start, max(0, count)):
                 self.env[var] = value
                 term = self.run(body)
                 try:
@@ -345,6 +425,8 @@ class _Evaluator:
         return total
 
     def _call(self, node: Call) -> Any:
+        if self.exact and node.func in _IRRATIONAL:
+            raise NotExact(f"{node.func} is not rational")
         args = [self.run(a) for a in node.args]
         kwargs = {k: self.run(v) for k, v in node.kwargs}
         function = FUNCTIONS.get(node.func)
@@ -356,6 +438,10 @@ class _Evaluator:
             raise EvaluationError(f"{_show(node)}: {_first_line(exc)}") from None
 
     def _derivative(self, node: Deriv) -> Any:
+        if self.exact:
+            raise NotExact("a derivative (taken by the complex step, not exactly)")
+        if not self.in_derivative and any(isinstance(n, Deriv) for n in _walk(node.body)):
+            return self._second_derivative(node)
         if self.in_derivative:
             raise NotChecked("second derivatives are not checked")
         sub_shape, points = self._points(node.wrt)
@@ -382,19 +468,57 @@ class _Evaluator:
         stacked = np.stack(outs, axis=-1)
         return stacked.reshape(outs[0].shape + sub_shape)
 
+    def _second_derivative(self, node: Deriv) -> Any:
+        """A derivative of a derivative: central differences (Richardson-extrapolated, error O(h⁴)) of the
+        inner derivative, which is taken by the complex step."""
+        sub_shape, points = self._points(node.wrt)
+        originals = {name: np.asarray(self.env[name]) for name, _ in points}
+        outs = []
+        try:
+            for name, idx in points:
+                x = float(np.real(originals[name][idx]))
+                h = 1e-3 * max(1.0, abs(x))
+                estimates = []
+                for step in (h, h / 2):
+                    values = []
+                    for sign in (1.0, -1.0):
+                        moved = np.array(originals[name], dtype=float)
+                        moved[idx] = x + sign * step
+                        self.env[name] = moved if moved.ndim else float(moved[()])
+                        values.append(np.real(np.asarray(self.run(node.body))))
+                    estimates.append((values[0] - values[1]) / (2 * step))
+                    self.env[name] = self._restore(name, originals)
+                outs.append((4 * estimates[1] - estimates[0]) / 3)
+        finally:
+            for name in originals:
+                self.env[name] = self._restore(name, originals)
+        shapes = {o.shape for o in outs}
+        if len(shapes) != 1:
+            raise EvaluationError("the derivative's entries have different shapes")
+        return np.stack(outs, axis=-1).reshape(outs[0].shape + sub_shape)
+
     def _restore(self, name: str, originals: Mapping[str, Any]) -> Any:
         a = originals[name]
         return a if a.ndim else float(a)
 
-    def _indices(self, wrt: Node) -> tuple[Node, list[int]]:
+    def _indices(self, wrt: Node) -> tuple[Node, list[int | None]]:
+        """The variable under ``wrt`` and the written indices of its leading axes (None: a whole axis, ``W[:, j]``)."""
         chain = []
         node = wrt
-        while isinstance(node, Index):
+        while isinstance(node, Index | Named):
+            if isinstance(node, Named):
+                if not isinstance(node.tree, Index | Name):
+                    break
+                node = node.tree
+                continue
             chain.append(node.items)
             node = node.base
-        items: list[int] = []
+        items: list[int | None] = []
         for group in reversed(chain):
             for item in group:
+                if isinstance(item, Slice):
+                    items.append(None)
+                    continue
                 v = np.real(np.asarray(self.run(item)))
                 if v.ndim != 0 or not float(v).is_integer():
                     raise EvaluationError(f"index {_show(item)} is not a whole number")
@@ -406,11 +530,24 @@ class _Evaluator:
         base, items = self._indices(wrt)
         while isinstance(base, Named):
             base = base.tree
+        if isinstance(base, Name) and base.id in self.env and None in items:
+            shape = np.shape(self.env[base.id])
+            self._check_range(wrt, [0 if i is None else i for i in items], shape)
+            open_axes = [k for k, i in enumerate(items) if i is None] + list(range(len(items), len(shape)))
+            sub = tuple(shape[k] for k in open_axes)
+            points = []
+            for idx in np.ndindex(*sub):
+                full = [0 if i is None else i for i in items] + [0] * (len(shape) - len(items))
+                for k, v in zip(open_axes, idx):
+                    full[k] = v
+                points.append((base.id, tuple(full)))
+            return sub, points
         if isinstance(base, Name) and base.id in self.env:
             shape = np.shape(self.env[base.id])
-            self._check_range(wrt, items, shape)
-            rest = shape[len(items):]
-            return rest, [(base.id, tuple(items) + idx) for idx in np.ndindex(*rest)]
+            fixed = [i for i in items if i is not None]
+            self._check_range(wrt, fixed, shape)
+            rest = shape[len(fixed):]
+            return rest, [(base.id, tuple(fixed) + idx) for idx in np.ndindex(*rest)]
         if isinstance(base, Concat) and isinstance(base.left, Name) and isinstance(base.right, Name):
             left, right = base.left.id, base.right.id
             lshape = np.shape(self.env[left])
@@ -438,6 +575,8 @@ class _Evaluator:
         if degree > 3:
             what = "not a polynomial" if math.isinf(degree) else f"a polynomial of degree {int(degree)}"
             raise NotChecked(f"the expectation of {what} in the noise is not checked (only degree ≤ 3)")
+        if self.exact:
+            return self._exact_expectation(node, present)
         originals = {n: np.asarray(self.env[n], dtype=float) for n in present}
         for n in present:
             self.env[n] = np.zeros_like(originals[n])
@@ -465,6 +604,91 @@ class _Evaluator:
         finally:
             self.env.update(originals)
         return acc / (2 * len(entries))
+
+
+    def _targets(self, target: Node) -> list[str]:
+        while isinstance(target, Named):
+            target = target.tree
+        if isinstance(target, Name) and target.id in self.env:
+            return [target.id]
+        if isinstance(target, Concat) and isinstance(target.left, Name) and isinstance(target.right, Name):
+            return [target.left.id, target.right.id]
+        raise EvaluationError(f"cannot set {_show(target)} to a value: only a parameter can be (a condition such as "
+                              "p_i = 1 is read only under a subdifferential)")
+
+    def _at(self, node: At) -> Any:
+        """``body`` with the parameter set to the value (a scalar fills the whole array)."""
+        names = self._targets(node.target)
+        value = self.run(node.value)
+        saved = {n: self.env[n] for n in names}
+        try:
+            for n in names:
+                shape = np.shape(saved[n])
+                v = np.asarray(value)
+                if len(names) > 1 and v.ndim:
+                    raise EvaluationError("only a number can be given to [W b] at once")
+                try:
+                    filled = np.array(np.broadcast_to(v, shape))
+                except ValueError:
+                    raise EvaluationError(f"{_show(node.value)} does not fit the shape {shape} of {n}") from None
+                self.env[n] = filled if filled.ndim else filled[()]
+            return self.run(node.body)
+        finally:
+            self.env.update(saved)
+
+    #: the points a limit is read at, and how close the last two must be (relative)
+    LIMIT_POINTS = {"0": (1e-6, 1e-7, 1e-8), "inf": (1e6, 1e7, 1e8)}
+
+    def _limit(self, node: Limit) -> Any:
+        """The value at the last point of a sequence tending to the limit, once the sequence is seen to settle."""
+        if self.exact:
+            raise NotExact("a limit (read off a sequence, not exactly)")
+        if node.var not in self.env or np.ndim(self.env[node.var]) != 0:
+            raise EvaluationError(f"a limit is taken over a scalar parameter, not {node.var}")
+        saved = self.env[node.var]
+        values = []
+        try:
+            for t in self.LIMIT_POINTS[node.to]:
+                self.env[node.var] = t
+                values.append(np.asarray(self.run(node.body), dtype=float))
+        finally:
+            self.env[node.var] = saved
+        steps = [float(np.max(np.abs(b - a))) if a.size else 0.0 for a, b in zip(values, values[1:])]
+        scale = max(1.0, float(np.max(np.abs(values[-1]))) if values[-1].size else 1.0)
+        if not (np.all(np.isfinite(values[-1])) and steps[-1] <= max(steps[0], 1e-300) * 0.5 + 1e-12 * scale
+                and steps[-1] <= 1e-6 * scale):
+            raise EvaluationError(f"the sequence at {node.var} = {self.LIMIT_POINTS[node.to]} does not settle: "
+                                  "the limit cannot be read off")
+        return values[-1]
+
+    def _exact_expectation(self, node: Expect, present: list[str]) -> Any:
+        """E f(δ) = f(0) + σ²/2 Σ_k [f(e_k) + f(−e_k) − 2 f(0)], exact for degree ≤ 3 (see the module docstring)."""
+        originals = {n: self.env[n] for n in present}
+        zeros = {n: np.zeros(np.shape(originals[n]), dtype=int).astype(object) for n in present}
+        self.env.update(zeros)
+        read: set[tuple[str, int]] = set()
+        self.tracking.append((set(present), read))
+        try:
+            at_zero = self.run(node.body)
+        finally:
+            self.tracking.pop()
+        try:
+            acc: Any = 0
+            for name, flat in sorted(read):
+                for sign in (1, -1):
+                    point = zeros[name].copy()
+                    point.reshape(-1)[flat] = sign
+                    self.env[name] = point
+                    acc = acc + np.asarray(self.run(node.body)) - at_zero
+                self.env[name] = zeros[name]
+                acc = acc * 1  # keep object arrays
+            sigma2 = {n: exact_value(self.env[self.noise[n]]) ** 2 for n in present}
+            if len({str(v) for v in sigma2.values()}) > 1:
+                raise NotExact("noises with different scales")
+            s2 = next(iter(sigma2.values()))
+            return at_zero + Fraction(1, 2) * s2 * acc if read else at_zero
+        finally:
+            self.env.update(originals)
 
 
 def _show(node: Node) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from derive.answers.ast_nodes import Node
 
-__all__ = ["Expect", "Deriv", "BoundedSum", "Outer", "Concat", "Named", "map_children"]
+__all__ = ["Expect", "Deriv", "BoundedSum", "Outer", "Concat", "Named", "At", "Limit", "Subdiff", "SetOf", "map_children"]
 
 
 def map_children(node: Node, f: Callable[[Node], Node]) -> Node:
@@ -63,6 +63,7 @@ class BoundedSum(Node):
     size: str
     upper: Node | None = None
     base: int = 1
+    start: int | None = None  # the first internal position when the written lower bound leaves terms out
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,47 @@ class Named(Node):
     label: str
     tree: Node
     atomic: bool = True
+
+
+@dataclass(frozen=True)
+class At(Node):
+    r"""``body`` evaluated with the parameter ``target`` set to ``value``: :math:`\left. f \right|_{W = 0}`.
+
+    ``target`` is a symbol (or the bias trick's :math:`\tilde{W} = [W\; b]`, which sets both); a scalar
+    ``value`` such as 0 fills the whole array.
+    """
+
+    body: Node
+    target: Node
+    value: Node
+
+
+@dataclass(frozen=True)
+class Limit(Node):
+    r""":math:`\lim_{\text{var} \to \text{to}} \text{body}`, ``to`` a number or ``"inf"``/``"0"``."""
+
+    body: Node
+    var: str
+    to: str
+
+
+@dataclass(frozen=True)
+class Subdiff(Node):
+    r""":math:`\partial_{w} f\big|_{g = c}`: the subdifferential of ``body`` in ``wrt`` where ``where`` equals
+    ``value`` (a kink); only compared with a :class:`SetOf` by
+    :mod:`derive.answers.derivation.subdiff`."""
+
+    body: Node
+    wrt: Node
+    where: Node
+    value: Node
+
+
+@dataclass(frozen=True)
+class SetOf(Node):
+    r""":math:`\{ \text{body} \mid \text{var} \in [\text{lo}, \text{hi}] \}`."""
+
+    body: Node
+    var: str
+    lo: Node
+    hi: Node

@@ -42,6 +42,7 @@ class Row:
     line: int
     text: str
     source: str
+    near: str | None = None  # a parameter the line is stated for near 0 only ("W near 0"), from its remark
 
 
 _ENVS = r"(?:align|align\*|aligned|equation|equation\*|gather|gather\*|multline|multline\*|eqnarray|eqnarray\*|split|flalign|flalign\*)"
@@ -147,6 +148,23 @@ def _numbered(text: str, start: int, end: int) -> list[tuple[int, str]]:
     return [(first + k, ln) for k, ln in enumerate(text[start:end].split("\n"))]
 
 
+#: a condition written in words with a line: "W near 0", "near W = 0", "W \approx 0"
+_NEAR = re.compile(r"\b([A-Za-z])\s+near\s+0\b|\bnear\s+\$?([A-Za-z])\s*=\s*0|\b([A-Za-z])\s*(?:\\approx|≈)\s*0")
+
+
+def _conditions(rows: list[Row], lines: list[str]) -> list[Row]:
+    """Each row with the parameter its remark (a trailing remark, or a ``%`` comment or prose just above) says
+    it holds near 0 for."""
+    out = []
+    for r in rows:
+        above = lines[r.line - 2] if r.line >= 2 else ""
+        above = above if above.lstrip().startswith("%") or "=" not in above else ""
+        found = _NEAR.search(r.source) or _NEAR.search(above)
+        near = next((g for g in found.groups() if g), None) if found else None
+        out.append(Row(r.line, r.text, r.source, near) if near else r)
+    return out
+
+
 def read_rows(text: str) -> list[Row]:
     """The rows of maths in ``text`` (see the module docstring).
 
@@ -180,6 +198,7 @@ def read_rows(text: str) -> list[Row]:
         plain = [(n, "" if ln.lstrip().startswith(("%", "#")) else ln) for n, ln in _numbered(text, 0, len(text))]
         rows = _rows_of_lines(plain, False)
     rows.sort(key=lambda r: r.line)
+    rows = _conditions(rows, text.split("\n"))
     if not any("=" in r.text for r in rows):
         raise ReadError("no claims found: expected lines such as  a = b  (or $$ ... $$ / align blocks)")
     if len(rows) > MAX_ROWS:

@@ -16,8 +16,8 @@ from typing import Any
 __all__ = ["Step", "DerivationResult", "STATUSES", "answer_html", "answer_markdown"]
 
 #: every status a line can get
-STATUSES = ("definition", "follows", "wrong", "unreadable", "undecided")
-_MARK = {"definition": "≔", "follows": "✓", "wrong": "✗", "unreadable": "?", "undecided": "…"}
+STATUSES = ("definition", "follows", "conditional", "wrong", "unreadable", "undecided")
+_MARK = {"definition": "≔", "follows": "✓", "conditional": "≈", "wrong": "✗", "unreadable": "?", "undecided": "…"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ class DerivationResult:
             out.append("no line is wrong, but some could not be read")
         elif any(s.status == "undecided" for s in self.steps):
             out.append("no line is wrong; some lines were not decided")
+        elif any(s.status == "conditional" for s in self.steps):
+            out.append("no line is wrong; some hold only under the condition stated with them")
         else:
             out.append("every line follows")
         out.extend(f"note: {n}" for n in self.notes)
@@ -104,7 +106,8 @@ class DerivationResult:
                 verdict += "<br>" + "<br>".join(_md(r) for r in _counterexample_rows(s.counterexample))
             rows.append(f"| {s.line} | {_MARK[s.status]} | ${_math_md(s.claim or s.source)}$ | {verdict} |")
         summary = (f"**first wrong line: {self.first_wrong_line}**" if self.first_wrong_line is not None
-                   else "**every line follows**" if self.ok and not any(s.status == "undecided" for s in self.steps)
+                   else "**every line follows**" if self.ok and not any(s.status in ("undecided", "conditional")
+                                                                           for s in self.steps)
                    else "**no line is wrong**")
         return "\n".join(rows) + "\n\n" + summary
 
