@@ -56,7 +56,7 @@ def test_data_questions_are_decided_exactly_at_listed_sizes(qid: str) -> None:
     q = get_question(qid)
     right = check_answer(qid, q.examples["numpy"])
     assert right.method == "exact" and "symbolically" not in right.report()
-    assert f"exactly (rational arithmetic) on {right.exact_instances} instances (sizes " in right.report()
+    assert f"exactly (exact arithmetic, no rounding) on {right.exact_instances} instances (sizes " in right.report()
     assert f"numerically on {right.instances} random instances (sizes " in right.report()
 
 
