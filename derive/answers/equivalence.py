@@ -281,8 +281,12 @@ def _warm(question_id: str) -> None:
 
     question = get_question(question_id)
     rng = np.random.default_rng(0)
+    import derive.answers.exact_zero  # noqa: F401  (imported here, not in each child)
+
     question.reference_value(question.instances(1, rng)[0])
     _exact_reference(question, question.exact_instances(1, rng)[0].env)
+    if question.exact_derived is not None:
+        _exact_reference(question, question.exact_instances(1, rng, consistent=True)[0].env)
 
 
 def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator,

@@ -32,9 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import sympy as sp
-
-
 
 __all__ = ["Decision", "decide_zero", "DIGITS", "AGREE_DIGITS", "MAX_DEGREE"]
 
@@ -60,7 +59,10 @@ def decide_zero(got: Any, expected: Any, scale: Any = None) -> Decision:
     ``scale`` (a positive float, default ``max(|expected|, |got|)``) is what the relative
     tolerance of the high-precision step is relative to: the largest entry of the result.
     """
-    diff = sp.expand(sp.sympify(got) - sp.sympify(expected))
+    got, expected = _number(got), _number(expected)
+    if got is None or expected is None:
+        return Decision(None, "exact")
+    diff = sp.expand(got - expected)
     if diff == 0:
         return Decision(True, "exact")
     if diff.free_symbols:
@@ -71,6 +73,18 @@ def decide_zero(got: Any, expected: Any, scale: Any = None) -> Decision:
     if exp_verdict is not None:
         return Decision(exp_verdict, "exact")
     return _to_digits(got, expected, scale)
+
+
+def _number(x: Any) -> Any:
+    """``x`` as one SymPy value (a 0-d array unwrapped), None for anything else."""
+    while isinstance(x, np.ndarray):
+        if x.size != 1:
+            return None
+        x = x.reshape(()).item()
+    try:
+        return sp.sympify(x, strict=True)
+    except (sp.SympifyError, TypeError):
+        return None
 
 
 def _exponents(expr: Any) -> list[Any] | None:
