@@ -48,13 +48,14 @@ from numpy.typing import NDArray
 from derive.answers.ast_nodes import Call, Node, SumOver, names_used, render, walk
 from derive.answers.budget import DEFAULT_MEMORY, DEFAULT_SECONDS, run_bounded
 from derive.answers.diagnosis import Diagnosis, Outcome, close, diagnose
-from derive.answers.errors import EvaluationError, NotSymbolic, ShapeMismatch, TooExpensive
+from derive.answers.errors import EvaluationError, NotSymbolic, RefusedInput, ShapeMismatch, TooExpensive
 from derive.answers.evaluate import DEFAULT_BUDGET, DEFAULT_WORK, evaluate
 from derive.answers.functions import FUNCTIONS
 from derive.answers.gates import refuse_gates
 from derive.answers.parser import parse_expression
 from derive.answers.questions import Instance, Question
 from derive.answers.result import CheckResult, plain, size_ranges
+from derive.answers.switches import SwitchLog, refuse_smooth_switches
 
 __all__ = ["CheckResult", "check", "evaluate_answer", "DEFAULT_INSTANCES", "DEFAULT_EXACT"]
 
@@ -63,17 +64,19 @@ DEFAULT_INSTANCES = 24
 DEFAULT_EXACT = 5
 
 
-def evaluate_answer(tree: Node, question: Question, env: dict[str, Any], *, exact: bool = False) -> Any:
+def evaluate_answer(tree: Node, question: Question, env: dict[str, Any], *, exact: bool = False,
+                    observe: SwitchLog | None = None) -> Any:
     """The answer's value on one instance; an answer using a stacked index is evaluated per entry.
 
-    With ``exact`` the values are SymPy numbers (object arrays), literals exact.
+    With ``exact`` the values are SymPy numbers (object arrays), literals exact; ``observe``
+    watches the case splits of a numeric evaluation (:class:`~derive.answers.switches.SwitchLog`).
     """
     def one(local: dict[str, Any], budget: int, work: int) -> Any:
         if exact:
             from derive.answers.to_sympy import to_sympy
 
             return to_sympy(tree, local, ranges=question.ranges)
-        return evaluate(tree, local, ranges=question.ranges, budget=budget, work=work)
+        return evaluate(tree, local, ranges=question.ranges, budget=budget, work=work, observe=observe)
 
     stacked = question.stacked
     if not stacked or not any(name in names_used(tree) for name, _ in stacked):
@@ -221,14 +224,14 @@ def _exact_run(question: Question, tree: Node, instances: list[Instance]) -> lis
 # -- 3. float instances ---------------------------------------------------------------------------------
 
 def _numeric_stage(question: Question, tree: Node, rng: np.random.Generator,
-                   count: int) -> list[tuple[Instance, Outcome]]:
+                   count: int, log: SwitchLog | None = None) -> list[tuple[Instance, Outcome]]:
     outcomes = []
     for inst in question.instances(count, rng):
         expected = question.reference_value(inst)
         got: NDArray[np.float64] | None = None
         error, shape_error = None, False
         try:
-            got = evaluate_answer(tree, question, inst.env)
+            got = evaluate_answer(tree, question, inst.env, observe=log)
         except TooExpensive:
             raise
         except EvaluationError as exc:
@@ -291,7 +294,9 @@ def _warm(question_id: str) -> None:
 
 def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator,
            n_instances: int, n_exact: int) -> CheckResult:
-    numeric = _numeric_stage(question, tree, rng, n_instances)
+    refuse_smooth_switches(tree, question, answer)
+    log = SwitchLog(tree) if question.case_split else None
+    numeric = _numeric_stage(question, tree, rng, n_instances, log)
     base = CheckResult(question.id, answer, render(tree), True, "numeric", instances=len(numeric),
                        sizes=size_ranges([i.sizes for i, _ in numeric]))
     failing = [(k, i, o) for k, (i, o) in enumerate(numeric) if o.got is None or not close(o.got, o.expected)]
@@ -306,6 +311,9 @@ def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator
             found = Diagnosis("size_dependent", _agreeing_sizes(numeric, {k for k, _, _ in failing}))
         return replace(base, equivalent=False, diagnosis=found.message, mistake=found.code,
                        counterexample=_counterexample(inst, worst.expected, worst.got, worst.error))
+    unexercised = log.unexercised() if log is not None else None
+    if unexercised is not None:
+        raise RefusedInput(f"cannot be checked: {unexercised}", text=answer)
     symbolic = _symbolic_verdict(question, tree)
     if symbolic is True:
         return replace(base, method="symbolic")
