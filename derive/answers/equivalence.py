@@ -62,6 +62,8 @@ __all__ = ["CheckResult", "check", "evaluate_answer", "DEFAULT_INSTANCES", "DEFA
 DEFAULT_INSTANCES = 24
 #: Exact (rational) instances per answer.
 DEFAULT_EXACT = 5
+#: Fewest numeric instances over which every case split of an answer must switch both ways.
+MIN_SWITCH_INSTANCES = 8
 
 
 def evaluate_answer(tree: Node, question: Question, env: dict[str, Any], *, exact: bool = False,
@@ -295,7 +297,8 @@ def _warm(question_id: str) -> None:
 def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator,
            n_instances: int, n_exact: int) -> CheckResult:
     refuse_smooth_switches(tree, question, answer)
-    log = SwitchLog(tree) if question.case_split else None
+    # a split must be seen both ways on enough instances (a check asked for a few instances is not judged)
+    log = SwitchLog(tree) if question.case_split and n_instances >= MIN_SWITCH_INSTANCES else None
     numeric = _numeric_stage(question, tree, rng, n_instances, log)
     base = CheckResult(question.id, answer, render(tree), True, "numeric", instances=len(numeric),
                        sizes=size_ranges([i.sizes for i, _ in numeric]))

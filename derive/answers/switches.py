@@ -126,9 +126,7 @@ def _non_analytic(expr: Any) -> Any:
         if isinstance(sub, sp.Abs | sp.sign | sp.Heaviside | sp.Piecewise | sp.Min | sp.Max | sp.floor
                       | sp.ceiling):
             return sub
-        if isinstance(sub, sp.Pow) and sub.base == 0:
-            return sub
-        if sub in (sp.nan, sp.zoo):
+        if isinstance(sub, sp.Pow) and sub.base == 0 and not sub.exp.is_number:
             return sub
     return None
 
