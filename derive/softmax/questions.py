@@ -45,16 +45,20 @@ def _mean_loss_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, An
     return {"X": X, "W": W, "y": y, "P": _softmax_rows(X @ W.T), "Y": np.eye(C)[y]}
 
 
-def _exact_softmax(env: dict[str, Any]) -> None:
-    """Exact data with P = softmax(X Wᵀ + b) computed exactly: inputs moved to multiples of 1/4
-    (so the scores are multiples of 1/16), P's entries ratios of sums of e^(score)."""
+def _exact_softmax(env: dict[str, Any], coarse: bool) -> None:
+    """Exact data with P = softmax(X Wᵀ + b) computed exactly, P's entries ratios of sums of e^(score).
+
+    ``coarse``: the inputs moved to multiples of 1/4 (the scores are multiples of 1/16, and the
+    difference is a rational function of e^(1/16) that SymPy decides fast); else they stay on the
+    fine 2⁻²⁰ grid (a term vanishing on the coarse grid shows there).
+    """
     import sympy as sp
 
     def quarter(v: Any) -> Any:
         return sp.Rational(int(round(float(v) * 4)), 4)
 
     for name in ("X", "W", "b"):
-        if name in env:
+        if name in env and coarse:
             env[name] = np.vectorize(quarter, otypes=[object])(env[name])
     scores = env["X"] @ env["W"].T + (env["b"] if "b" in env else 0)
     e = np.vectorize(sp.exp, otypes=[object])(scores)

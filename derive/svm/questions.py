@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.instances import concrete, positive_scale, uniform
+from derive.answers.instances import concrete, kink_offset, positive_scale, uniform
 from derive.answers.questions import Question, SymbolSpec as S, Term, Variant
 
 __all__ = ["QUESTIONS", "KINK_CLEARANCE"]
@@ -52,7 +52,8 @@ def _svm_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _near_the_kink(env: dict[str, Any], rng: np.random.Generator) -> None:
-    """Exact data with one margin per sample at 0 ± 2⁻ᵏ (k up to 200), so a shifted threshold shows.
+    """Exact data with one margin per sample at 0 ± 2⁻ᵏ (k up to 4000: :func:`kink_offset`), so a shifted
+    threshold shows.
 
     The last coordinate of a sample x is solved for so that m_ij = s_ij − s_(i,yᵢ) + 1 = ±2⁻ᵏ exactly
     for one class j ≠ yᵢ; S and m are then recomputed exactly.  A margin of exactly 0 is never drawn:
@@ -70,7 +71,7 @@ def _near_the_kink(env: dict[str, Any], rng: np.random.Generator) -> None:
         slope = W[-1, j] - W[-1, yi]
         if slope == 0:
             continue
-        target = int(rng.choice([-1, 1])) * sp.Rational(1, 2 ** int(rng.integers(1, 201)))
+        target = kink_offset(rng)
         rest = sum((X[i, t] * (W[t, j] - W[t, yi]) for t in range(X.shape[1] - 1)), sp.Integer(0))
         X[i, -1] = (target - 1 - rest) / slope
     S_ = X @ W
@@ -176,9 +177,10 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "svm.initial_loss", "the SVM loss at W = 0 with C classes and Δ = 1 (why the first loss is about C − 1)",
-        (S("C", (), "number of classes", "size"),), (),
+        (S("C", (), "number of classes", "size"), S("j", ("C",), "class index, bound in sums (0..C-1)", "bound")),
+        (),
         {"numpy": "C - 1", "index": "C - 1", "latex": r"C - 1"},
-        {"C": (2, 10**6)}, lambda s, rng: {},
+        {"C": (2, 2000)}, lambda s, rng: {},
         lambda e: _functions().initial_loss(e["C"]),
         variants=(Variant("the true class is counted in the sum over j: its margin is Δ = 1, one more per sample",
                           "true_class_counted", "C"),
