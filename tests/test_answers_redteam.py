@@ -106,6 +106,11 @@ WRONG_ANSWERS = [
     ('instance structure', 'softmax.grad_W', '(Y - softmax(X @ W.T + b, axis=1)).T @ X + 1e-300 * (4*X[0,0]-8)*(4*X[0,0]-7)*(4*X[0,0]-6)*(4*X[0,0]-5)*(4*X[0,0]-4)*(4*X[0,0]-3)*(4*X[0,0]-2)*(4*X[0,0]-1)*(4*X[0,0])*(4*X[0,0]+1)*(4*X[0,0]+2)*(4*X[0,0]+3)*(4*X[0,0]+4)*(4*X[0,0]+5)*(4*X[0,0]+6)*(4*X[0,0]+7)*(4*X[0,0]+8)', WRONG),
     ('sum bound', 'hinge.grad_b', r'-\frac{1}{K}\sum_{t=2}^{K}\mathbb{1}\{y^{(t)}(w^\top x^{(t)} + b) < 1\} y^{(t)}', WRONG),
     ('sum bound', 'distances.expansion', r'\sum_{q=1}^{n-1}\left(X_{a,q} - Z_{b,q}\right)^2', WRONG),
+    ('value gate', 'hinge.grad_w', '-X.T @ (y * (y * (X @ w + b) < 1)) / K + exp(-1000000*(X[0,0]-1.07)**2) * w', WRONG),
+    ('value gate', 'noisy.R', 'sigma**2 * theta @ theta + exp(-1000000*(sigma-1.07)**2)', WRONG),
+    ('value gate', 'softmax.grad_W', '(Y - P).T @ X + exp(-1000000*(X[0,0]-1.07)**2) * W', WRONG),
+    ('value gate', 'svm.grad_W', 'X.T @ ((m > 0) * (1 - Y) - Y * sum((m > 0) * (1 - Y), axis=1, keepdims=1)) / N + 2 * reg * W + exp(-100000*(reg - 3)**2) * W', WRONG),
+    ('instance structure', 'noisy.R', 'sigma**2 * theta @ theta + mean(X) * 1e-300', WRONG),
 ]
 
 RIGHT_ANSWERS = [
@@ -137,6 +142,8 @@ RIGHT_ANSWERS = [
     ('unusual form', 'svm.grad_W', 'X.T @ ((m >= 0) * (1 - Y) - Y * sum((m >= 0) * (1 - Y), axis=1, keepdims=1)) / N + 2 * reg * W'),
     ('unusual form', 'svm.grad_W', 'X.T @ ((X @ W - sum(X @ W * Y, axis=1, keepdims=1) + 1 > 0) * (1 - Y) - Y * sum((X @ W - sum(X @ W * Y, axis=1, keepdims=1) + 1 > 0) * (1 - Y), axis=1, keepdims=1)) / N + 2 * reg * W'),
     ('unusual form', 'svm.initial_loss', r'\sum_{j=2}^{C} 1'),
+    ('unusual form', 'softmax.grad_W', '(Y - exp(log(P))).T @ X'),
+    ('unusual form', 'softmax.mean_loss_grad', '(exp(X @ W.T - logsumexp(X @ W.T, axis=1)[:, None]) - Y).T @ X / m'),
 ]
 
 

@@ -6,8 +6,9 @@ always "active" and the true class's count gains 1), forgetting the −count·x�
 true class, the missing 1/N, the regulariser's gradient without its factor 2.  The
 indicator with ≥ instead of > is *not* a mistake: it takes the value 1 at a margin of exactly
 0, which is another point of the subdifferential (steps ``subdiff`` and ``grad`` of the
-derivation); the instances are drawn away from the kinks, where the two agree, so it is
-accepted.
+derivation); the float instances keep every margin away from 0, where the two agree, and the
+exact instances put margins at 0 ± 2⁻ᵏ but never at 0, so it is accepted — while a threshold
+moved off 0 (``m > 2**-60``, ``m > -1e-300``) is not.
 """
 
 from __future__ import annotations
