@@ -16,7 +16,10 @@ inside that sum only: ``\sum_{i=1}^{N}`` sums over the samples); function names 
 ``\text``/``\operatorname``/``\mathrm``/``\mathit`` (``\text{softmax}_i(x^{(j)})``,
 also ``\sigma_i(x^{(j)})`` where σ is no noise level, is the entry P[j, i]); a size's
 other case when unambiguous (``C`` for ``c``); Unicode σ θ ‖ ² ᵀ ∑ (the tokens of
-:mod:`derive.answers.latex_lexer`).  Anything else is a parse error pointing at its column.
+:mod:`derive.answers.latex_lexer`); and the forms read by :mod:`derive.answers.latex_forms`
+(``P(y = i \mid x^{(j)}, \theta)``, ``e^{a}``, ``\mathbf{x}``, ``x^T_i``, …).  An answer pasted with
+its name in front (``R = ...``) is read from the right-hand side.  Anything else is a parse error
+pointing at its column.
 
 A ``\sum`` takes the rest of its product term as the summand, as on paper.
 
@@ -43,22 +46,31 @@ from __future__ import annotations
 from derive.answers.ast_nodes import (
     Bin, Call, Compare, Index, Indicator, Name, Neg, Node, Num, Slice, SumOver, Transpose,
 )
-from derive.answers.errors import RefusedInput
+from derive.answers.errors import AnswerParseError, RefusedInput
 from derive.answers.functions import LATEX_NAMES, Function
+from derive.answers.latex_forms import CASE_WORDS, RELATIONS, LatexForms, top_level_equals
 from derive.answers.latex_lexer import Tok, looks_like_latex, tokenize
-from derive.answers.latex_scripts import LatexScripts, PendingSum
+from derive.answers.latex_scripts import PendingSum
 from derive.answers.limits import MAX_CONSTANT, MAX_DEPTH, check_limits
 from derive.answers.vocabulary import Vocabulary
 
 __all__ = ["parse_latex", "looks_like_latex", "LatexParser"]
 
-_RELATIONS = {"=": "==", "<": "<", ">": ">", r"\neq": "!=", r"\ne": "!=", r"\le": "<=", r"\leq": "<=",
-              r"\ge": ">=", r"\geq": ">="}
 _PRODUCT_CMDS = {r"\cdot", r"\times"}
+_DECORATIONS = {r"\hat", r"\tilde", r"\bar", r"\widehat", r"\widetilde", r"\overline"}
+#: Greek letters (as commands) a question may not have: an unknown symbol, not an unsupported command
+_GREEK_NAMES = frozenset("""alpha beta gamma delta epsilon varepsilon zeta eta theta iota kappa lambda mu nu xi pi rho
+    sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega""".split())
 
 
 def parse_latex(text: str, vocab: Vocabulary) -> Node:
     """Parse a LaTeX-subset answer into our tree.
+
+    The answer may be pasted with the name of the result in front, ``R = \\sigma^2\\|\\theta\\|^2`` or
+    ``\\nabla_{w_i}\\mathcal{L} = ...``: when the left-hand side of a single top-level ``=`` is not an
+    expression of the question's symbols, it is read as that name and only the right-hand side is
+    the answer (the name itself is not checked).  Two expressions either side of ``=``, or a chain
+    ``a = b = c``, are refused: a claim is for ``gradproof check-derivation``.
 
     Raises
     ------
@@ -68,7 +80,31 @@ def parse_latex(text: str, vocab: Vocabulary) -> Node:
         Over-long or too deeply nested input, or a too large exponent.
     """
     check_limits(text)
-    parser = LatexParser(text, tokenize(text), vocab)
+    toks = tokenize(text)
+    equals = top_level_equals(toks)
+    if equals:
+        if len(equals) > 1:
+            raise AnswerParseError("a chain of equalities: give one result (the right-hand side alone), or check "
+                                   "the chain line by line with gradproof check-derivation",
+                                   text=text, position=toks[equals[1]].pos)
+        eq = equals[0]
+        left = [*toks[:eq], Tok("end", "", toks[eq].pos)]
+        try:
+            _parse_tokens(text, left, vocab)
+        except (AnswerParseError, RefusedInput):
+            pass  # not an expression of the question: the result's name (R, \theta^*, \nabla_w L, E[...])
+        else:
+            raise AnswerParseError("both sides of '=' are expressions: give the result alone (the right-hand "
+                                   "side), or check the step with gradproof check-derivation",
+                                   text=text, position=toks[eq].pos)
+        toks = toks[eq + 1:]
+        if toks[0].kind == "end":
+            raise AnswerParseError("nothing after '=': expected the result", text=text, position=toks[0].pos)
+    return _parse_tokens(text, toks, vocab)
+
+
+def _parse_tokens(text: str, toks: list[Tok], vocab: Vocabulary) -> Node:
+    parser = LatexParser(text, toks, vocab)
     try:
         node = parser.expr(0)
     except RecursionError:
@@ -77,7 +113,7 @@ def parse_latex(text: str, vocab: Vocabulary) -> Node:
     return node
 
 
-class LatexParser(LatexScripts):
+class LatexParser(LatexForms):
     """The recursive-descent parser of the LaTeX subset (its scripts in :class:`LatexScripts`)."""
 
     def __init__(self, text: str, toks: list[Tok], vocab: Vocabulary) -> None:
@@ -85,6 +121,9 @@ class LatexParser(LatexScripts):
         self.vocab = vocab
         self.in_norm = 0  # inside \| ... \|, a \| closes the norm (no nested norms)
         self.renamed: list[tuple[str, str]] = []  # sum letters as written -> the question's index, innermost last
+
+    def node_ndim(self, node: Node) -> int:
+        return _ndim(node, self.vocab)
 
     def _guard(self, depth: int) -> None:
         if depth > 3 * MAX_DEPTH:
@@ -111,12 +150,15 @@ class LatexParser(LatexScripts):
 
     def starts_factor(self) -> bool:
         t = self.tok
-        if t.kind in ("num", "letter", "word"):
+        if t.kind == "word":
+            return t.value not in CASE_WORDS
+        if t.kind in ("num", "letter"):
             return True
         if t.kind == "cmd":
             if t.value == r"\|" and self.in_norm:
                 return False
-            return t.value not in _RELATIONS and t.value not in _PRODUCT_CMDS and t.value != r"\}"
+            return (t.value not in RELATIONS and t.value not in _PRODUCT_CMDS
+                    and t.value not in (r"\}", r"\rangle", r"\cr", r"\end"))
         return t.value in ("(", "[", "{")
 
     def product(self, depth: int) -> Node:
@@ -155,17 +197,24 @@ class LatexParser(LatexScripts):
 
     def power(self, depth: int) -> Node:
         self._guard(depth)
+        first = self.tok
         node = self.primary(depth + 1)
         if isinstance(node, PendingSum):
             return node
+        scripted_transpose = False  # a transpose written as a script here (x^T), not one inside parentheses
         while self.at("^", "_", "'"):
             t = self.take()
             if t.value == "'":
-                node = Transpose(node)
+                node, scripted_transpose = Transpose(node), True
+            elif t.value == "_" and scripted_transpose and isinstance(node, Transpose):
+                node = Transpose(self.transposed_subscript(node.operand, first, t, depth + 1))
+                scripted_transpose = False
             elif t.value == "_":
                 node = self.subscript(node, t, depth + 1)
             else:
+                before = node
                 node = self.superscript(node, t, depth + 1)
+                scripted_transpose = isinstance(node, Transpose) and node.operand == before
         return node
 
     def atom_from(self, t: Tok) -> Node:
@@ -195,30 +244,12 @@ class LatexParser(LatexScripts):
         self.take()
         if t.value.lower() == "softmax":
             return self.softmax(t, depth)
+        if t.value == "E" and self.vocab.resolve("E") is None:
+            raise self.expectation_error(t)
         name = {"ln": "log", "tr": "trace"}.get(t.value, t.value)
         if name in LATEX_NAMES:
             return self.function(LATEX_NAMES[name], depth)
         raise self.fail(f"unsupported function {t.value!r}", t)
-
-    def softmax(self, t: Tok, depth: int) -> Node:
-        r"""``softmax_i(x^{(j)})`` (also ``\sigma_i``): the entry P[j, i] of the question's probabilities."""
-        if self.vocab.ndims.get("P") != 2:
-            raise self.fail("this question has no softmax probabilities P", t)
-        self.expect("_")
-        lo, hi = self._group_tokens()
-        toks = [x for x in self.toks[lo:hi]]
-        if len(toks) != 1 or toks[0].kind != "letter":
-            raise self.fail("softmax needs its class index below it, e.g. softmax_i(x^{(j)})", t)
-        cls = self.index_name(toks[0].value) or toks[0].value
-        if cls not in self.vocab.indices:
-            raise self.fail(f"softmax_{toks[0].value}: {toks[0].value} is not an index of this question", toks[0])
-        self.k = hi + (1 if self.at("{") else 0)
-        self.expect("(")
-        arg = self.expr(depth + 1)
-        self.expect(")")
-        if not (isinstance(arg, Index) and isinstance(arg.base, Name) and arg.base.id == "X" and len(arg.items) == 1):
-            raise self.fail("softmax_i(...) is read for one sample x^{(j)}", t)
-        return Index(Name("P"), (arg.items[0], Name(cls)))
 
     def primary(self, depth: int) -> Node:
         t = self.tok
@@ -226,17 +257,16 @@ class LatexParser(LatexScripts):
             raise self.fail("the answer ends too early")
         if t.kind == "num":
             self.take()
-            if t.value == "1" and self.at(r"\{"):
-                return self.indicator(depth)
-            if t.value == "1" and self.at("_") and self.peek().value == "{" and self.peek(2).value == r"\{":
-                self.take()
-                self.take()
-                node = self.indicator(depth)  # 1_{\{a = b\}}
-                self.expect("}")
-                return node
-            return _number(t, self)
+            indicator = self.indicator_after(plain=True, depth=depth) if t.value == "1" else None
+            return indicator if indicator is not None else _number(t, self)
         if t.kind == "letter":
             self.take()
+            if t.value == "e" and self.at("^") and self.vocab.resolve("e") is None:  # e^{a}: exp(a)
+                return self.euler_power(t, depth)
+            if t.value == "P" and self.at("(") and self.vocab.ndims.get("P") == 2:
+                return self.conditional_probability(t, depth)
+            if t.value == "E" and self.at("[", "_") and self.vocab.resolve("E") is None:
+                raise self.expectation_error(t)
             return self.name(t)
         if t.kind == "word":
             return self.word(t, depth)
@@ -267,9 +297,18 @@ class LatexParser(LatexScripts):
         if v == r"\sigma" and self.vocab.ndims.get("P") == 2:  # σ_i(x): the softmax, where σ is no noise level
             return self.softmax(t, depth)
         if v == r"\frac":
-            num = self.braced(depth)
-            den = self.braced(depth)
+            if self.tok.kind == "num" and len(self.tok.value) == 2 and self.tok.value.isdigit():  # \frac12
+                digits = self.take()
+                return Bin("/", Num(int(digits.value[0])), Num(int(digits.value[1])))
+            num = self.argument(depth)
+            den = self.argument(depth)
             return Bin("/", num, den)
+        if v == r"\langle":  # <a, b>: the inner product
+            left = self.expr(depth + 1)
+            self.expect(",")
+            right = self.expr(depth + 1)
+            self.expect(r"\rangle")
+            return Bin("@", Transpose(left), right) if self.node_ndim(left) >= 1 else Bin("*", left, right)
         if v == r"\|":
             if self.in_norm:
                 raise self.fail("nested norms are not supported", t)
@@ -278,13 +317,25 @@ class LatexParser(LatexScripts):
             self.in_norm -= 1
             self.expect(r"\|")
             return Call("norm", (inner,))
-        if v in (r"\mathbb", r"\mathbf", r"\mathrm"):
-            self.expect("{")
-            if not self.at("1", "I"):
-                raise self.fail("expected \\mathbb{1} or \\mathbb{I} (an indicator)")
-            self.take()
-            self.expect("}")
-            return self.indicator(depth, "[") if self.at("[") else self.indicator(depth)
+        if v in _DECORATIONS:
+            return self.decorated(t, depth)
+        if v == r"\E" or (v in (r"\mathbb", r"\mathbf", r"\mathrm", r"\mathcal") and self.peek().value == "E"):
+            raise self.expectation_error(t)
+        if v in (r"\nabla", r"\partial"):
+            raise self.fail(f"{v} is an operator, not a result: give what the derivative comes to (a leading "
+                            "'\\nabla_w L =' naming the result is fine)", t)
+        if v[1:] in _GREEK_NAMES:
+            raise self.fail(f"unknown symbol {v}; this question knows: {self.vocab.known()}", t)
+        if v in (r"\mathbb", r"\mathbf", r"\mathrm", r"\boldsymbol", r"\bm", r"\vec", r"\pmb", r"\mathds",
+                 r"\mathbbm"):
+            return self.typeface(t, depth)
+        if v == r"\one":  # 𝟙{...}
+            indicator = self.indicator_after(plain=False, depth=depth)
+            if indicator is None:
+                raise self.fail("expected 𝟙{a = b}: an indicator needs its comparison", t)
+            return indicator
+        if v == r"\begin" and self.environment() == "cases":
+            return self.cases(t, depth)
         if v[1:] in LATEX_NAMES:
             return self.function(LATEX_NAMES[v[1:]], depth)
         if v == r"\sum":
@@ -292,16 +343,29 @@ class LatexParser(LatexScripts):
         raise self.fail(f"unsupported LaTeX command {v}", t)
 
     def function(self, f: Function, depth: int) -> Node:
-        """A function of the table written in LaTeX: ``\\log x``, ``\\sqrt{x}``, ``\\max(a, b)``."""
+        """A function of the table written in LaTeX: ``\\log x``, ``\\sqrt{x}``, ``\\max(a, b)``, ``\\log_{2} x``."""
+        if f.name == "log" and self.at("_"):
+            under = self.take()
+            lo, hi = self._group_tokens()
+            braced = self.at("{")
+            toks = self.toks[lo:hi]
+            written = "".join(x.value for x in toks)
+            if not (written == "e" or (len(toks) == 1 and toks[0].kind == "num" and 0 < float(written) != 1)):
+                raise self.fail(f"expected a logarithm's base (\\log_e, \\log_2, \\log_{{10}}), got \\log_{written}",
+                                under)
+            self.k = hi + (1 if braced else 0)
+            arg = self.function(f, depth + 1)
+            return arg if written == "e" else Bin("/", arg, Call("log", (_number(toks[0], self),)))
         if f.latex_form == "braced":
             return Call(f.name, (self.braced(depth),))
         if f.latex_form == "parens":
-            self.expect("(")
+            closing = r"\}" if self.at(r"\{") else ")"  # \max\{0, a\} as well as \max(0, a)
+            self.expect("(" if closing == ")" else r"\{")
             args = [self.expr(depth + 1)]
             while self.at(","):
                 self.take()
                 args.append(self.expr(depth + 1))
-            self.expect(")")
+            self.expect(closing)
             low, high = f.arity
             if not low <= len(args) <= high:
                 raise self.fail(f"\\{f.latex[0]} takes {low if low == high else f'{low} to {high}'} "
@@ -309,22 +373,22 @@ class LatexParser(LatexScripts):
             return Call(f.name, tuple(args))
         return Call(f.name, (self.power(depth + 1),))
 
+    def argument(self, depth: int) -> Node:
+        """A command's argument: ``{...}``, or one token as LaTeX allows (``\\frac1N``)."""
+        if self.at("{"):
+            return self.braced(depth)
+        t = self.take()
+        if t.kind == "letter":
+            return self.name(t)
+        if t.kind == "num" and len(t.value) == 1 or t.kind == "cmd":
+            return self.atom_from(t)
+        raise self.fail("expected '{' (or a single digit or letter) for the argument", t)
+
     def braced(self, depth: int) -> Node:
         self.expect("{")
         inner = self.expr(depth + 1)
         self.expect("}")
         return inner
-
-    def indicator(self, depth: int, opening: str = r"\{") -> Node:
-        closing = {r"\{": r"\}", "[": "]"}[opening]
-        self.expect(opening)
-        left = self.expr(depth + 1)
-        if not (self.tok.value in _RELATIONS and self.tok.kind in ("op", "cmd")):
-            raise self.fail("expected a comparison (=, \\neq, <, \\le, >, \\ge) in the indicator")
-        op = _RELATIONS[self.take().value]
-        right = self.expr(depth + 1)
-        self.expect(closing)
-        return Indicator(Compare(op, left, right))
 
 
 def _number(t: Tok, parser: LatexParser) -> Num:
@@ -354,7 +418,7 @@ def _ndim(node: Node, vocab: Vocabulary) -> int:
     if isinstance(node, Call):
         if node.func == "norm":
             return 0
-        if node.func == "inv":
+        if node.func in ("inv", "eye"):
             return 2
         return max((_ndim(a, vocab) for a in node.args), default=0)
     return 0

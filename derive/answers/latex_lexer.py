@@ -31,11 +31,12 @@ __all__ = ["looks_like_latex", "tokenize", "Tok", "TokenStream", "WORDS", "UNICO
 WORDS = ("softmax", "Softmax", "diag", "sign", "max", "min", "log", "ln", "exp", "tr")
 
 _TOKEN = re.compile(r"""
-    (?P<space>\s+|~|\\[,;:!\ >]|\\quad\b|\\qquad\b|\\limits\b|\\nolimits\b|\\displaystyle\b|\\textstyle\b)
+    (?P<space>\s+|~|\\[,;:!\ >]|\\(?:quad|qquad|limits|nolimits|displaystyle|textstyle)(?![A-Za-z]))
   | (?P<word>\\(?:text|textrm|textit|operatorname\*?|mathrm|mathit|rm|it)\s*\{\s*(?P<wordname>[A-Za-z]+)\s*\})
   | (?P<normbar>\|\|)
+  | (?P<rowsep>\\\\)
   | (?P<cmd>\\[A-Za-z]+|\\[|{}])
-  | (?P<num>\d+(?:\.\d+)?|\.\d+)
+  | (?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)
   | (?P<bare>(?:softmax|Softmax|diag|sign)(?![A-Za-z]))
   | (?P<letter>[A-Za-z])
   | (?P<op>[-+*/=<>,()\[\]{}^_|'&;:!])
@@ -102,6 +103,8 @@ def tokenize(text: str) -> list[Tok]:
         value = m.group()
         if kind == "normbar":  # ||v|| typed with two bars is the norm
             kind, value = "cmd", r"\|"
+        if kind == "rowsep":  # \\\\ between the rows of cases
+            kind, value = "cmd", r"\cr"
         if kind == "wordname":
             kind = "word"
         if kind == "word":

@@ -1,9 +1,10 @@
 r"""The scripts of the LaTeX subset: superscripts ``^``, subscripts ``_`` and the limits of ``\sum``.
 
 ``^{(j)}`` is the sample superscript, ``^T``/``^\top`` a transpose, ``^{-1}`` an
-inverse, anything else a power; ``_j``/``_{j,i}`` index, and ``\|v\|_2`` names the
-2-norm; ``\sum_{j=a}^{b}`` takes any bounds (1-based, or 0-based when the lower
-bound is 0).  :class:`LatexScripts` is the base class of the parser in
+inverse, anything else a power; ``_j``/``_{j,i}`` index, ``\|v\|_2`` names the
+2-norm and ``\|A\|_F`` the Frobenius norm; ``\sum_{j=a}^{b}`` takes any bounds (1-based,
+or 0-based when the lower bound is 0), and an excluded value as the homework writes the
+SVM loss: ``\sum_{j \ne y_i}``, ``\sum_{j=1, j \neq y_i}^{C}``.  :class:`LatexScripts` is the base class of the parser in
 :mod:`derive.answers.latex_input`; the grammar rules these rules call (``expr``,
 ``term``, ``atom_from``, ``starts_factor``) are declared here and defined there, so
 this module does not import that one.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from derive.answers.ast_nodes import Bin, Call, Index, Name, Node, Num, SumOver, Transpose
+from derive.answers.ast_nodes import Bin, Call, Compare, Index, Indicator, Name, Node, Num, SumOver, Transpose
 from derive.answers.errors import RefusedInput
 from derive.answers.latex_lexer import Tok, TokenStream
 from derive.answers.limits import MAX_EXPONENT, constant_value
@@ -68,7 +69,7 @@ class LatexScripts(TokenStream):
             return Transpose(base)
         if values == ["-", "1"]:
             self.k = hi + 1
-            return Call("inv", (base,))
+            return Call("inv", (base,)) if self.node_ndim(base) >= 1 else Bin("/", Num(1), base)
         if braced:
             self.take()
             exponent = self.expr(depth + 1)
@@ -88,11 +89,19 @@ class LatexScripts(TokenStream):
         lo, hi = self._group_tokens()
         braced = self.at("{")
         toks = [t for t in self.toks[lo:hi] if t.value != ","]
-        if isinstance(base, Call) and base.func == "norm":  # \|v\|_2
-            if [t.value for t in toks] != ["2"]:
-                raise self.fail("only the 2-norm \\|v\\|_2 is supported", under)
+        if isinstance(base, Call) and base.func == "norm":  # \|v\|_2, \|A\|_F
+            written = "".join(t.value for t in toks)
+            if written not in ("2", "F"):
+                raise self.fail(f"expected the 2-norm \\|v\\|_2 or the Frobenius norm \\|A\\|_F, got \\|...\\|_{written}",
+                                under)
+            if written == "2" and self.node_ndim(base.args[0]) == 2:
+                raise self.fail("\\|A\\|_2 of a matrix is ambiguous (the spectral norm, or the Frobenius norm?): "
+                                "write \\|A\\|_F for the Frobenius norm", under)
             self.k = hi + (1 if braced else 0)
             return base
+        if (len(toks) == 3 and toks[1].value == r"\times" and toks[0].value == toks[2].value
+                and isinstance(base, Name) and base.id == "I"):
+            toks = toks[:1]  # I_{d \times d} is I_d
         if (isinstance(base, Name) and self.vocab.ndims.get(base.id) == 2 and len(toks) == 1
                 and toks[0].kind == "letter" and toks[0].value not in self.vocab.indices
                 and self.index_name(toks[0].value) is None  # not a sum's letter (x_n in \sum_{n=1}^{K})
@@ -118,8 +127,16 @@ class LatexScripts(TokenStream):
         return Index(base, tuple(items))
 
     def sum_limits(self, sum_tok: Tok, depth: int) -> PendingSum:
-        r"""The limits of ``\sum_{j=a}^{b}``: 1-based (``j = 1..N`` is every sample), or 0-based
-        when the lower bound is 0 (``j = 0..N-1``); no limits is the whole range."""
+        r"""The limits of ``\sum_{j=a}^{b}`` (or ``\sum^{b}_{j=a}``): 1-based (``j = 1..N`` is every sample), or 0-based
+        when the lower bound is 0 (``j = 0..N-1``); no limits is the whole range.  One value may be
+        excluded: ``\sum_{j \ne y_i}`` or ``\sum_{j=1, j \neq y_i}^{C}`` (the summand times 1{j ≠ y_i})."""
+        upper_first: tuple[int, int] | None = None
+        if self.at("^"):  # \sum^{N}_{i=1}
+            caret = self.take()
+            if self.tok.kind == "end":
+                raise self.fail("'^' needs the sum's upper bound", caret)
+            upper_first = self._group_tokens()
+            self.k = upper_first[1] + (1 if self.at("{") else 0)
         self.expect("_")
         lo, hi = self._group_tokens()
         braced = self.at("{")
@@ -128,20 +145,52 @@ class LatexScripts(TokenStream):
             raise self.fail("\\sum needs a letter below it, e.g. \\sum_{j=1}^{N}", toks[0] if toks else sum_tok)
         written = var = toks[0].value
         lower: Node | None = None
-        if len(toks) > 1:
-            if toks[1].value != "=" or len(toks) == 2:
+        excluded: tuple[int, int] | None = None  # token range of the excluded value
+        rest = lo + 1
+        if rest < hi and toks[1].value == "=":
+            comma = next((k for k in range(lo + 2, hi) if self.toks[k].value == "," and self._level(lo, k) == 0), hi)
+            if comma == lo + 2:
                 raise self.fail(f"expected {var}=<lower bound> below the \\sum", toks[1])
-            lower = self._bound(lo + 2, hi, depth)
+            lower = self._bound(lo + 2, comma, depth)
+            rest = comma
+            if comma < hi:  # , j \neq y_i
+                if comma + 1 >= hi or self.toks[comma + 1].value != written:
+                    raise self.fail(f"expected {written} \\neq <value> after the comma below the \\sum",
+                                    self.toks[min(comma + 1, hi - 1)])
+                rest = comma + 2
+        if rest < hi:
+            if self.toks[rest].value not in (r"\neq", r"\ne") or rest + 1 >= hi:
+                raise self.fail(f"expected {var}=<lower bound> or {var} \\neq <value> below the \\sum", self.toks[rest])
+            excluded = (rest + 1, hi)
         self.k = hi + (1 if braced else 0)
         upper: Node | None = None
-        if self.at("^"):
+        if upper_first is not None:
+            upper = self._bound(*upper_first, depth)
+        elif self.at("^"):
             self.take()
-            lo, hi = self._group_tokens()
+            lo2, hi2 = self._group_tokens()
             braced = self.at("{")
-            upper = self._bound(lo, hi, depth)
-            self.k = hi + (1 if braced else 0)
+            upper = self._bound(lo2, hi2, depth)
+            self.k = hi2 + (1 if braced else 0)
         var = self._summed_index(written, lower, upper, sum_tok)
-        return PendingSum(var, *_zero_based(lower, upper, self.vocab.ranges.get(var)), written=written)
+        skip = None
+        if excluded is not None:
+            skip = self._bound(*excluded, depth)
+        return PendingSum(var, *_zero_based(lower, upper, self.vocab.ranges.get(var)), written=written, skip=skip)
+
+    def _level(self, lo: int, k: int) -> int:
+        """Bracket depth of token k counted from token lo."""
+        level = 0
+        for t in self.toks[lo:k]:
+            if t.kind == "op" and t.value in ("(", "[", "{"):
+                level += 1
+            elif t.kind == "op" and t.value in (")", "]", "}"):
+                level -= 1
+        return level
+
+    def node_ndim(self, node: Node) -> int:
+        """Number of dimensions of ``node`` (defined by the parser)."""
+        raise NotImplementedError
 
     def index_name(self, letter: str) -> str | None:
         """The question's index a sum letter stands for (innermost sum first), or None."""
@@ -166,6 +215,9 @@ class LatexScripts(TokenStream):
         for index, over in self.vocab.ranges.items():
             if over == size and index not in active:
                 return index
+        if not self.vocab.ranges:
+            raise self.fail(f"\\sum_{{{written}}}: this question has no index to sum over (write the sum's value)",
+                            sum_tok)
         raise self.fail(f"\\sum_{{{written}}}: this question sums over "
                         + ", ".join(f"{i} = 1..{n}" for i, n in sorted(self.vocab.ranges.items()))
                         + " (write the upper bound)", sum_tok)
@@ -213,6 +265,7 @@ class PendingSum(Node):
     start: Node | None = None
     stop: Node | None = None
     written: str = ""  # the letter as written (it stands for ``var`` inside the summand)
+    skip: Node | None = None  # the excluded value (\sum_{j \ne y_i}), read outside the sum
 
     def finish(self, parser: LatexScripts, depth: int) -> Node:
         if not parser.starts_factor() and not parser.at("-"):
@@ -221,7 +274,10 @@ class PendingSum(Node):
         if renamed is not None:
             renamed.append((self.written or self.var, self.var))
         try:
-            return SumOver(self.var, parser.term(depth + 1), self.start, self.stop)
+            body = parser.term(depth + 1)
+            if self.skip is not None:
+                body = Bin("*", Indicator(Compare("!=", Name(self.var), self.skip)), body)
+            return SumOver(self.var, body, self.start, self.stop)
         finally:
             if renamed is not None:
                 renamed.pop()
