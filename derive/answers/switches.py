@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.ast_nodes import Call, Compare, Indicator, Node, names_used, render, walk
+from derive.answers.ast_nodes import Bin, Call, Compare, Indicator, Node, Num, names_used, render, walk
 from derive.answers.errors import EvaluationError, NotSymbolic, RefusedInput
 
 __all__ = ["SwitchLog", "find_smooth_switch", "refuse_smooth_switches"]
@@ -154,8 +154,26 @@ def _translate(node: Node, env: dict[str, Any], question: Any) -> Any:
         return None
 
 
+#: functions through which a smooth-looking answer can build |u| or a step (sqrt(u**2), exp(log(u**2)/2), ...)
+_KINK_CAPABLE = frozenset({"sqrt", "norm", "exp", "log", "logsumexp", "softmax"})
+
+
+def _may_switch(tree: Node) -> bool:
+    """Whether the answer has a construct that can hide a switch: one of :data:`_KINK_CAPABLE`, or a
+    power whose exponent is not a whole-number literal (``u**0.5``, ``0**((N-7)**2)``)."""
+    for node in walk(tree):
+        if isinstance(node, Call) and node.func in _KINK_CAPABLE:
+            return True
+        if isinstance(node, Bin) and node.op == "**":
+            if not (isinstance(node.right, Num) and isinstance(node.right.value, int)):
+                return True
+    return False
+
+
 def find_smooth_switch(tree: Node, question: Any) -> str | None:
     """Why the answer has a switch built from smooth functions (None when it has none)."""
+    if not _may_switch(tree):
+        return None
     scalars = _scalar_symbols(question)
     data = {s.name for s in question.symbols if s.kind in ("input", "derived")} - set(scalars)
     bound = set(question.ranges) | {name for name, _ in question.stacked}
