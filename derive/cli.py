@@ -2,7 +2,9 @@
 
 Sub-commands live in their own modules and are imported lazily, so that
 ``gradproof knn`` never imports SymPy and ``gradproof --help`` is fast.
-Each module exposes ``configure(parser)`` and ``run(args) -> int``.
+Each module exposes ``configure(parser)`` and ``run(args) -> int``.  A problem's own
+commands (``gradproof knn``, ``softmax``, ``svm``) come from its record in the registry
+(:attr:`derive.registry.Problem.commands`), so adding a problem never touches this file.
 """
 
 from __future__ import annotations
@@ -13,13 +15,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-#: sub-command -> (module, one-line help)
+#: the tools' sub-commands -> (module, one-line help); the problems' own follow "all" (:func:`commands`)
 COMMANDS: dict[str, tuple[str, str]] = {
     "derive": ("derive.commands.derive_cmd", "print the derivations step by step, machine-checked"),
     "all": ("derive.commands.all_cmd", "the main job: derive, verify, run the experiments, write the solutions"),
-    "knn": ("numerics.commands.knn", "k-nearest neighbours experiments (problem 2)"),
-    "softmax": ("numerics.commands.softmax", "softmax classifier experiments (problem 5)"),
-    "svm": ("numerics.commands.svm", "multiclass SVM experiments (problem 6)"),
     "check-answer": ("derive.commands.check_answer", "check a hand-derived result against the derivation"),
     "check-derivation": ("derive.commands.check_derivation", "check a hand derivation line by line"),
     "grade": ("derive.commands.grade", "grade a student's KNN / Softmax implementation"),
@@ -32,6 +31,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def commands() -> dict[str, tuple[str, str]]:
+    """Every sub-command -> (module, one-line help): :data:`COMMANDS` with each registered problem's
+    commands after ``all``, in the registry's order.  ValueError if a name is taken twice."""
+    from derive.problems import PROBLEMS
+
+    tools = list(COMMANDS.items())
+    at = [name for name, _ in tools].index("all") + 1
+    problems = [(c.name, (c.module, c.help)) for p in PROBLEMS for c in p.commands]
+    names = [name for name, _ in tools + problems]
+    if len(set(names)) != len(names):
+        taken = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"gradproof sub-commands: expected distinct names, got {', '.join(taken)} twice")
+    return dict(tools[:at] + problems + tools[at:])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every available sub-command."""
     parser = argparse.ArgumentParser(
@@ -40,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name, (module_name, help_text) in COMMANDS.items():
+    for name, (module_name, help_text) in commands().items():
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

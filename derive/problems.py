@@ -10,8 +10,8 @@ and one line below (README, "Add a problem").
 
 Examples
 --------
->>> [p.key for p in PROBLEMS]
-['noisy', 'distances', 'softmax', 'hinge', 'svm']
+>>> problem_keys() == [p.key for p in PROBLEMS] and len(set(problem_keys())) == len(PROBLEMS)
+True
 >>> get_problem("hinge").title
 'Hinge loss and its subgradients'
 """

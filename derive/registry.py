@@ -13,10 +13,12 @@ engine asks, so importing the registry costs no SymPy work.
 Examples
 --------
 >>> from derive.problems import PROBLEMS, get_problem
->>> [p.key for p in PROBLEMS]
-['noisy', 'distances', 'softmax', 'hinge', 'svm']
+>>> "softmax" in [p.key for p in PROBLEMS]
+True
 >>> get_problem("softmax").numbers
 (3, 5)
+>>> [c.name for c in get_problem("softmax").commands]
+['softmax']
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover - types only
     from derive.core import Derivation, StepResult
     from derive.solutions.results import Check, Experiments
 
-__all__ = ["Problem", "Figure", "ExperimentContext", "SectionContext", "package_problem", "PARTS"]
+__all__ = ["Problem", "Figure", "Command", "ExperimentContext", "SectionContext", "package_problem", "PARTS"]
 
 #: the modules every problem package ``derive/<key>/`` has, and what :func:`package_problem` takes from each
 PARTS: dict[str, str] = {
@@ -63,6 +65,26 @@ class Figure:
     file: str
     label: str
     caption: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """A ``gradproof`` sub-command of a problem (its experiment on the command line).
+
+    Attributes
+    ----------
+    name : str
+        The sub-command (``gradproof NAME``).
+    module : str
+        The module that implements it: ``configure(parser)`` and ``run(args) -> int``
+        (see :mod:`derive.cli`); imported only when the parser is built.
+    help : str
+        One line for ``gradproof --help``.
+    """
+
+    name: str
+    module: str
+    help: str
 
 
 @dataclass(frozen=True)
@@ -146,6 +168,9 @@ class Problem:
     context : callable or None
         ``() -> Context``: the symbols and definitions ``gradproof check-derivation`` knows
         (:mod:`derive.answers.derivation.context`); None for a package without ``context.py``.
+    commands : tuple of Command
+        The problem's own ``gradproof`` sub-commands (``gradproof svm``); :mod:`derive.cli`
+        adds them to the command line, so no other file names them.
     """
 
     key: str
@@ -159,16 +184,18 @@ class Problem:
     figures: tuple[Figure, ...] = field(default_factory=tuple)
     stream: int = 0
     context: Callable[[], Any] | None = None
+    commands: tuple[Command, ...] = ()
 
 
 def package_problem(package: str, *, key: str, numbers: tuple[int, ...], title: str,
-                    figures: tuple[Figure, ...] = (), stream: int = 0) -> Problem:
+                    figures: tuple[Figure, ...] = (), stream: int = 0,
+                    commands: tuple[Command, ...] = ()) -> Problem:
     """The :class:`Problem` of the package ``package`` (``derive.<key>``), whose parts are its modules.
 
     The package has the modules of :data:`PARTS`: ``maths.derivation()``,
     ``questions.QUESTIONS``, ``experiment.run`` / ``experiment.checks`` and
     ``solution.sections``.  Each is imported when an engine first asks for it, so a
-    package's ``__init__`` stays light.
+    package's ``__init__`` stays light.  ``commands`` are its ``gradproof`` sub-commands.
     """
     import importlib
 
@@ -182,7 +209,7 @@ def package_problem(package: str, *, key: str, numbers: tuple[int, ...], title: 
         experiment=lambda ctx: part("experiment").run(ctx),
         crosschecks=lambda record, ctx: part("experiment").checks(record, ctx),
         sections=lambda ctx, record: part("solution").sections(ctx, record),
-        figures=figures, stream=stream,
+        figures=figures, stream=stream, commands=tuple(commands),
         context=(lambda: part("context").CONTEXT) if _has_module(f"{package}.context") else None,
     )
 

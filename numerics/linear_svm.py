@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from numerics.gradcheck import GradCheckResult, check_gradient
+from numerics.sweep import best_on_validation, sweep_data, train_grid
 from numerics.validation import as_float, check_int, check_labels, check_matrix, check_positive_float
 
 __all__ = [
@@ -419,34 +420,23 @@ def svm_sweep(
     -------
     SVMSweep
     """
-    Xt = as_float(check_matrix(X_train, "X_train"))
-    Xv = as_float(check_matrix(X_val, "X_val", n_cols=Xt.shape[1]))
-    yt = check_labels(y_train, "y_train", n_samples=Xt.shape[0])
-    yv = check_labels(y_val, "y_val", n_samples=Xv.shape[0])
-    c = int(max(yt.max(), yv.max())) + 1 if n_classes is None else check_int(n_classes, "n_classes", low=1)
-    check_labels(yt, "y_train", n_classes=c)
-    check_labels(yv, "y_val", n_classes=c)
+    Xt, yt, Xv, yv, c = sweep_data(X_train, y_train, X_val, y_val, n_classes)
     lrs = tuple(check_positive_float(v, "learning_rates[]") for v in learning_rates)
     lams = tuple(check_positive_float(v, "regs[]", allow_zero=True) for v in regs)
     if not lrs or not lams:
         raise ValueError(f"learning_rates and regs: expected at least one value each, got {len(lrs)} and {len(lams)}")
     num_iters = check_int(num_iters, "num_iters", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
-    grid = [(lr, lam) for lr in lrs for lam in lams]
-    iterator: Any = zip(grid, rng.spawn(len(grid)))
-    if progress:
-        from tqdm import tqdm
 
-        iterator = tqdm(iterator, total=len(grid), desc="learning rate x reg", unit="model", disable=None)
-    cells = []
-    for (lr, lam), child in iterator:
+    def fit(point: tuple[float, float], child: np.random.Generator) -> SweepCell:
+        lr, lam = point
         model = LinearSVM(rng=child)
         model.train(Xt, yt, learning_rate=lr, reg=lam, num_iters=num_iters, batch_size=batch_size, n_classes=c)
         with np.errstate(over="ignore", invalid="ignore"):
             final = _loss(np.asarray(model.W), Xt, yt, lam)
-        cells.append(SweepCell(lr, lam, float(np.mean(model.predict(Xt) == yt)),
-                               float(np.mean(model.predict(Xv) == yv)), final, model.diverged, model))
-    best = max(range(len(cells)), key=lambda k: (cells[k].val_accuracy, -k))
-    return SVMSweep(lrs, lams, tuple(cells), best)
+        return SweepCell(lr, lam, float(np.mean(model.predict(Xt) == yt)), float(np.mean(model.predict(Xv) == yv)),
+                         final, model.diverged, model)
+
+    cells = train_grid([(lr, lam) for lr in lrs for lam in lams], fit, rng=rng, progress=progress,
+                       desc="learning rate x reg", unit="model")
+    return SVMSweep(lrs, lams, tuple(cells), best_on_validation([cell.val_accuracy for cell in cells]))

@@ -29,6 +29,7 @@ from numerics import accel
 from numerics.accel.pace import FasterOfTwo
 from numerics.gradcheck import check_gradient
 from numerics.softmax import loss_and_grad_validated, loss_shifted_exp, validate_softmax_inputs, softmax_loss_and_grad, softmax_loss_and_grad_loop, softmax_loss_loop
+from numerics.sweep import best_on_validation, sweep_data, train_grid
 from numerics.validation import as_float, check_int, check_labels, check_matrix, check_positive_float
 
 __all__ = ["DEFAULT_LEARNING_RATES", "Softmax", "SweepEntry", "SweepResult", "learning_rate_sweep"]
@@ -276,33 +277,20 @@ def learning_rate_sweep(
     -------
     SweepResult
     """
-    Xt = as_float(check_matrix(X_train, "X_train"))
-    Xv = as_float(check_matrix(X_val, "X_val", n_cols=Xt.shape[1]))
-    yt = check_labels(y_train, "y_train", n_samples=Xt.shape[0])
-    yv = check_labels(y_val, "y_val", n_samples=Xv.shape[0])
-    c = int(max(yt.max(), yv.max())) + 1 if n_classes is None else check_int(n_classes, "n_classes", low=1)
-    check_labels(yt, "y_train", n_classes=c)
-    check_labels(yv, "y_val", n_classes=c)
+    Xt, yt, Xv, yv, c = sweep_data(X_train, y_train, X_val, y_val, n_classes)
     lrs = [check_positive_float(lr, "learning_rates[]") for lr in learning_rates]
     if not lrs:
         raise ValueError("learning_rates: expected at least one learning rate, got none")
     num_iters = check_int(num_iters, "num_iters", low=0)
     batch_size = check_int(batch_size, "batch_size", low=1)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
-    children = rng.spawn(len(lrs))
-    iterator: Any = zip(lrs, children)
-    if progress:
-        from tqdm import tqdm
 
-        iterator = tqdm(iterator, total=len(lrs), desc="learning-rate sweep", unit="lr", disable=None)
-    entries = []
-    for lr, child in iterator:
+    def fit(lr: float, child: np.random.Generator) -> SweepEntry:
         model = Softmax([c, Xt.shape[1]], rng=child, reg=reg)
         losses = model.train(Xt, yt, learning_rate=lr, num_iters=num_iters, batch_size=batch_size)
         final = loss_shifted_exp(model.W, Xt, yt, reg)[0]
         train_acc = float(np.mean(model.predict(Xt) == yt))
         val_acc = float(np.mean(model.predict(Xv) == yv))
-        entries.append(SweepEntry(lr, final, train_acc, val_acc, losses, model))
-    best = max(range(len(entries)), key=lambda i: (entries[i].val_accuracy, -i))
-    return SweepResult(tuple(entries), best)
+        return SweepEntry(lr, final, train_acc, val_acc, losses, model)
+
+    entries = train_grid(lrs, fit, rng=rng, progress=progress, desc="learning-rate sweep", unit="lr")
+    return SweepResult(tuple(entries), best_on_validation([e.val_accuracy for e in entries]))

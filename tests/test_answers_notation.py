@@ -186,6 +186,7 @@ REFUSED = [
      r"only the last case may be \text{otherwise}"),
     ("hinge.grad_b", r"\begin{cases} -y_1 & y_1 b < 1 \\ 0 & \text{otherwise}", 54, r"expected \\ (the next case)"),
     ("noisy.R", "\u0661 + \\sigma", 0, "unexpected character"),
+    ("noisy.ridge_gradient", r"\langle X, X\rangle\theta", 0, r"<A, B> of matrices is not read"),
 ]
 
 

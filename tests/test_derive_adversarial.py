@@ -4,6 +4,9 @@ Each wrong step is planted into a copy of a real derivation (``Derivation.replac
 must be rejected: size-gated terms, polynomial factors that vanish at small sizes, tiny
 constants, a factor 1.0000000001, a term wrong only above size 12, a term wrong only for some
 range of sigma.  Only the planted step is checked (``check_step``), so the corpus stays fast.
+Which symbol gates the planted terms comes from the problem's battery
+(``Battery.derivation_size`` / ``derivation_parameter`` in ``tests/battery/<key>.py``), so a new
+problem needs no line here.
 """
 
 from __future__ import annotations
@@ -14,20 +17,21 @@ import json
 import pytest
 import sympy as sp
 
+from battery import BATTERIES
 from derive.cli import main
 from derive.core import Derivation, Step, StepResult
 from derive.problems import get_derivation, get_problem, problem_keys
 
-#: the size symbol whose value gates or scales each planted term, per problem
-SIZE = {"noisy": "N", "softmax": "m", "distances": "n", "hinge": "K", "svm": "N"}
-
-
 def _size(d: Derivation, key: str) -> sp.Symbol:
+    """The size symbol whose value gates or scales each planted term (the battery's ``derivation_size``)."""
+    name = BATTERIES[key].derivation_size
     for s in d.steps:
         for sym in getattr(s.rhs, "free_symbols", set()) | getattr(s.lhs, "free_symbols", set()):
-            if isinstance(sym, sp.Symbol) and sym.name == SIZE.get(key) and sym.is_integer:
+            if isinstance(sym, sp.Symbol) and sym.name == name and sym.is_integer:
                 return sym
-    for s in d.steps:  # a problem added later: its first positive integer symbol
+    if name is not None:
+        raise AssertionError(f"{key}: the battery names the size symbol {name!r}, which no step has")
+    for s in d.steps:  # a battery that names none: the derivation's first positive integer symbol
         for sym in sorted(getattr(s.rhs, "free_symbols", set()), key=str):
             if isinstance(sym, sp.Symbol) and sym.is_integer and sym.is_positive:
                 return sym
@@ -81,20 +85,27 @@ def _targets(key: str) -> list[int]:
     return exact + symbolic
 
 
-def _sigma(d: Derivation) -> sp.Symbol | None:
-    return next((x for s in d.steps for x in getattr(s.rhs, "free_symbols", set())
-                 if isinstance(x, sp.Symbol) and x.name == "sigma"), None)
+def _sigma(d: Derivation, key: str) -> sp.Symbol | None:
+    """The real parameter planted terms are gated on too (the battery's ``derivation_parameter``), if any."""
+    name = BATTERIES[key].derivation_parameter
+    if name is None:
+        return None
+    found = next((x for s in d.steps for x in getattr(s.rhs, "free_symbols", set())
+                  if isinstance(x, sp.Symbol) and x.name == name), None)
+    assert found is not None, f"{key}: the battery names the parameter {name!r}, which no step has"
+    return found
 
 
 CASES = [(key, i, name) for key in problem_keys() for i in _targets(key)
-         for name in wrong_versions(sp.Integer(1), sp.Symbol("s"), sp.Symbol("sigma") if key == "noisy" else None)]
+         for name in wrong_versions(sp.Integer(1), sp.Symbol("s"),
+                                    sp.Symbol("sigma") if BATTERIES[key].derivation_parameter else None)]
 
 
 @pytest.mark.parametrize(("key", "index", "kind"), CASES, ids=[f"{k}-{i + 1}-{n}" for k, i, n in CASES])
 def test_planted_wrong_step_is_rejected(key: str, index: int, kind: str) -> None:
     d = get_derivation(key)
     s = d.steps[index]
-    wrong = wrong_versions(s.rhs, _size(d, key), _sigma(d))[kind]
+    wrong = wrong_versions(s.rhs, _size(d, key), _sigma(d, key))[kind]
     bad = d.replace_step(index, dataclasses.replace(s, rhs=wrong))
     r = bad.check_step(index, seed=0)
     assert not r.ok and r.status == "failed" and not r.verified, (kind, s.label, r.method, r.detail)
@@ -152,7 +163,7 @@ def test_cli_exits_1_naming_the_planted_step(key: str, monkeypatch: pytest.Monke
     d = get_derivation(key)
     i = _targets(key)[0]
     s = d.steps[i]
-    bad = d.replace_step(i, dataclasses.replace(s, rhs=wrong_versions(s.rhs, _size(d, key), _sigma(d))
+    bad = d.replace_step(i, dataclasses.replace(s, rhs=wrong_versions(s.rhs, _size(d, key), _sigma(d, key))
                                                 ["gated on s > 12"]))
     real = get_problem(key)
     monkeypatch.setattr("derive.problems.get_problem", lambda k: dataclasses.replace(real, derivation=lambda: bad))

@@ -68,3 +68,22 @@ def test_the_zip_grades_a_submission_with_its_rubric(autograder: Path) -> None:
     assert "wrong sign" in results["tests"][1]["output"]
     results = _run(autograder, {})  # an empty submission still gets a results file
     assert results["score"] == 0 and results["tests"] == [] and "Could not be graded" in results["output"]
+
+
+def test_each_autograder_run_draws_its_own_seed_and_shows_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed seed would let a student precompute every expected output at home and return it from a table."""
+    import derive.grade.grader as grader
+    from derive.grade.autograder import run_autograder
+
+    seeds: list[int] = []
+
+    def fake_grade(paths, *, limits, seed, rubric):  # noqa: ANN001, ANN202 - records the seed, grades nothing
+        seeds.append(seed)
+        return grader.GradeReport(("x.py",), {}, ())
+
+    monkeypatch.setattr(grader, "grade", fake_grade)
+    (tmp_path / "submission").mkdir()
+    outputs = [run_autograder(tmp_path)["output"] for _ in range(3)]
+    assert len(set(seeds)) == 3
+    assert all(f"Inputs drawn with seed {s}" in out for s, out in zip(seeds, outputs, strict=True))
+    assert run_autograder(tmp_path, seed=7) and seeds[-1] == 7

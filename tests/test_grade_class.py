@@ -3,7 +3,7 @@
 One correct submission, one missing 1/N, one with a wrong sign, one whose ``Softmax.loss``
 hangs, one with a syntax error, one empty folder; two submissions under the same name
 (one of them hostile HTML).  The CSV, the summary and the report are checked exactly.
-The rubric switches the CIFAR-sized checks off (71 points remain), which keeps the test fast.
+The rubric switches the CIFAR-sized checks off (105 of 150 points remain), which keeps the test fast.
 """
 
 from __future__ import annotations
@@ -111,14 +111,14 @@ def test_grades_csv_is_exact(graded_class: Path) -> None:
     expected = []
     for sid, (names, emails) in who.items():
         points = [0.0 if sid in ("1004", "1005") or c.title in FAILING[sid] else c.points for c in SCORED]
-        expected.append([sid, names, emails, f"{_score(sid):g}", "71", *(f"{p:g}" for p in points)])
+        expected.append([sid, names, emails, f"{_score(sid):g}", f"{sum(c.points for c in SCORED):g}", *(f"{p:g}" for p in points)])
     assert rows[1:] == expected
 
 
 def test_summary_json_is_exact(graded_class: Path) -> None:
     summary = json.loads((graded_class / "summary.json").read_text())
     mean = sum(_score(s) for s in ("1001", "1002", "1003", "1004", "1005", "1006")) / 6
-    assert summary["submissions"] == 6 and summary["mean"] == round(mean, 4) == 42.8333
+    assert summary["submissions"] == 6 and summary["mean"] == round(mean, 4) == 65.5
     checks = {c["name"]: c for c in summary["checks"]}
     assert list(checks) == [c.title for c in CHECKS if c.name not in OFF]
     for c in SCORED:
@@ -144,12 +144,12 @@ def test_per_submission_results_and_feedback(graded_class: Path) -> None:
     empty = json.loads((graded_class / "1005" / "results.json").read_text())
     assert empty["tests"] == [] and "the folder is empty" in empty["output"]
     feedback = (graded_class / "1001" / "feedback.txt").read_text()
-    assert "Total: 71 / 71" in feedback and str(graded_class.parent) not in feedback
+    assert "Total: 105 / 105" in feedback and str(graded_class.parent) not in feedback
 
 
 def test_report_names_mistakes_duplicates_and_ungradeable(graded_class: Path) -> None:
     md = (graded_class / "report.md").read_text()
-    assert "6 submissions; mean score 42.8333 / 71." in md
+    assert "6 submissions; mean score 65.5 / 105." in md
     assert "### 1 × missing 1/N\n\nSubmissions: 1002.\n\nExample: submission 1002, Softmax.fast_loss_and_grad: output (generated):" in md
     assert "### 1 × the gradient is the reference times −1 (wrong sign)" in md
     assert f"| {FAST}: output (generated) | 4 | 67 % |" in md
@@ -189,3 +189,27 @@ def test_a_metadata_entry_without_folder_is_reported_not_fatal(tmp_path: Path) -
     layout, subs = discover(tmp_path)
     assert layout == "gradescope" and subs[0].id == "7" and subs[0].names == ("Ghost",)
     assert subs[0].missing == "the metadata lists submission_7 but the export has no such folder"
+
+
+def test_ungradeable_reads_typed_fields_not_section_text(tmp_path: Path) -> None:
+    """Why a submission could not be graded comes from UnitStatus fields; a section text that merely
+    looks like one ("found…", "could not…") changes nothing."""
+    from derive.grade.classgrade import Graded
+    from derive.grade.grader import CheckResult, GradeReport, UnitStatus
+    from derive.grade.roster import Submission
+
+    sub = Submission("s1", tmp_path, names=("Ada",), emails=("a@x",))
+
+    def graded(units: dict[str, UnitStatus], sections: dict[str, str] | None = None, results: tuple = ()) -> Graded:
+        return Graded(sub, GradeReport(("h.py",), sections or {u: s.text for u, s in units.items()}, results, units=units), None, 0.0)
+
+    found = graded({"KNN": UnitStatus(True, "/x/h.py"), "Softmax": UnitStatus(False)}, {"KNN": "not found", "Softmax": "not found"})
+    assert found.ungradeable is None
+    lying = graded({"KNN": UnitStatus(False)}, {"KNN": "found in h.py (could not be imported: x)"})
+    assert lying.ungradeable == "defines none of the graded classes and functions (KNN)"
+    broken = graded({"KNN": UnitStatus(False, import_errors=("h.py could not be imported: SyntaxError",))})
+    assert broken.ungradeable == "h.py could not be imported: SyntaxError"
+    not_run = graded({"KNN": UnitStatus(False, not_run=True), "Softmax": UnitStatus(False, not_run=True)})
+    assert not_run.ungradeable == "could not be graded: the submission could not be run"
+    fatal = CheckResult("KNN", "train", "x", 0.0, 5.0, False, "importing the submission failed: timed out", failure="import")
+    assert graded({"KNN": UnitStatus(False)}, results=(fatal,)).ungradeable == "importing the submission failed: timed out"

@@ -31,8 +31,8 @@ def reference_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, d
 def test_the_reference_gets_full_marks(reference_run: tuple[int, str, dict]) -> None:
     code, text, results = reference_run
     assert code == 0
-    assert "Total: 100 / 100" in text and "✗" not in text
-    assert results["score"] == 100
+    assert "Total: 150 / 150" in text and "✗" not in text
+    assert results["score"] == 150
 
 
 def test_results_json_is_gradescope_format(reference_run: tuple[int, str, dict]) -> None:
@@ -42,8 +42,9 @@ def test_results_json_is_gradescope_format(reference_run: tuple[int, str, dict])
     for t, check in zip(results["tests"], CHECKS, strict=True):
         assert set(t) == {"name", "status", "score", "max_score", "output", "visibility"}
         assert t["status"] == "passed" and t["score"] == t["max_score"] == (0 if check.advisory else check.points)
-    assert sum(t["max_score"] for t in results["tests"]) == 100
-    assert "KNN: 50 / 50" in results["output"] and "Total: 100 / 100" in results["output"]
+    assert sum(t["max_score"] for t in results["tests"]) == 150
+    assert "KNN: 50 / 50" in results["output"] and "Total: 150 / 150" in results["output"]
+    assert "linear_svm: 34 / 34" in results["output"] and "LinearSVM: 16 / 16" in results["output"]
 
 
 def test_terminal_report_lists_class_method_and_check(reference_run: tuple[int, str, dict]) -> None:
@@ -57,7 +58,7 @@ def test_terminal_report_lists_class_method_and_check(reference_run: tuple[int, 
     ("args", "phrase"),
     [
         (["no/such/file.py"], "does not exist"),
-        ([str(SUBMISSIONS / "conftest.py")], "found neither name"),
+        ([str(SUBMISSIONS / "conftest.py")], "found none of these names"),
         ([str(Path(__file__).parent.parent / "pyproject.toml")], "expected a .py file, got .toml"),
         ([str(SUBMISSIONS / "reference.py"), "--timeout", "0"], "timeout: expected a positive"),
     ],
@@ -127,4 +128,4 @@ def test_a_usage_error_still_writes_results(tmp_path: Path) -> None:
     results = tmp_path / "r.json"
     assert main(["grade", str(SUBMISSIONS / "conftest.py"), "--results-json", str(results)]) == 2
     data = json.loads(results.read_text())
-    assert data["score"] == 0 and "found neither name" in data["output"]
+    assert data["score"] == 0 and "found none of these names" in data["output"]

@@ -92,6 +92,15 @@ EXPECT: dict[str, list[tuple[str, str]]] = {
     "close_protocol_fds": [("section", "could not be graded")],
     "redirect_protocol_fd": [("section", "closed its channel")],
     "kill_every_process": [("section", "SIGKILL")],
+    "svm_ndarray_subclass": [("linear_svm.svm_loss_vectorized: output (generated)", "the loss: expected"),
+                             ("LinearSVM.train: learns", "classifies only"), ("LinearSVM.predict: output", "expected")],
+    "svm_odd_values": [("linear_svm.svm_loss_naive: output (generated)", "NaN"),
+                       ("linear_svm.svm_loss_vectorized: output (generated)", "expected a float, got an array of shape (2,)"),
+                       ("LinearSVM.train: learns", "generator")],
+    "svm_fork_sleep_snoop": [("linear_svm.svm_loss_naive: output (generated)", "the output is all zeros"),
+                             ("linear_svm.svm_loss_vectorized: output (generated)", "the loss: expected")],
+    "softmax_hostile_outputs": [("Softmax.grad_check_sparse: tells a right gradient from a wrong one", "cannot tell a wrong gradient"),
+                                ("Softmax.train: learns", "generator"), ("Softmax.__init__: W shape and scale", "std")],
 }
 
 

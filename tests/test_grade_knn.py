@@ -58,7 +58,8 @@ def test_each_mistake_fails_exactly_its_checks(name: str) -> None:
     for title in expected - {f"{VEC}: no loops"}:
         assert phrase in message(report, title)
     # the other class comes from reference.py, graded with it (the first file defining a class wins)
-    assert report.sections == {"KNN": f"found in {name}.py", "Softmax": "found in reference.py"}
+    assert report.sections == {"KNN": f"found in {name}.py", "Softmax": "found in reference.py",
+                               "linear_svm": "found in reference.py", "LinearSVM": "found in reference.py"}
 
 
 def test_uint8_diagnosis_shows_the_minimal_example() -> None:

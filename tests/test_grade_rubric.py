@@ -1,4 +1,4 @@
-"""The rubric: TOML parsing with clear errors, the default's 100 points, and its effect on a grade."""
+"""The rubric: TOML parsing with clear errors, the default's 150 points, and its effect on a grade."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ SUBMISSIONS = Path(__file__).parent / "submissions"
 IDS = [c.id for c in CHECKS]
 
 
-def test_check_ids_are_unique_and_the_default_is_100_points() -> None:
+def test_check_ids_are_unique_and_the_default_is_150_points() -> None:
     assert len(set(IDS)) == len(IDS)
     rubric = rubric_from(None)
-    assert sum(rubric.entry(c).points for c in CHECKS if not rubric.entry(c).advisory) == 100
+    assert sum(rubric.entry(c).points for c in CHECKS if not rubric.entry(c).advisory) == 150
     assert [c.name for c in CHECKS if rubric.entry(c).advisory] == ["underflow of P[y] (advice)"] * 3
 
 
@@ -33,7 +33,7 @@ def test_the_printed_default_parses_back_to_the_default() -> None:
     with contextlib.redirect_stdout(out):
         assert main(["rubric", "--default"]) == 0
     text = out.getvalue()
-    assert text == default_rubric_text() and text.startswith("# gradproof rubric: 100 points in all.")
+    assert text == default_rubric_text() and text.startswith("# gradproof rubric: 150 points in all.")
     parsed = parse_rubric(text, known=IDS)
     default = rubric_from(None)
     assert all(parsed.entry(c) == default.entry(c) for c in CHECKS)

@@ -95,3 +95,26 @@ def test_nothing_is_executed() -> None:
 def test_bad_sources_raise(source: str, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         find_loops(source, "KNN", "fast")
+
+
+def test_loops_in_a_helper_imported_from_another_file_of_the_submission_are_found(tmp_path: Path) -> None:
+    from derive.grade.common import no_loops_judge
+    from derive.grade.check import Evidence
+
+    (tmp_path / "helpers.py").write_text("import numpy as np\n\ndef slow(W, X):\n    return [x @ W for x in X]\n")
+    (tmp_path / "tools.py").write_text("def fine(W):\n    return W\n")
+    main = tmp_path / "linear_svm.py"
+    main.write_text("from helpers import slow as fast\nimport tools\n\n"
+                    "def svm_loss_vectorized(W, X, y, reg):\n    tools.fine(W)\n    return fast(W, X)\n")
+    judge = no_loops_judge("linear_svm", "svm_loss_vectorized", function=True)
+    verdict = judge(Evidence(None, {}, {"file": str(main), "line": 4}, (tmp_path,)))
+    assert not verdict.passed and "list comprehension at line 4 (in helper helpers.slow)" in verdict.message
+    clean = tmp_path / "clean.py"
+    clean.write_text("import numpy as np\nimport tools\n\ndef svm_loss_vectorized(W, X, y, reg):\n    return np.dot(X, tools.fine(W))\n")
+    assert judge(Evidence(None, {}, {"file": str(clean), "line": 4}, (tmp_path,))).passed
+    # a module outside the submission's folders is never read
+    outside = tmp_path.parent / f"{tmp_path.name}_outside"
+    outside.mkdir()
+    (outside / "far.py").write_text("def slow(X):\n    return [x for x in X]\n")
+    (tmp_path / "uses_far.py").write_text("from far import slow\n\ndef svm_loss_vectorized(W, X, y, reg):\n    return slow(X)\n")
+    assert judge(Evidence(None, {}, {"file": str(tmp_path / "uses_far.py"), "line": 3}, (tmp_path,))).passed

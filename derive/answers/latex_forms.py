@@ -56,10 +56,6 @@ class LatexForms(LatexScripts):
         """A ``{...}`` group."""
         raise NotImplementedError
 
-    def starts_factor(self) -> bool:
-        """Whether the next token starts a factor of a product."""
-        raise NotImplementedError
-
     def softmax(self, t: Tok, depth: int) -> Node:
         r"""``softmax_i(x^{(j)})`` (also ``\sigma_i``): the entry P[j, i] of the question's probabilities."""
         if self.vocab.ndims.get("P") != 2:

@@ -308,6 +308,8 @@ class LatexParser(LatexForms):
             self.expect(",")
             right = self.expr(depth + 1)
             self.expect(r"\rangle")
+            if max(self.node_ndim(left), self.node_ndim(right)) >= 2:
+                raise self.fail("<A, B> of matrices is not read: write \\operatorname{tr}(A^\\top B)", t)
             return Bin("@", Transpose(left), right) if self.node_ndim(left) >= 1 else Bin("*", left, right)
         if v == r"\|":
             if self.in_norm:

@@ -36,7 +36,7 @@ class GradingInterrupted(Exception):
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``grade`` arguments to ``parser``."""
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                        help=".py files, or folders of them, defining KNN and/or Softmax")
+                        help=".py files, or folders of them, defining KNN, Softmax, svm_loss_naive, svm_loss_vectorized and/or LinearSVM")
     parser.add_argument("--results-json", type=Path, metavar="FILE",
                         help="also write the results in Gradescope's autograder format (results.json)")
     parser.add_argument("--timeout", type=float, default=20.0, metavar="S",

@@ -11,7 +11,7 @@ use, so importing the package costs no SymPy work.
 from __future__ import annotations
 
 from derive.lazy import forward_to
-from derive.registry import Figure, package_problem
+from derive.registry import Command, Figure, package_problem
 
 __all__ = ["PROBLEM"]
 
@@ -33,4 +33,5 @@ PROBLEM = package_problem(
                "Cross-validation error of each norm at the best $k$."),
     ),
     stream=2,
+    commands=(Command("knn", "numerics.commands.knn", "k-nearest neighbours experiments (problem 2)"),),
 )

@@ -1,8 +1,8 @@
-"""``gradproof grade``: grade a student's ``KNN`` / ``Softmax`` implementation (SPEC problems 2 and 5).
+"""``gradproof grade``: grade a student's ``KNN`` / ``Softmax`` / multiclass SVM implementation (SPEC problems 2, 5 and 6).
 
 Student code runs only in a sandboxed child process (:mod:`derive.grade.sandbox`,
 :mod:`derive.grade.child`); the grader judges what comes back against
-:mod:`numerics` (:mod:`derive.grade.checks_knn`, :mod:`derive.grade.checks_softmax`),
+:mod:`numerics` (:mod:`derive.grade.checks_knn`, :mod:`derive.grade.checks_softmax`, :mod:`derive.grade.checks_svm`),
 names known mistakes (:mod:`derive.grade.diagnose`), checks for Python loops on the
 syntax tree (:mod:`derive.grade.static`) and reports for a terminal or for
 Gradescope (:mod:`derive.grade.report`).  A rubric (:mod:`derive.grade.rubric`) sets the

@@ -17,6 +17,7 @@ a fake tree) and the Python from ``$GRADPROOF_PYTHON``.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 import sys
@@ -122,8 +123,11 @@ def _write(results: Path, data: dict) -> None:
     results.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
 
 
-def run_autograder(root: Path, *, timeout: float = 20.0, memory_mb: int = 2048) -> dict:
+def run_autograder(root: Path, *, timeout: float = 20.0, memory_mb: int = 2048, seed: int | None = None) -> dict:
     """Grade ``root/submission`` with ``root/source/rubric.toml`` (if any); write and return ``root/results/results.json``.
+
+    The inputs are drawn with ``seed``, by default a new random one for each run (shown in the
+    output), so that no submission can return answers precomputed for a known seed.
 
     Whatever happens (no Python file, a bad rubric, a broken submission), a results file
     is written: Gradescope shows its ``output`` to the student.
@@ -142,10 +146,13 @@ def run_autograder(root: Path, *, timeout: float = 20.0, memory_mb: int = 2048) 
         _write(results, data)
         return data
     submission = root / "submission"
+    # a fresh seed per submission: with a fixed one, a student could precompute every expected output at home
+    # (the grader is public) and return them from a lookup table; the seed is shown, so the grade can be reproduced
+    seed = secrets.randbelow(2**32) if seed is None else seed
     try:
-        report = grade([submission], limits=Limits(timeout=timeout, memory_mb=memory_mb), seed=0, rubric=rubric)
+        report = grade([submission], limits=Limits(timeout=timeout, memory_mb=memory_mb), seed=seed, rubric=rubric)
         data = gradescope(report, visibility=rubric.visibility)
-        data["output"] = data["output"].replace(str(submission.resolve()) + "/", "")
+        data["output"] = data["output"].replace(str(submission.resolve()) + "/", "") + f"\nInputs drawn with seed {seed}"
     except ValueError as exc:
         data = {"score": 0.0, "visibility": rubric.visibility, "tests": [],
                 "output": f"Could not be graded: {str(exc).replace(str(submission) + '/', '')}"}

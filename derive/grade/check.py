@@ -22,18 +22,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from derive.grade.diagnose import Verdict, fmt
-from derive.grade.sandbox import TaskOutcome, Value
+from derive.grade.sandbox import TaskOutcome, Timed, Value
 
-__all__ = ["Check", "CheckGroup", "check_id", "Probe", "Evidence", "new", "call", "get", "put", "npy", "array_output", "task_failure"]
+__all__ = ["Check", "CheckGroup", "check_id", "Probe", "Evidence", "new", "call", "fn", "get", "put", "npy", "array_output",
+           "task_failure"]
 
 
 @dataclass(frozen=True)
 class Probe:
-    """Steps for the child, the arrays they name, and reference data kept in the parent."""
+    """Steps for the child, the arrays they name, reference data kept in the parent, and timed steps.
+
+    ``timed`` maps a step's ``save`` name to the reference the grader runs alternately with it
+    (:class:`~derive.grade.sandbox.Timed`).
+    """
 
     steps: list[dict[str, Any]]
     arrays: dict[str, NDArray[Any]]
     context: dict[str, Any] = field(default_factory=dict)
+    timed: dict[str, Timed] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,16 @@ def call(method: str, *args: Any, save: str | None = None, unpack: int | None = 
     return step
 
 
+def fn(name: str, *args: Any, save: str | None = None, unpack: int | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Step: the module-level function ``name(*args, **kwargs)`` of the task's unit, saved under ``save``."""
+    step: dict[str, Any] = {"op": "fn", "name": name, "args": list(args), "kwargs": kwargs}
+    if save is not None:
+        step["save"] = save
+    if unpack is not None:
+        step["unpack"] = unpack
+    return step
+
+
 def get(name: str, save: str) -> dict[str, Any]:
     """Step: save ``obj.name``."""
     return {"op": "get", "name": name, "save": save}
@@ -182,13 +198,22 @@ class CheckGroup:
     Attributes
     ----------
     cls : str
-        The class the student defines (``"KNN"``).
+        The class the student defines (``"KNN"``), or, for ``functions``, the name of the
+        unit (``"linear_svm"``: the assignment's file) the functions are reported under.
     methods : list of str
-        Methods whose source location the child reports (for the static checks).
+        Methods (or module-level functions) whose source location the child reports.
     checks : list of Check
         In report order.
+    functions : bool
+        The ``methods`` are module-level functions, not methods of a class ``cls``.
     """
 
     cls: str
     methods: list[str]
     checks: list[Check]
+    functions: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        """The names a submission must define for this group to be graded."""
+        return list(self.methods) if self.functions else [self.cls]

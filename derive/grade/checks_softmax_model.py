@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from derive.grade.check import Check, Evidence, Probe, array_output, call, example, get, new, npy, put, task_failure
 from derive.grade.diagnose import Verdict, fmt
+from derive.grade.training import train_judge, train_probe
 from numerics.softmax import softmax_loss_and_grad
 
 __all__ = ["MODEL_CHECKS"]
@@ -131,45 +132,9 @@ def _gradcheck_judge(ev: Evidence) -> Verdict:
                          f"{fmt(worst_bad, 2)} for one {WRONG_BY:.0%} off")
 
 
-def _blobs(rng: np.random.Generator) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    centres = np.array([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]])
-    y = np.repeat(np.arange(3), 50)
-    X = centres[y] + 0.5 * rng.standard_normal((150, 2))
-    return np.hstack([X, np.ones((150, 1))]), y.astype(np.int64)
-
-
 TRAIN_ARGS = {"learning_rate": 0.5, "num_iters": 60, "batch_size": 50}
-
-
-def _train_probe(rng: np.random.Generator) -> Probe:
-    X, y = _blobs(rng)
-    steps = [new(CLS, [3, 3]), call("train", npy("X"), npy("y"), save="losses", **TRAIN_ARGS), get("W", "W")]
-    return Probe(steps, {"X": X, "y": y}, {"X": X, "y": y})
-
-
-def _train_judge(ev: Evidence) -> Verdict:
-    failed = task_failure(ev)
-    if failed is not None:
-        return failed
-    losses, why = array_output(ev, "losses", "train")
-    n = TRAIN_ARGS["num_iters"]
-    if why or losses is None:
-        return Verdict(False, why or "no losses")
-    if losses.shape != (n,):
-        return Verdict(False, f"train(..., num_iters={n}) must return a list of {n} losses, got shape {losses.shape}")
-    if not np.isfinite(losses).all():
-        return Verdict(False, "the loss history contains NaN or inf")
-    first, last = float(losses[:10].mean()), float(losses[-10:].mean())
-    if not last < 0.5 * first:
-        return Verdict(False, f"the loss does not decrease on an easy separable problem: mean of the first 10 {fmt(first)}, of the last 10 {fmt(last)}")
-    W, why = array_output(ev, "W", "W after train")
-    X, y = ev.context["X"], ev.context["y"]
-    if why or W is None or W.shape != (3, 3):
-        return Verdict(False, why or f"W after train: expected shape (3, 3), got {None if W is None else W.shape}")
-    acc = float(np.mean(np.argmax(X @ W.T, axis=1) == y))
-    if acc < 0.9:
-        return Verdict(False, f"after training, the learned W classifies only {acc:.0%} of an easy separable problem")
-    return Verdict(True, f"loss {fmt(first, 2)} → {fmt(last, 2)} over {n} iterations; training accuracy {acc:.0%}")
+_train_probe = train_probe(CLS, [[3, 3]], TRAIN_ARGS)
+_train_judge = train_judge(TRAIN_ARGS["num_iters"], classes_last=False)
 
 
 def _predict_probe(rng: np.random.Generator) -> Probe:

@@ -30,15 +30,19 @@ then applies its per-check limit to everything after.
 
 Commands (parent -> child):
 
-* ``{"cmd": "import", "nonce", "files": [...], "classes": {name: [method, ...]}, "max_capture": n}``
+* ``{"cmd": "import", "nonce", "files": [...], "classes": {name: [method, ...]}, "functions": {unit: [function, ...]},
+  "max_capture": n}``
   -> ``{"event": "ready", "nonce", "classes": {name: {"found": bool, "file", "methods": {m: {"file", "line"} | null}}},
-  "import_errors": {file: text}, "stdout": text}``;
+  "import_errors": {file: text}, "stdout": text}``; a *unit* of ``functions`` (e.g. ``linear_svm``:
+  ``svm_loss_naive``, ``svm_loss_vectorized``) is reported like a class whose methods are module-level
+  functions, found when one of them is;
 * ``{"cmd": "step", "nonce", "task": id, "seed": n, "cls": name, "step": {...}, "arrays": [{"name", "path", ...}, ...]}``
   -> ``{"event": "step", "nonce", "ok": bool, "error": text | null,
   "stdout": text, "outputs": [[key, value], ...]}`` followed by the output arrays' bytes.
   A new ``task`` id starts afresh (no object, no arrays) and seeds numpy's and
   ``random``'s global generators with ``seed``.  A step is ``new`` (instantiate
-  ``cls``), ``set``/``get`` (an attribute) or ``call`` (a method); ``save`` names its
+  ``cls``), ``set``/``get`` (an attribute), ``call`` (a method) or ``fn`` (the module-level function
+  ``name`` of the unit ``cls``); ``save`` names its
   output, ``unpack`` splits a returned tuple.  Arguments ``{"npy": name}`` are a
   fresh copy, for every call, of the named input (read from its file when first needed), ``{"norm": "l1" | "l2" | "linf"}`` a norm
   function.  A value is ``{"kind": "array", "dtype", "shape", "nbytes", "type"}``,
@@ -234,12 +238,41 @@ def locate(modules: dict[str, Any], classes: dict[str, list[str]]) -> tuple[dict
     return found, info
 
 
+def locate_functions(modules: dict[str, Any], functions: dict[str, list[str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Find each wanted module-level function (the first module defining it wins) and where it is defined."""
+    import inspect
+
+    found: dict[str, Any] = {}
+    info: dict[str, Any] = {}
+    for unit, names in functions.items():
+        fns: dict[str, Any] = {}
+        where: dict[str, Any] = {}
+        file = None
+        for name in names:
+            for path, module in modules.items():
+                fn = module.__dict__.get(name) if isinstance(getattr(module, "__dict__", None), dict) else None
+                if callable(fn) and not isinstance(fn, type):
+                    fns[name] = fn
+                    file = file or path
+                    try:
+                        where[name] = {"file": inspect.getsourcefile(fn), "line": inspect.getsourcelines(fn)[1]}
+                    except BaseException:  # noqa: BLE001 - not Python source, or a hostile object
+                        where[name] = None
+                    break
+            else:
+                where[name] = None
+        found[unit] = fns
+        info[unit] = {"found": True, "file": file, "methods": where} if fns else {"found": False}
+    return found, info
+
+
 class Runner:
     """The state of the task being run: its object and its arrays."""
 
-    def __init__(self, np: Any, classes: dict[str, Any]) -> None:
+    def __init__(self, np: Any, classes: dict[str, Any], functions: dict[str, dict[str, Any]] | None = None) -> None:
         self.np = np
         self.classes = classes
+        self.functions = functions or {}
         self.task: Any = None
         self.obj: Any = None
         self.arrays: dict[str, Any] = {}
@@ -280,7 +313,13 @@ class Runner:
         if op == "set":
             setattr(self.obj, step["name"], args[0])
             return []
-        value = getattr(self.obj, step["name"]) if op == "get" else getattr(self.obj, step["method"])(*args, **kwargs)
+        if op == "fn":
+            fn = self.functions.get(cls, {}).get(step["name"])
+            if fn is None:
+                raise NameError(f"{step['name']} is not defined at module level in the submission")
+            value = fn(*args, **kwargs)
+        else:
+            value = getattr(self.obj, step["name"]) if op == "get" else getattr(self.obj, step["method"])(*args, **kwargs)
         key = step.get("save")
         if key is None:
             return []
@@ -313,7 +352,9 @@ def serve(channel: Channel, capture: CappedText, np: Any) -> None:
             files = set(cmd["files"])
             modules, errors = import_submission(cmd["files"])
             found, info = locate(modules, cmd["classes"])
-            runner = Runner(np, found)
+            functions, function_info = locate_functions(modules, cmd.get("functions") or {})
+            runner = Runner(np, found, functions)
+            info.update(function_info)
             _restore_streams(capture)
             channel.send({"event": "ready", "nonce": nonce, "classes": info, "import_errors": errors, "stdout": capture.take()})
             continue

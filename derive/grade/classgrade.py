@@ -53,16 +53,16 @@ class Graded:
         """Why nothing of the submission could be graded (syntax/import error, timeout, no files), else None."""
         if self.report is None:
             return self.error or "could not be graded"
-        sections = self.report.sections
-        if any(where.startswith("found") for where in sections.values()):
+        units = self.report.units
+        if any(u.found for u in units.values()):
             return None
         fatal = next((r.message for r in self.report.results if r.failure == "import"), None)
         if fatal is not None:
             return fatal
-        errors = [w.removeprefix("not found in the submission (").removesuffix(")") for w in sections.values() if "could not" in w]
+        errors = [u.text for u in units.values() if u.not_run] + [e for u in units.values() for e in u.import_errors]
         if errors:
             return "; ".join(dict.fromkeys(errors))
-        return f"defines none of the graded classes ({', '.join(sections)})"
+        return f"defines none of the graded classes and functions ({', '.join(units)})"
 
 
 def _py_files(folder: Path) -> list[Path]:

@@ -1,10 +1,12 @@
 """The assignment's standard correct solution as a student writes it (CS231n style): student code.
 
 Not imported by gradproof: ``gradproof bench-grade`` grades copies of it in the sandbox, and the
-grader's tests expect it to score 100 / 100.  Plain numpy: the loss subtracts the row maximum (no
+grader's tests expect it to score 150 / 150 (KNN, Softmax and the multiclass SVM).  Plain numpy: the loss subtracts the row maximum (no
 overflow) and takes ``-log`` of the probability, as the assignment does (so P[y] may underflow for a
 true class far below the maximum: advice, no points); ``grad_check_sparse`` prints the
-assignment's line ``numerical: %f analytic: %f, relative error: %e`` and returns nothing.
+assignment's line ``numerical: %f analytic: %f, relative error: %e`` and returns nothing; the SVM
+is the notebook's ``linear_svm.py`` (loops with ``if j == y[i]: continue``; the vectorised mask with
+``-row_sum`` for the true class) and ``LinearSVM(LinearClassifier)``.
 """
 
 import numpy as np
@@ -114,3 +116,78 @@ class Softmax:
 
     def predict(self, X):
         return np.argmax(X.dot(self.W.T), axis=1)
+
+
+# linear_svm.py: the multiclass SVM, as the assignment's notebook has it
+
+
+def svm_loss_naive(W, X, y, reg):
+    dW = np.zeros(W.shape)
+    num_classes = W.shape[1]
+    num_train = X.shape[0]
+    loss = 0.0
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        correct_class_score = scores[y[i]]
+        for j in range(num_classes):
+            if j == y[i]:
+                continue
+            margin = scores[j] - correct_class_score + 1  # note delta = 1
+            if margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    loss /= num_train
+    dW /= num_train
+    loss += reg * np.sum(W * W)
+    dW += 2 * reg * W
+    return loss, dW
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    num_train = X.shape[0]
+    scores = X.dot(W)
+    correct_class_scores = scores[np.arange(num_train), y].reshape(-1, 1)
+    margins = np.maximum(0, scores - correct_class_scores + 1)
+    margins[np.arange(num_train), y] = 0
+    loss = np.sum(margins) / num_train + reg * np.sum(W * W)
+    mask = np.zeros(margins.shape)
+    mask[margins > 0] = 1
+    row_sum = np.sum(mask, axis=1)
+    mask[np.arange(num_train), y] = -row_sum
+    dW = X.T.dot(mask) / num_train + 2 * reg * W
+    return loss, dW
+
+
+class LinearClassifier(object):
+    def __init__(self):
+        self.W = None
+
+    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+        num_train, dim = X.shape
+        num_classes = np.max(y) + 1
+        if self.W is None:
+            self.W = 0.001 * np.random.randn(dim, num_classes)
+        loss_history = []
+        for it in range(num_iters):
+            batch_idx = np.random.choice(num_train, batch_size, replace=True)
+            X_batch = X[batch_idx]
+            y_batch = y[batch_idx]
+            loss, grad = self.loss(X_batch, y_batch, reg)
+            loss_history.append(loss)
+            self.W -= learning_rate * grad
+            if verbose and it % 100 == 0:
+                print("iteration %d / %d: loss %f" % (it, num_iters, loss))
+        return loss_history
+
+    def predict(self, X):
+        y_pred = np.argmax(X.dot(self.W), axis=1)
+        return y_pred
+
+    def loss(self, X_batch, y_batch, reg):
+        pass
+
+
+class LinearSVM(LinearClassifier):
+    def loss(self, X_batch, y_batch, reg):
+        return svm_loss_vectorized(self.W, X_batch, y_batch, reg)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +20,25 @@ import numpy as np
 
 from derive.grade.checks_knn import GROUP as KNN_GROUP
 from derive.grade.checks_softmax import GROUP as SOFTMAX_GROUP
+from derive.grade.checks_svm import GROUPS as SVM_GROUPS
 from derive.grade.check import Check, CheckGroup, Evidence, check_id
 from derive.grade.diagnose import Verdict
 from derive.grade.rubric import Rubric, default_rubric
 from derive.grade.sandbox import Limits, SandboxResult, Task, read_source, run_tasks
 
-__all__ = ["CHECKS", "CHECK_GROUPS", "CLASSES", "CheckResult", "GradeReport", "collect_files", "grade"]
+__all__ = ["CHECKS", "CHECK_GROUPS", "CLASSES", "FUNCTIONS", "UNITS", "CheckResult", "GradeReport", "UnitStatus", "collect_files", "grade"]
 
-#: the graded problems: adding one is adding a check module and one entry here
-CHECK_GROUPS: dict[str, CheckGroup] = {"knn": KNN_GROUP, "softmax": SOFTMAX_GROUP}
+#: the graded problems (a problem may grade several units, e.g. svm's functions and its class):
+#: adding one is adding a check module and one entry here
+CHECK_GROUPS: dict[str, tuple[CheckGroup, ...]] = {"knn": (KNN_GROUP,), "softmax": (SOFTMAX_GROUP,), "svm": SVM_GROUPS}
+#: every graded unit (a class, or a file's module-level functions) by name, in report order
+UNITS: dict[str, CheckGroup] = {g.cls: g for groups in CHECK_GROUPS.values() for g in groups}
 #: every check, in report order
-CHECKS: list[Check] = [c for g in CHECK_GROUPS.values() for c in g.checks]
+CHECKS: list[Check] = [c for g in UNITS.values() for c in g.checks]
 #: the graded classes and the methods whose source locations the child reports
-CLASSES: dict[str, list[str]] = {g.cls: g.methods for g in CHECK_GROUPS.values()}
+CLASSES: dict[str, list[str]] = {g.cls: g.methods for g in UNITS.values() if not g.functions}
+#: the graded units of module-level functions and their functions
+FUNCTIONS: dict[str, list[str]] = {g.cls: g.methods for g in UNITS.values() if g.functions}
 
 
 @dataclass(frozen=True)
@@ -62,14 +68,49 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class UnitStatus:
+    """Whether a graded unit (class or functions) was found, and if not, why it could not be.
+
+    Attributes
+    ----------
+    found : bool
+    file : str or None
+        Where it was found.
+    not_run : bool
+        The submission could not be run at all (nothing was imported).
+    import_errors : tuple of str
+        ``"<file> could not be imported: <error>"`` for each file that failed to import
+        (set only for a unit the submission names but that was not found).
+    """
+
+    found: bool
+    file: str | None = None
+    not_run: bool = False
+    import_errors: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The report's line: ``found in x.py``, ``not found in the submission (...)``, ..."""
+        if self.found:
+            return f"found in {Path(str(self.file)).name}"
+        if self.not_run:
+            return "could not be graded: the submission could not be run"
+        return "not found in the submission" + (f" ({'; '.join(self.import_errors)})" if self.import_errors else "")
+
+
+@dataclass(frozen=True)
 class GradeReport:
-    """Every check's result, and per class where it was found (or why not)."""
+    """Every check's result, and per unit where it was found (or why not).
+
+    ``sections`` holds each unit's line of text (``units[name].text``); ``units`` the same as typed fields.
+    """
 
     files: tuple[str, ...]
     sections: dict[str, str]
     results: tuple[CheckResult, ...]
     children: int = 0
     isolation: str = ""
+    units: dict[str, UnitStatus] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -111,10 +152,10 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def _mentioned(files: list[Path]) -> list[str]:
-    """The graded classes whose name occurs in the files' text (a cheap, execution-free filter)."""
+    """The graded units one of whose names occurs in the files' text (a cheap, execution-free filter)."""
     # bounded reads of regular files only: a FIFO or a link to /dev/zero named *.py must not hang us
     text = "\n".join(read_source(str(f))[0].decode("utf-8", "replace") for f in files)
-    return [c for c in CLASSES if re.search(rf"\b{c}\b", text)]
+    return [u for u, g in UNITS.items() if any(re.search(rf"\b{n}\b", text) for n in g.names)]
 
 
 def _judge(check: Check, ev: Evidence) -> Verdict:
@@ -173,17 +214,20 @@ def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: in
     wanted = _mentioned(files)
     if not wanted:
         names = ", ".join(str(f) for f in files)
-        raise ValueError(f"PATH: expected code defining {' and/or '.join(CLASSES)}, found neither name in {names}")
+        expected = ", ".join(n for g in UNITS.values() for n in g.names)
+        raise ValueError(f"PATH: expected code defining one of {expected}, found none of these names in {names}")
     needed = _needed(rubric)
     tasks: dict[int, Task] = {}
     probes: dict[int, Any] = {}
     for i, check in enumerate(CHECKS):
         if check.cls in wanted and check.probe is not None and check.id in needed:
             probe = check.probe(np.random.default_rng([seed, i]))
-            tasks[i] = Task(f"t{i}", check.cls, probe.steps, probe.arrays)
+            tasks[i] = Task(f"t{i}", check.cls, probe.steps, probe.arrays, probe.timed)
             probes[i] = probe
-    result = run_tasks([str(f) for f in files], {c: CLASSES[c] for c in wanted}, list(tasks.values()), limits, seed=seed)
-    sections = _sections(result, wanted, files)
+    result = run_tasks([str(f) for f in files], {c: CLASSES[c] for c in wanted if c in CLASSES}, list(tasks.values()), limits,
+                       seed=seed, functions={u: FUNCTIONS[u] for u in wanted if u in FUNCTIONS})
+    units = _units(result, wanted)
+    sections = {u: status.text for u, status in units.items()}
     folders = tuple(sorted({f.parent for f in files}))
     fatal = None if result.classes else next((o.error for o in result.outcomes.values()), "the submission could not be run")
     results = []
@@ -214,20 +258,18 @@ def grade(paths: Sequence[Path | str], *, limits: Limits | None = None, seed: in
         results.append(CheckResult(check.cls, check.method, check.name, points if verdict.passed else 0.0,
                                    points, verdict.passed, verdict.message, entry.advisory, entry.visibility,
                                    verdict.failure))
-    return GradeReport(tuple(str(f) for f in files), sections, tuple(results), result.children, result.isolation)
+    return GradeReport(tuple(str(f) for f in files), sections, tuple(results), result.children, result.isolation, units)
 
 
-def _sections(result: SandboxResult, wanted: list[str], files: list[Path]) -> dict[str, str]:
-    sections = {}
-    for cls in CLASSES:
-        info = result.classes.get(cls, {})
+def _units(result: SandboxResult, wanted: list[str]) -> dict[str, UnitStatus]:
+    units = {}
+    for unit in UNITS:
+        info = result.classes.get(unit, {})
         if info.get("found"):
-            sections[cls] = f"found in {Path(str(info.get('file'))).name}"
-        elif cls in wanted and not result.classes:
-            sections[cls] = "could not be graded: the submission could not be run"
+            units[unit] = UnitStatus(True, str(info.get("file")))
+        elif unit in wanted and not result.classes:
+            units[unit] = UnitStatus(False, not_run=True)
         else:
-            why = "not found in the submission"
-            if result.import_errors and cls in wanted:
-                why += " (" + "; ".join(f"{Path(p).name} could not be imported: {e}" for p, e in result.import_errors.items()) + ")"
-            sections[cls] = why
-    return sections
+            errors = tuple(f"{Path(p).name} could not be imported: {e}" for p, e in result.import_errors.items()) if unit in wanted else ()
+            units[unit] = UnitStatus(False, import_errors=errors)
+    return units

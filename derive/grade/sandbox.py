@@ -10,7 +10,10 @@ The grader never imports student code itself.  :func:`run_tasks`
   and a reply, timed by the parent, with the parent's wall-clock limit *per task*;
   a task that overruns, crashes the child or breaks the protocol fails, the child is
   killed with all it started, and the remaining tasks run in a fresh child;
-* keeps what each step printed separately (:attr:`TaskOutcome.stdouts`).
+* keeps what each step printed separately (:attr:`TaskOutcome.stdouts`);
+* times a step against a reference run in the grader (:class:`Timed`): the two alternate,
+  round by round, so a busy machine slows both alike, and a ratio below its bar is
+  measured again (a fixed number of further rounds) before it is reported.
 
 Arrays cross the boundary only as raw bytes with a validated dtype and shape (never
 pickles, never files the child could swap).
@@ -33,6 +36,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from derive.grade.isolation import BOX, Isolation, detect
 from derive.grade.process import DTYPES, Child, Gone, ProtocolError, Reply, Timeout, signal_text
@@ -40,10 +44,17 @@ from derive.grade.process import DTYPES, Child, Gone, ProtocolError, Reply, Time
 #: the error of a task not run because a method it calls timed out in an earlier task
 SKIPPED_AFTER_TIMEOUT = "not run: timed out in an earlier check"
 
-__all__ = ["SKIPPED_AFTER_TIMEOUT", "Limits", "Task", "Value", "TaskOutcome", "SandboxResult", "read_source", "run_tasks"]
+__all__ = ["SKIPPED_AFTER_TIMEOUT", "REFERENCE_SUFFIX", "ROUNDS_SUFFIX", "Limits", "Task", "Timed", "Value", "TaskOutcome",
+           "SandboxResult", "read_source", "run_tasks"]
+
+#: ``times[key + REFERENCE_SUFFIX]``: the best time of a timed step's reference; ``times[key + ROUNDS_SUFFIX]``: rounds run
+REFERENCE_SUFFIX = "@reference"
+ROUNDS_SUFFIX = "@rounds"
 
 #: largest submission file copied into the sandbox
 MAX_SOURCE_BYTES = 4 << 20
+#: a timed step's extra rounds stop once the student's runs have used this fraction of the task's time limit
+TIMED_BUDGET = 0.5
 #: seconds a child may take to start (bubblewrap, Python, numpy) before any student code runs
 STARTUP_SECONDS = 60.0
 #: most helper modules (``.py`` files beside the given ones) copied into the sandbox
@@ -86,13 +97,41 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Timed:
+    """A reference the grader runs in its own process, alternating with a step's call in the child.
+
+    Attributes
+    ----------
+    reference : callable
+        No arguments; the reference implementation on the step's arrays.
+    min_ratio : float
+        The bar of (best reference time) / (best student time).
+    rounds : int
+        Rounds (one student call, one reference run) always run.
+    extra : int
+        Further rounds, all of them, run when the ratio is below ``min_ratio`` after ``rounds``
+        (noise only ever slows a run down, so the best of more runs is nearer the true time;
+        they are not cut short at the first good ratio, which would let a slow method pass by luck).
+    """
+
+    reference: Callable[[], Any]
+    min_ratio: float
+    rounds: int = 5
+    extra: int = 10
+
+
+@dataclass(frozen=True)
 class Task:
-    """Steps to run in the child (see :mod:`derive.grade.child`) and the arrays they use."""
+    """Steps to run in the child (see :mod:`derive.grade.child`) and the arrays they use.
+
+    ``timed`` maps a step's ``save`` name to the reference it is timed against.
+    """
 
     id: str
     cls: str
     steps: list[dict[str, Any]]
     arrays: dict[str, NDArray[Any]] = field(default_factory=dict)
+    timed: dict[str, Timed] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -113,8 +152,10 @@ class Value:
 class TaskOutcome:
     """What happened to one task: ``status`` is ok, error, timeout, crash or import.
 
-    ``times`` holds, per timed call (under its ``save`` name, else its method name),
-    the best round-trip time in seconds measured by the grader.  ``stdouts`` holds
+    ``times`` holds, per timed call (under its ``save`` name, else its method or function
+    name), the best round-trip time in seconds measured by the grader; for a :class:`Timed`
+    step also its reference's best time (``key + REFERENCE_SUFFIX``) and the rounds run
+    (``key + ROUNDS_SUFFIX``).  ``stdouts`` holds
     what each step printed, one string per step run, in step order (a repeated call's
     runs together); ``stdout`` is all of it.
     """
@@ -359,11 +400,17 @@ class _Session:
         try:
             for step in task.steps:
                 self.step = step
-                reps = max(1, int(step.get("repeat", 1))) if step.get("op") == "call" else 1
+                calls = step.get("op") in ("call", "fn")
+                key = str(step.get("save") or step.get("method") or step.get("name"))
+                timed = task.timed.get(key) if calls else None
+                reps = max(1, int(step.get("repeat", 1))) if calls else 1
+                if timed is not None:
+                    reps = max(1, timed.rounds)
                 printed: list[str] = []
-                best, first = math.inf, None
+                best, best_ref, first, rounds, spent_student = math.inf, math.inf, None, 0, 0.0
                 arrays = self._publish(task, _step_arrays(step), written)
-                for _ in range(reps):
+                while True:
+                    rounds += 1
                     command = {"cmd": "step", "task": task.id, "seed": self.seed, "cls": task.cls, "step": step, "arrays": arrays}
                     reply = self.call(command, deadline, "step", "outputs")
                     printed.append(_text(reply.header.get("stdout"), cap))
@@ -376,14 +423,38 @@ class _Session:
                         first, step_values = digest, values
                     if digest == first:  # a run that returned something else is not a timing of the same work
                         best = min(best, reply.seconds)
+                    if timed is not None:
+                        spent = _time_once(timed.reference)
+                        best_ref = min(best_ref, spent)
+                        deadline += spent  # the grader's own runs are not the student's time
+                        # decided after ``reps`` rounds when the bar is met; else after all the extra rounds (never at
+                        # the first lucky one: stopping early would let a loop pass by chance), or once the student's
+                        # runs have used half the task's time limit (a slow method is slow: it need not time out)
+                        spent_student += reply.seconds
+                        if ((rounds == reps and best_ref >= timed.min_ratio * best) or rounds >= reps + max(0, timed.extra)
+                                or (rounds >= reps and spent_student > TIMED_BUDGET * self.limits.timeout)):
+                            break
+                    elif rounds >= reps:
+                        break
                 outputs.update(step_values)
-                if step.get("op") == "call":
-                    times[str(step.get("save") or step.get("method"))] = best
+                if calls:
+                    times[key] = best
+                    if timed is not None:
+                        times[key + REFERENCE_SUFFIX] = best_ref
+                        times[key + ROUNDS_SUFFIX] = float(rounds)
                 stdouts.append("".join(printed)[:cap])
             return TaskOutcome("ok", None, outputs, times, "".join(stdouts), tuple(stdouts))
         finally:
             for entry in self.inputs.iterdir():
                 entry.unlink()
+
+
+def _time_once(reference: Callable[[], Any]) -> float:
+    """Wall-clock seconds of one run of ``reference()`` in the grader, with one BLAS thread (as in the child)."""
+    with threadpool_limits(limits=1):
+        t0 = time.perf_counter()
+        reference()
+        return time.perf_counter() - t0
 
 
 def _called(step: dict[str, Any] | None, cls: str) -> str | None:
@@ -392,6 +463,8 @@ def _called(step: dict[str, Any] | None, cls: str) -> str | None:
         return None
     if step.get("op") == "new":
         return f"{step.get('cls')}.__init__"
+    if step.get("op") == "fn":
+        return f"{cls}.{step.get('name')}"
     return f"{cls}.{step.get('method')}" if step.get("op") == "call" else None
 
 
@@ -403,6 +476,7 @@ def run_tasks(
     *,
     seed: int = 0,
     isolation: Isolation | None = None,
+    functions: dict[str, list[str]] | None = None,
 ) -> SandboxResult:
     """Run ``tasks`` against the submission ``files`` in sandboxed child processes.
 
@@ -418,6 +492,9 @@ def run_tasks(
         Seeds numpy's and ``random``'s global generators in the child before each task.
     isolation : Isolation, optional
         Default: the strongest available (:func:`derive.grade.isolation.detect`).
+    functions : dict, optional
+        Unit name -> module-level function names (reported like a class's methods; a task
+        whose ``cls`` is the unit calls them with ``fn`` steps).
 
     Returns
     -------
@@ -456,13 +533,14 @@ def run_tasks(
             try:
                 try:
                     session.start()
-                    command = {"cmd": "import", "files": given, "classes": classes, "max_capture": limits.max_output}
+                    command = {"cmd": "import", "files": given, "classes": classes, "functions": functions or {},
+                               "max_capture": limits.max_output}
                     ready = session.call(command, time.monotonic() + limits.timeout, "ready", None)
                 except _ChildFailed as failed:
                     for t in remaining:
                         outcomes[t.id] = TaskOutcome("import", f"importing the submission failed: {failed.message}", {}, {})
                     break
-                info = _clean_classes(ready.header.get("classes"), classes, mapping)
+                info = _clean_classes(ready.header.get("classes"), {**classes, **(functions or {})}, mapping)
                 if class_info is None:
                     class_info = info
                     import_errors = {**refused, **_clean_errors(ready.header.get("import_errors"), mapping)}

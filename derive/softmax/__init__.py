@@ -11,7 +11,7 @@ importing the package costs no SymPy work.
 from __future__ import annotations
 
 from derive.lazy import forward_to
-from derive.registry import Figure, package_problem
+from derive.registry import Command, Figure, package_problem
 
 __all__ = ["PROBLEM"]
 
@@ -30,4 +30,5 @@ PROBLEM = package_problem(
                "Learning-rate sweep: accuracies and final training loss."),
     ),
     stream=3,
+    commands=(Command("softmax", "numerics.commands.softmax", "softmax classifier experiments (problem 5)"),),
 )

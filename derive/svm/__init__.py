@@ -8,7 +8,7 @@ use, so importing the package costs no SymPy work.
 from __future__ import annotations
 
 from derive.lazy import forward_to
-from derive.registry import Figure, package_problem
+from derive.registry import Command, Figure, package_problem
 
 __all__ = ["PROBLEM"]
 
@@ -30,4 +30,5 @@ PROBLEM = package_problem(
                "Multiclass SVM: the best model's weights of each class as an image (bias dropped)."),
     ),
     stream=4,
+    commands=(Command("svm", "numerics.commands.svm", "multiclass SVM experiments (problem 6)"),),
 )

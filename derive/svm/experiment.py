@@ -45,22 +45,29 @@ def svm_checks(sv: dict[str, Any], dataset: str, data_dir: str | Path | None,
 
     def initial() -> tuple[bool, str]:
         # Step near-zero: while every margin is positive the data loss is (C − 1)Δ plus the mean of
-        # the score differences, each at most the largest gap |s_ij − s_(i,y_i)|.
+        # the score differences, each at most the largest gap |s_ij − s_(i,y_i)|.  Checked at the dev-set
+        # weights shrunk until that gap is small (on raw CIFAR pixels the notebook's 1e-4 is not near 0).
         from derive.svm.functions import initial_loss
 
-        expected, gap = initial_loss(C), sv["initial_max_score_gap"]
-        diff = abs(sv["initial_data_loss"] - expected)
+        nz = sv["near_zero"]
+        expected, gap = initial_loss(C), nz["max_score_gap"]
+        diff = abs(nz["data_loss"] - expected)
         ok = gap < 1.0 and diff <= (C - 1) * gap + 1e-12 and diff <= INITIAL_LOSS_REL * expected
-        return ok, (f"initial data loss {sv['initial_data_loss']:.6f}, derived C − 1 = {expected:g}; largest score "
-                    f"gap {gap:.2e} < Δ = 1, so every margin is positive and |difference| {diff:.2e} "
-                    f"≤ (C − 1)·gap = {(C - 1) * gap:.2e}")
+        return ok, (f"data loss {nz['data_loss']:.6f} at {nz['scale']:.2g} × the dev-set weights, derived C − 1 = "
+                    f"{expected:g}; largest score gap {gap:.2e} {'<' if gap < 1 else '≥'} Δ = 1 and |difference| "
+                    f"{diff:.2e} {'≤' if diff <= (C - 1) * gap + 1e-12 else '>'} (C − 1)·gap = {(C - 1) * gap:.2e} "
+                    f"(the notebook's W ~ {sv['initial_w_std']:g}·N(0, 1): {sv['initial_data_loss']:.6f})")
 
     def gradcheck() -> tuple[bool, str]:
         g = sv["grad_check"]
-        worst = max(max(g["naive"]), max(g["vectorised"]))
+        errors = [e for name in ("naive", "vectorised")
+                  for e, kink in zip(g[name], g["kink_probes"][name], strict=True) if not kink]
         kinks = g["kinks"]["naive"] + g["kinks"]["vectorised"]
-        ok = worst < GRAD_CHECK_TOL and all(g["passed"].values()) and kinks < 2 * g["num_checks"]
-        return ok, (f"max relative error {worst:.1e} over {2 * g['num_checks']} probes "
+        if not errors:
+            return False, f"every one of the {2 * g['num_checks']} probes crossed a kink"
+        worst = max(errors)
+        ok = worst < GRAD_CHECK_TOL and all(g["passed"].values())
+        return ok, (f"max relative error {worst:.1e} over {len(errors)} probes "
                     f"({kinks} across a kink, not counted)")
 
     def naive_fast() -> tuple[bool, str]:

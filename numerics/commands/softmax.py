@@ -19,8 +19,10 @@ are for raw CIFAR-10 pixels, where ``|x|^2`` is about 1e7.  Digits pixels run
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
+
+from numerics.commands.linear_options import (add_output_options, add_sgd_options, add_split_options,
+                                              format_errors, run_experiment)
 
 __all__ = ["DEFAULT_LEARNING_RATE", "DEFAULT_SIZES", "DEFAULT_SWEEP", "FIGURES", "configure", "run"]
 
@@ -38,46 +40,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``softmax`` arguments to ``parser``."""
     from numerics.softmax_experiment import DEFAULT_SIZES
 
-    parser.add_argument("--dataset", choices=("digits", "cifar10", "cifar10-subset"), default="digits",
-                        help="digits (offline, bundled with scikit-learn) or cifar10 (default: digits)")
-    parser.add_argument("--data-dir", default=None, metavar="DIR",
-                        help="where CIFAR-10 is (or is downloaded to); default: the per-user cache")
-    parser.add_argument("--download", action="store_true", help="download CIFAR-10 if it is missing")
-    for name, what, i in (("train", "training rows", 0), ("val", "validation rows (after the training rows)", 1),
-                          ("test", "test rows", 2), ("dev", "dev rows sampled from the training rows", 3)):
-        parser.add_argument(f"--n-{name}", type=int, default=None, metavar="N",
-                            help=f"{what} (default: cifar10 {DEFAULT_SIZES['cifar10'][i]}, digits {DEFAULT_SIZES['digits'][i]})")
-    parser.add_argument("--num-iters", type=int, default=1500, help="SGD iterations (default: 1500)")
-    parser.add_argument("--batch-size", type=int, default=200, help="SGD batch size, drawn with replacement (default: 200)")
+    add_split_options(parser, DEFAULT_SIZES)
+    add_sgd_options(parser)
     parser.add_argument("--learning-rate", type=float, default=None, metavar="LR",
                         help="learning rate of the first SGD run (default: cifar10 1e-7, digits 1e-3)")
     parser.add_argument("--learning-rates", type=float, nargs="+", default=None, metavar="LR",
                         help="learning rates of the sweep (default: cifar10 1e-5 5e-5 1e-4 5e-4 1e-3, "
                              "digits 1e-4 5e-4 1e-3 5e-3 1e-2)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the dev set, weights and batches (default: 0)")
-    parser.add_argument("--out", default=None, metavar="DIR", help="save the figures (PNG) in DIR")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars or timings on stderr")
-
-
-def _error(message: str) -> int:
-    print(f"gradproof softmax: error: {message}", file=sys.stderr)
-    return 2
+    add_output_options(parser)
 
 
 def _report_text(r: dict[str, Any]) -> str:
     s, g, lf, sgd, b = r["sizes"], r["grad_check"], r["loop_vs_fast"], r["sgd"], r["best"]
-
-    def errs(e: list[float]) -> str:
-        return " ".join(f"{v:.1e}" for v in e) + f"  (max {max(e):.1e})"
 
     lines = [
         f"gradproof softmax - {r['dataset']}: train {s['train']}, validation {s['val']}, test {s['test']}, "
         f"dev {s['dev']}; D = {r['n_features']} (bias included), C = {r['n_classes']}; seed {r['seed']}",
         f"initial loss (dev set, W ~ N(0, 1)·1e-4): {r['initial_loss']:.6f}   log C = log {r['n_classes']} = {r['log_C']:.6f}",
         f"gradient check ({g['num_checks']} random entries, h = {g['h']:g}), relative errors |n - a| / (|n| + |a|):",
-        f"  loop:       {errs(g['loop'])}",
-        f"  vectorised: {errs(g['fast'])}",
+        f"  loop:       {format_errors(g['loop'])}",
+        f"  vectorised: {format_errors(g['fast'])}",
         f"loop vs vectorised (dev set): |loss difference| {lf['loss_difference']:.1e}, "
         f"max |gradient difference| {lf['grad_max_abs_difference']:.1e}",
         f"SGD (learning rate {sgd['learning_rate']:g}, {sgd['num_iters']} iterations, batch {sgd['batch_size']}): "
@@ -101,24 +83,10 @@ def _report_text(r: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the experiments of problem 5; return the exit status (2 on bad input or missing data)."""
-    import json
-
     from numerics.softmax_experiment import run_softmax_experiment, save_softmax_figures
 
-    try:
-        result = run_softmax_experiment(
-            args.dataset, data_dir=args.data_dir, download=args.download, n_train=args.n_train, n_val=args.n_val,
-            n_test=args.n_test, n_dev=args.n_dev, num_iters=args.num_iters, batch_size=args.batch_size,
-            learning_rate=args.learning_rate, learning_rates=args.learning_rates, seed=args.seed,
-            progress=not args.quiet, time_dev=not args.quiet)
-        record = result.to_dict()
-        if args.out is not None:
-            record["figures"] = [str(p) for p in save_softmax_figures(result, args.out)]
-    except (ValueError, OSError) as exc:  # bad sizes or rates, missing data, unwritable --out
-        return _error(str(exc))
-    if result.timings:
-        t_loop, t_fast = result.timings["loop"], result.timings["vectorised"]
-        print(f"timing on the dev set (best of 3): loop {1e3 * t_loop:.2f} ms, vectorised {1e3 * t_fast:.3f} ms "
-              f"({t_loop / max(t_fast, 1e-12):.0f}x faster)", file=sys.stderr)
-    print(json.dumps(record, indent=2) if args.json else _report_text(record))
-    return 0
+    return run_experiment("softmax", args, lambda: run_softmax_experiment(
+        args.dataset, data_dir=args.data_dir, download=args.download, n_train=args.n_train, n_val=args.n_val,
+        n_test=args.n_test, n_dev=args.n_dev, num_iters=args.num_iters, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, learning_rates=args.learning_rates, seed=args.seed,
+        progress=not args.quiet, time_dev=not args.quiet), save_softmax_figures, _report_text, "loop")

@@ -13,8 +13,10 @@ stdout depends only on the arguments: the same ``--seed`` gives the same output.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
+
+from numerics.commands.linear_options import (add_output_options, add_sgd_options, add_split_options,
+                                              format_errors, run_experiment)
 
 __all__ = ["configure", "run"]
 
@@ -28,17 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         return ", ".join(f"{k} {' '.join(f'{x:g}' for x in v) if isinstance(v, tuple) else f'{v:g}'}"
                          for k, v in table.items() if k != "cifar10-subset")
 
-    parser.add_argument("--dataset", choices=("digits", "cifar10", "cifar10-subset"), default="digits",
-                        help="digits (offline, bundled with scikit-learn), cifar10 or cifar10-subset (default: digits)")
-    parser.add_argument("--data-dir", default=None, metavar="DIR",
-                        help="where CIFAR-10 is (or is downloaded to); default: the per-user cache")
-    parser.add_argument("--download", action="store_true", help="download CIFAR-10 if it is missing")
-    for name, what, i in (("train", "training rows", 0), ("val", "validation rows (after the training rows)", 1),
-                          ("test", "test rows", 2), ("dev", "dev rows sampled from the training rows", 3)):
-        parser.add_argument(f"--n-{name}", type=int, default=None, metavar="N",
-                            help=f"{what} (default: cifar10 {DEFAULT_SIZES['cifar10'][i]}, digits {DEFAULT_SIZES['digits'][i]})")
-    parser.add_argument("--num-iters", type=int, default=1500, help="SGD iterations (default: 1500)")
-    parser.add_argument("--batch-size", type=int, default=200, help="SGD batch size, drawn with replacement (default: 200)")
+    add_split_options(parser, DEFAULT_SIZES)
+    add_sgd_options(parser)
     parser.add_argument("--learning-rate", type=float, default=None, metavar="LR",
                         help=f"learning rate of the first SGD run (default: {per_dataset(DEFAULT_LEARNING_RATE)})")
     parser.add_argument("--reg", type=float, default=None, metavar="REG",
@@ -47,22 +40,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"learning rates of the sweep (default: {per_dataset(DEFAULT_SWEEP_LRS)})")
     parser.add_argument("--regs", type=float, nargs="+", default=None, metavar="REG",
                         help=f"regularisation strengths of the sweep (default: {per_dataset(DEFAULT_SWEEP_REGS)})")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the dev set, weights and batches (default: 0)")
-    parser.add_argument("--out", default=None, metavar="DIR", help="save the figures (PNG) in DIR")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars or timings on stderr")
-
-
-def _error(message: str) -> int:
-    print(f"gradproof svm: error: {message}", file=sys.stderr)
-    return 2
+    add_output_options(parser)
 
 
 def _report_text(r: dict[str, Any]) -> str:
     s, g, nf, sgd, b = r["sizes"], r["grad_check"], r["naive_vs_vectorised"], r["sgd"], r["best"]
-
-    def errs(e: list[float]) -> str:
-        return " ".join(f"{v:.1e}" for v in e) + f"  (max {max(e):.1e})"
 
     lines = [
         f"gradproof svm - {r['dataset']}: train {s['train']}, validation {s['val']}, test {s['test']}, "
@@ -71,8 +53,8 @@ def _report_text(r: dict[str, Any]) -> str:
         f"initial loss (dev set, W ~ N(0, 1)·{r['initial_w_std']:g}, reg {g['reg']:g}): {r['initial_loss']:.6f}; "
         f"without the regulariser {r['initial_data_loss']:.6f}   C - 1 = {r['C_minus_1']:g}",
         f"gradient check ({g['num_checks']} random entries, h = {g['h']:g}), relative errors |n - a| / (|n| + |a|):",
-        f"  naive:      {errs(g['naive'])}  probes across a kink: {g['kinks']['naive']}",
-        f"  vectorised: {errs(g['vectorised'])}  probes across a kink: {g['kinks']['vectorised']}",
+        f"  naive:      {format_errors(g['naive'])}  probes across a kink: {g['kinks']['naive']}",
+        f"  vectorised: {format_errors(g['vectorised'])}  probes across a kink: {g['kinks']['vectorised']}",
         f"naive vs vectorised (dev set): |loss difference| {nf['loss_difference']:.1e}, "
         f"max |gradient difference| {nf['grad_max_abs_difference']:.1e}",
         f"SGD (learning rate {sgd['learning_rate']:g}, reg {sgd['reg']:g}, {sgd['num_iters']} iterations, batch "
@@ -97,24 +79,10 @@ def _report_text(r: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the SVM experiments; return the exit status (2 on bad input or missing data)."""
-    import json
-
     from numerics.svm_experiment import run_svm_experiment, save_svm_figures
 
-    try:
-        result = run_svm_experiment(
-            args.dataset, data_dir=args.data_dir, download=args.download, n_train=args.n_train, n_val=args.n_val,
-            n_test=args.n_test, n_dev=args.n_dev, num_iters=args.num_iters, batch_size=args.batch_size,
-            learning_rate=args.learning_rate, reg=args.reg, learning_rates=args.learning_rates, regs=args.regs,
-            seed=args.seed, progress=not args.quiet, time_dev=not args.quiet)
-        record = result.to_dict()
-        if args.out is not None:
-            record["figures"] = [str(p) for p in save_svm_figures(result, args.out)]
-    except (ValueError, OSError) as exc:  # bad sizes or rates, missing data, unwritable --out
-        return _error(str(exc))
-    if result.timings:
-        t_naive, t_fast = result.timings["naive"], result.timings["vectorised"]
-        print(f"timing on the dev set (best of 3): naive {1e3 * t_naive:.2f} ms, vectorised {1e3 * t_fast:.3f} ms "
-              f"({t_naive / max(t_fast, 1e-12):.0f}x faster)", file=sys.stderr)
-    print(json.dumps(record, indent=2) if args.json else _report_text(record))
-    return 0
+    return run_experiment("svm", args, lambda: run_svm_experiment(
+        args.dataset, data_dir=args.data_dir, download=args.download, n_train=args.n_train, n_val=args.n_val,
+        n_test=args.n_test, n_dev=args.n_dev, num_iters=args.num_iters, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, reg=args.reg, learning_rates=args.learning_rates, regs=args.regs,
+        seed=args.seed, progress=not args.quiet, time_dev=not args.quiet), save_svm_figures, _report_text, "naive")

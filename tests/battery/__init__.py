@@ -21,7 +21,8 @@ implementation swapped for a mutant.  One module per quantity -- ``softmax``,
 
 Shared by all: ``report`` (:class:`BatteryFailure`, :class:`Report`, :func:`select`),
 ``error_model`` (ε, η), ``finite_differences``, ``strategies`` (float arrays, dtypes);
-``registry`` holds :data:`BATTERIES`, which pairs each check with its strategy.  Every
+``registry`` holds :data:`BATTERIES`, which pairs each check with its strategy; ``components``
+defines a :class:`Battery` (its implementations, checks, mutants and derivation size symbol).  Every
 public name is re-exported here: import from ``battery``.
 
 Tolerances
@@ -92,6 +93,7 @@ from battery.noisy import (
     ridge_cases,
     ridge_condition,
 )
+from battery.components import Mutant, Wrap
 from battery.registry import BATTERIES, Battery, Component
 from battery.report import BatteryFailure, Impl, Impls, Report, select
 from battery.softmax import (
@@ -161,6 +163,7 @@ __all__ = [
     "MC_DRAWS",
     "MC_K",
     "minimiser_cases",
+    "Mutant",
     "mp_ridge_minimiser",
     "mp_softmax_loss_and_grad",
     "noisy_impls",
@@ -186,4 +189,5 @@ __all__ = [
     "SoftmaxCase",
     "working_eps",
     "working_eta",
+    "Wrap",
 ]

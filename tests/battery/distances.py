@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -18,7 +18,7 @@ from battery.error_model import FloatArray, f64, working_eps, working_eta
 from battery.finite_differences import probe_indices
 from battery.report import Impl, Impls, Report
 from battery.strategies import DTYPES, float_arrays
-from battery.components import Battery, Component
+from battery.components import Battery, Component, Mutant
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,46 @@ def distance_cases(draw: st.DrawFn) -> DistanceCase:
     return DistanceCase(X, np.vstack(parts), f"{kind}, {np.dtype(dtype).name}")
 
 
+# -- mutants: the mistakes these checks must catch (test_battery_mutants.py) --------------------
+
+def l2_without_clamp(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """sqrt of the expansion ‖x‖² + ‖z‖² - 2xᵀz without the clamp at 0 (derive's unclamped value)."""
+    from derive.distances import squared_distances
+
+    def mutant(X: Any, Z: Any) -> Any:
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(squared_distances(X, Z))
+    return mutant
+
+
+def uint8_wraparound(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """|x - z| summed in the input dtype: for uint8, 0 - 1 is 255."""
+    return lambda X, Z: np.abs(X[:, None, :] - Z[None, :, :]).sum(axis=-1).astype(np.float64)
+
+
+def cross_term_once(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """‖x‖² + ‖z‖² - xᵀz: the factor 2 of the cross term forgotten."""
+    def mutant(X: Any, Z: Any) -> Any:
+        Xf, Zf = np.asarray(X, dtype=np.float64), np.asarray(Z, dtype=np.float64)
+        return fn(X, Z) - Xf @ Zf.T
+    return mutant
+
+
+def linf_as_l1(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """L∞ computed as a sum (the L1 kernel) of |x - z|."""
+    from numerics.knn.distances import l1_distances
+
+    return l1_distances
+
+
+MUTANTS: list[Mutant] = [
+    Mutant("L2 without the clamp", "l2/numerics.l2_distances", "all norms", l2_without_clamp),
+    Mutant("uint8 wrap-around", "l1/numerics.l1_distances", "all norms", uint8_wraparound),
+    Mutant("cross term without the factor 2", "sq/derive.squared_distances", "all norms", cross_term_once),
+    Mutant("L-infinity as a sum", "linf/numerics.linf_distances", "all norms", linf_as_l1),
+]
+
+
 BATTERY = Battery(distance_impls, (
     Component("all norms", check_distances, distance_cases),
-))
+), mutants=tuple(MUTANTS), derivation_size="n")

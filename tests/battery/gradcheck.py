@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from battery.error_model import FloatArray
+from battery.finite_differences import FD_STEP
 from battery.report import Impl, Impls, Report, select
 from battery.softmax import (SoftmaxCase, reference_softmax_grad, reference_softmax_loss, softmax_bounds,
                              softmax_fd_bound)
-from battery.components import Battery, Component
+from battery.components import Battery, Component, Mutant
 from battery.softmax import softmax_cases
 
 
@@ -75,7 +78,40 @@ def check_numerical_gradient(impls: Impls, case: SoftmaxCase) -> None:
     rep.close()
 
 
+# -- mutants: the mistakes these checks must catch (test_battery_mutants.py) --------------------
+
+def fd_divided_by_h(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """(f(x + h) - f(x - h)) / h: twice the derivative."""
+    return lambda f, x, idx: 2 * np.asarray(fn(f, x, idx))
+
+
+def forward_difference(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """(f(x + h) - f(x)) / h: first-order accurate only (error ≈ h f''/2)."""
+    def mutant(f: Any, x: Any, idx: Any) -> Any:
+        work = np.array(x, dtype=np.float64)
+        f0 = f(work)
+        out = []
+        for i in idx:
+            up = work.copy()
+            up.flat[i] += FD_STEP
+            out.append((f(up) - f0) / (up.flat[i] - work.flat[i]))
+        return np.array(out)
+    return mutant
+
+
+MUTANTS: list[Mutant] = [
+    Mutant("central difference divided by h", "fd/numerics.gradcheck.numerical_gradient",
+           "finite differences and checkers", fd_divided_by_h),
+    Mutant("forward difference", "fd/numerics.gradcheck.sparse_numerical_gradient",
+           "finite differences and checkers", forward_difference),
+    Mutant("checker that always passes", "checker/numerics.gradcheck.check_gradient",
+           "finite differences and checkers", lambda fn: lambda case, grad: True),
+    Mutant("checker that only prints", "checker/numerics.Softmax.grad_check_sparse",
+           "finite differences and checkers", lambda fn: lambda case, grad: print("relative errors") or True),
+]
+
+
 GRADCHECK_BATTERY = Battery(gradcheck_impls, (
     Component("finite differences and checkers", check_numerical_gradient,
               lambda: softmax_cases(dtypes=(np.float64,))),
-))
+), mutants=tuple(MUTANTS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -17,7 +18,7 @@ from battery.error_model import EPS, FloatArray
 from battery.finite_differences import FD_STEP, central_difference, probe_indices
 from battery.report import Impl, Impls, Report, select
 from battery.strategies import float_arrays, floats
-from battery.components import Battery, Component
+from battery.components import Battery, Component, Mutant, Wrap
 
 #: step of the exact one-sided differences at a hinge kink (dyadic, so x ± h is exact)
 KINK_STEP = Fraction(1, 1024)
@@ -230,7 +231,58 @@ def hinge_kink_cases(draw: st.DrawFn) -> HingeCase:
     return HingeCase(w, b, X, y)
 
 
+# -- mutants: the mistakes these checks must catch (test_battery_mutants.py) --------------------
+
+def _margins(w: Any, b: float, X: Any, y: Any) -> Any:
+    from numerics.svm import margins
+
+    return margins(w, b, X, y)
+
+
+def kink_value_outside(value: float) -> Wrap:
+    """At p = 1 use ``value`` (outside [0, 1]) instead of the requested kink value."""
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def mutant(w: Any, b: float, X: Any, y: Any, kink_value: float) -> Any:
+            loss, gw, gb = fn(w, b, X, y, kink_value)
+            at = (_margins(w, b, X, y) == 1.0) * (value - kink_value)
+            coef = -(at * y) / X.shape[0]  # the extra weight of the kink samples
+            return loss, gw + X.T @ coef, gb + coef.sum()
+        return mutant
+    return wrap
+
+
+def hinge_sign_of_y(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """+1{p < 1} y x / K: the sign of y (and so of the subgradient) flipped."""
+    def mutant(w: Any, b: float, X: Any, y: Any, kink_value: float) -> Any:
+        loss, gw, gb = fn(w, b, X, y, kink_value)
+        return loss, -gw, -gb
+    return mutant
+
+
+def hinge_y_dropped(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """-1{p < 1} x / K: y used in the margin but dropped from the gradient (wrong for y = -1)."""
+    def mutant(w: Any, b: float, X: Any, y: Any, kink_value: float) -> Any:
+        loss, _, _ = fn(w, b, X, y, kink_value)
+        p = _margins(w, b, X, y)
+        g = (p < 1).astype(float) + (p == 1) * kink_value
+        return loss, -(X.T @ g) / X.shape[0], -g.sum() / X.shape[0]
+    return mutant
+
+
+HINGE_IMPLS = ("hinge/numerics.svm", "hinge/derive.hinge")
+MUTANTS: list[Mutant] = [
+    *(Mutant(name, target, component, wrap)
+      for target in HINGE_IMPLS
+      for name, component, wrap in [
+          ("indicator on p <= 1 counting the kink twice (kink value 2)", "at a kink", kink_value_outside(2.0)),
+          ("kink value -1", "at a kink", kink_value_outside(-1.0)),
+          ("wrong sign of y", "off the kinks", hinge_sign_of_y),
+          ("y dropped from the gradient", "off the kinks", hinge_y_dropped),
+      ]),
+]
+
+
 BATTERY = Battery(hinge_impls, (
     Component("off the kinks", check_hinge_smooth, hinge_cases),
     Component("at a kink", check_hinge_kink, hinge_kink_cases),
-))
+), mutants=tuple(MUTANTS), derivation_size="K")

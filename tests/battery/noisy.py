@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +17,7 @@ from battery.error_model import EPS, FloatArray
 from battery.finite_differences import central_difference, probe_indices
 from battery.report import Impl, Impls, Report, select
 from battery.strategies import float_arrays, floats
-from battery.components import Battery, Component
+from battery.components import Battery, Component, Mutant, Wrap
 
 #: step for the quadratic ridge objective: M₃ = 0, so a larger step only shrinks the rounding term δ_f/h
 RIDGE_FD_STEP = 2.0**-7
@@ -239,8 +241,43 @@ def expectation_cases(draw: st.DrawFn) -> ExpectationCase:
     return ExpectationCase(ridge, draw(st.integers(0, 2**32 - 1), label="seed"))
 
 
+# -- mutants: the mistakes these checks must catch (test_battery_mutants.py) --------------------
+
+def objective_mutant(change: Callable[[Any, Any, Any, float, tuple[Any, Any, Any]], tuple[Any, Any, Any]]) -> Wrap:
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda theta, X, y, sigma: change(theta, X, y, sigma, fn(theta, X, y, sigma))
+    return wrap
+
+
+RIDGE_MUTANTS = [
+    ("ridge gradient x 1.001", "objective and gradient", objective_mutant(lambda t, X, y, s, o: (o[0], o[1], o[2] * 1.001))),
+    ("ridge gradient sign flipped", "objective and gradient", objective_mutant(lambda t, X, y, s, o: (o[0], o[1], -o[2]))),
+    ("ridge gradient missing 1/N", "objective and gradient", objective_mutant(
+        lambda t, X, y, s, o: (o[0], o[1], X.shape[0] * (o[2] - 2 * s * s * t) + 2 * s * s * t))),
+    ("closed form with sigma^2 |theta| (wrong power)", "expectation", objective_mutant(
+        lambda t, X, y, s, o: (o[0], o[1] - s * s * (t @ t) + s * s * math.sqrt(t @ t), o[2]))),
+    ("closed form without the noise term", "expectation", objective_mutant(lambda t, X, y, s, o: (o[0], o[0], o[2]))),
+    ("closed form with sigma |theta|^2", "objective and gradient", objective_mutant(
+        lambda t, X, y, s, o: (o[0], o[1] - s * s * (t @ t) + s * (t @ t), o[2]))),
+]
+
+
+def minimiser_without_n(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """(XᵀX + σ²I)⁻¹Xᵀy: the N of Nσ² forgotten."""
+    return lambda X, y, sigma: fn(X, y, sigma / math.sqrt(X.shape[0]))
+
+
+MUTANTS: list[Mutant] = [
+    *(Mutant(name, target, component, wrap)
+      for target in ("objective/numerics.noisy", "objective/derive.noisy")
+      for name, component, wrap in RIDGE_MUTANTS),
+    *(Mutant("N sigma^2 -> sigma^2", target, "minimiser", minimiser_without_n)
+      for target in ("minimiser/numerics.noisy", "minimiser/derive.noisy")),
+]
+
+
 BATTERY = Battery(noisy_impls, (
     Component("objective and gradient", check_ridge, ridge_cases),
     Component("minimiser", check_ridge_minimiser, minimiser_cases),
     Component("expectation", check_expectation, expectation_cases),
-))
+), mutants=tuple(MUTANTS), derivation_size="N", derivation_parameter="sigma")

@@ -20,7 +20,7 @@ from battery.error_model import EPS, FloatArray, f64, working_eps, working_eta
 from battery.finite_differences import FD_STEP, central_difference, probe_indices
 from battery.report import Impl, Impls, Report, select
 from battery.strategies import DTYPES, float_arrays, floats
-from battery.components import Battery, Component
+from battery.components import Battery, Component, Mutant, Wrap
 
 #: max |d³/dt³ log Σ e^{s + t e_k}| per unit |x|³: max over p of |p(1 - p)(1 - 2p)| = 1/(6√3)
 SOFTMAX_M3 = 1.0 / (6.0 * math.sqrt(3.0))
@@ -275,9 +275,97 @@ def large_score_cases(draw: st.DrawFn) -> SoftmaxCase:
     return SoftmaxCase(W, case.X, case.y)
 
 
+# -- mutants: the mistakes these checks must catch (test_battery_mutants.py) --------------------
+
+def scaled(factor: float) -> Wrap:
+    """Gradient × factor (× 1.001: a 0.1 % error; × -1: the sign flipped)."""
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def mutant(W: Any, X: Any, y: Any) -> Any:
+            loss, grad = fn(W, X, y)
+            return loss, grad * factor
+        return mutant
+    return wrap
+
+
+def transposed(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Gradient transposed ((D, C) instead of (C, D); for C = D the wrong entries)."""
+    def mutant(W: Any, X: Any, y: Any) -> Any:
+        loss, grad = fn(W, X, y)
+        return loss, np.asarray(grad).T
+    return mutant
+
+
+def true_class_one(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """dscores[j, y_j] = 1 instead of P[j, y_j] - 1: adds (2 - P[j, y_j]) x_j / N to row y_j."""
+    def mutant(W: Any, X: Any, y: Any) -> Any:
+        loss, grad = fn(W, X, y)
+        P = scipy.special.softmax(X @ W.T, axis=1)
+        rows = np.arange(X.shape[0])
+        extra = np.zeros_like(P)
+        extra[rows, y] = 2.0 - P[rows, y]
+        return loss, grad + extra.T @ X / X.shape[0]
+    return mutant
+
+
+def missing_mean(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Sum instead of mean: loss and gradient both × N (consistent with each other!)."""
+    def mutant(W: Any, X: Any, y: Any) -> Any:
+        loss, grad = fn(W, X, y)
+        n = X.shape[0]
+        return loss * n, None if grad is None else grad * n
+    return mutant
+
+
+def no_max_subtraction(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The vectorised loss and gradient with exp(S) instead of exp(S - max S): overflow at large scores."""
+    def mutant(W: Any, X: Any, y: Any) -> Any:
+        S = X @ W.T
+        rows = np.arange(X.shape[0])
+        with np.errstate(all="ignore"):
+            E = np.exp(S)
+            Z = E.sum(axis=1)
+            loss = float(np.mean(np.log(Z) - S[rows, y]))
+            G = E / Z[:, None]
+            G[rows, y] -= 1.0
+            return loss, G.T @ X / X.shape[0]
+    return mutant
+
+
+def argmax_wrong_axis(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """predict with argmax over the samples (axis 0) instead of the classes."""
+    return lambda W, X: np.argmax(X @ W.T, axis=0)
+
+
+def initial_off_by_one(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """log(C + 1) instead of log C."""
+    return lambda C: fn(C + 1)
+
+
+SOFTMAX_GRADS = (
+    "loss/numerics.softmax_loss_and_grad", "loss/numerics.softmax_loss_and_grad_loop",
+    "loss/numerics.Softmax.fast_loss_and_grad", "loss/numerics.Softmax.loss_and_grad",
+    "loss/derive.mean_loss", "loss/derive.log_likelihood+grad_W+grad_b", "loss/derive.log_likelihood+grad_w_i+grad_b",
+)
+SOFTMAX_LOSSES = ("loss/numerics.softmax_loss_loop", "loss/numerics.softmax_loss", "loss/numerics.Softmax.loss")
+
+MUTANTS: list[Mutant] = [
+    *(Mutant(name, target, "loss and gradient", wrap)
+      for target in SOFTMAX_GRADS
+      for name, wrap in [("gradient x 1.001", scaled(1.001)), ("sign flipped", scaled(-1.0)),
+                         ("transposed", transposed), ("true-class entry 1 instead of P - 1", true_class_one),
+                         ("missing 1/N", missing_mean)]),
+    *(Mutant("missing 1/N", target, "loss and gradient", missing_mean) for target in SOFTMAX_LOSSES),
+    Mutant("missing 1/N", "loss/numerics.softmax_loss_and_grad", "initial loss", missing_mean),
+    Mutant("initial loss log(C + 1)", "initial/derive.initial_loss", "initial loss", initial_off_by_one),
+    *(Mutant("no max-subtraction", target, "stability", no_max_subtraction)
+      for target in ("loss/numerics.softmax_loss_and_grad", "loss/derive.mean_loss")),
+    Mutant("argmax on the wrong axis", "predict/numerics.Softmax.predict", "predict", argmax_wrong_axis),
+]
+
+
 BATTERY = Battery(softmax_impls, (
     Component("loss and gradient", check_softmax, softmax_cases),
     Component("initial loss", check_softmax_initial, softmax_cases),
     Component("predict", check_softmax_predict, lambda: softmax_cases(untied=True)),
     Component("stability", check_softmax_stability, large_score_cases),
-))
+), mutants=tuple(MUTANTS), derivation_size="m")

@@ -11,6 +11,7 @@ loss is exactly C − 1.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -21,8 +22,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.typing import NDArray
 
-from battery.components import Battery, Component
-from battery.error_model import FloatArray, f64, working_eps
+from battery.components import Battery, Component, Mutant, Wrap
+from battery.error_model import FloatArray, f64, working_eps, working_eta
 from battery.finite_differences import FD_STEP, central_difference, probe_indices
 from battery.report import Impl, Impls, Report, select
 from battery.strategies import float_arrays, floats
@@ -82,25 +83,37 @@ def svm_bounds(case: SvmCase, pad: float = 0.0) -> tuple[float, FloatArray, Floa
     Scores: :math:`D\varepsilon\,|x_i|^\top(|w_j| + \text{pad})`; a margin adds the true class's and its own
     rounding.  The loss sums :math:`N C` hinges (:math:`NC\varepsilon` relative) of margins within those
     errors, plus :math:`\lambda\|W\|^2` within :math:`(DC + 2)\varepsilon`.  Off the kinks the mask is exact
-    (integers), so each subgradient entry is a length-N sum of exact products plus
-    :math:`2\lambda W`: :math:`(N + 2)\varepsilon(|X|^\top|M|)/N + 3\varepsilon \cdot 2\lambda|W|`.
+    (integers), so each subgradient entry of column j is a sum of :math:`n_j` exact terms plus
+    :math:`2\lambda W`: :math:`(n_j + 2)\varepsilon(|X|^\top|M|)_{dj}/N + 3\varepsilon \cdot 2\lambda|W|`, where
+    :math:`n_j = \max(N, \sum_i |M_{ij}|)`: a matrix product sums N terms, but the assignment's loop adds
+    :math:`x_i` to the true class's column once per positive margin, up to :math:`N(C - 1)` terms.
+
+    Underflow: relative bounds say nothing about results below the smallest normal, so each rounding
+    that may land there adds the underflow unit :math:`\eta` (:func:`working_eta`; float32 code may
+    compute :math:`2\lambda W` or :math:`x_{id} w_{dj}` in float32): :math:`D\eta` per score,
+    :math:`(\lambda DC + 2)\eta` on the loss (the squares :math:`w^2`, the product with
+    :math:`\lambda`, the division by N) and :math:`4\eta` per subgradient entry (the division by N,
+    and up to three roundings of :math:`2\lambda W`).  Without it, float32 cases with X = 0 and
+    :math:`\lambda` near the smallest normal failed by a few η.
     """
     W, X, y = f64(case.W), f64(case.X), case.y
-    eps = working_eps(case.W, case.X)
+    eps, eta = working_eps(case.W, case.X), working_eta(case.W, case.X)
     N, D = X.shape
     C = W.shape[1]
     absS = np.abs(X) @ (np.abs(W) + pad)
-    s_err = (D + 1) * eps * absS
+    s_err = (D + 1) * eps * absS + D * eta
     m = _margins(W, X, y)
     m_err = s_err + s_err[np.arange(N), y][:, None] + 2 * eps * (np.abs(m) + 1)
     other = np.ones_like(m, dtype=bool)
     other[np.arange(N), y] = False
     hinge = np.where(other, np.maximum(m, 0.0), 0.0)
     loss = (float(np.sum(np.where(other, m_err, 0.0))) / N + N * C * eps * float(hinge.sum()) / N
-            + (D * C + 2) * eps * case.reg * float(np.sum((np.abs(W) + pad) ** 2)) + eps)
+            + (D * C + 2) * eps * case.reg * float(np.sum((np.abs(W) + pad) ** 2)) + eps
+            + (case.reg * D * C + 2) * eta)
     M = np.where(other, (m >= -m_err).astype(float), 0.0)  # possibly active: a margin at a kink may count
     M[np.arange(N), y] = -M.sum(axis=1)
-    grad = (N + 2) * eps * (np.abs(X).T @ np.abs(M)) / N + 6 * eps * case.reg * (np.abs(W) + pad)
+    adds = np.maximum(N, np.abs(M).sum(axis=0))  # terms summed into each column: the loop adds x_i once per count
+    grad = (adds + 2) * eps * (np.abs(X).T @ np.abs(M)) / N + 6 * eps * case.reg * (np.abs(W) + pad) + 4 * eta
     return loss, grad, m_err
 
 
@@ -372,9 +385,99 @@ def svm_initial_cases(draw: st.DrawFn) -> tuple[int, SvmCase]:
     return C, SvmCase(np.zeros((D, C)), X, y, 0.0)
 
 
+# -- mutants: the mistakes these checks must catch (test_battery_mutants.py) --------------------
+
+def _svm_parts(W: Any, X: Any, y: Any) -> tuple[Any, Any, Any]:
+    """float64 copies, the one-hot Y and each row's count of positive other-class margins."""
+    Wf, Xf = np.asarray(W, dtype=np.float64), np.asarray(X, dtype=np.float64)
+    S = Xf @ Wf
+    Y = np.eye(Wf.shape[1])[y]
+    m = S - S[np.arange(Xf.shape[0]), y][:, None] + 1.0
+    counts = np.sum((m > 0) & (Y == 0), axis=1)
+    return Xf, Y, counts
+
+
+def svm_true_class_counted(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """j = y_i counted in the sum: its margin Δ = 1 adds 1 per sample to the loss, and the true class's count is one too many."""
+    def mutant(W: Any, X: Any, y: Any, reg: float) -> Any:
+        loss, dW = fn(W, X, y, reg)
+        Xf, Y, _ = _svm_parts(W, X, y)
+        return loss + 1.0, dW - Xf.T @ Y / Xf.shape[0]
+    return mutant
+
+
+def svm_missing_true_class_term(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The mask without its true-class entries −count: dW = Xᵀ A / N + 2 reg W."""
+    def mutant(W: Any, X: Any, y: Any, reg: float) -> Any:
+        loss, dW = fn(W, X, y, reg)
+        Xf, Y, counts = _svm_parts(W, X, y)
+        return loss, dW + Xf.T @ (Y * counts[:, None]) / Xf.shape[0]
+    return mutant
+
+
+def svm_missing_mean(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Sum over samples instead of mean: the data loss and its subgradient × N (the regulariser unchanged)."""
+    def mutant(W: Any, X: Any, y: Any, reg: float) -> Any:
+        loss, dW = fn(W, X, y, reg)
+        Wf, n = np.asarray(W, dtype=np.float64), np.shape(X)[0]
+        r = reg * float(np.sum(Wf * Wf))
+        return (loss - r) * n + r, (np.asarray(dW) - 2 * reg * Wf) * n + 2 * reg * Wf
+    return mutant
+
+
+def svm_reg_without_2(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """reg·W instead of 2·reg·W in the subgradient."""
+    def mutant(W: Any, X: Any, y: Any, reg: float) -> Any:
+        loss, dW = fn(W, X, y, reg)
+        return loss, dW - reg * np.asarray(W, dtype=np.float64)
+    return mutant
+
+
+def svm_kink_value(value: float) -> Wrap:
+    """At a margin of exactly 0 use the step value ``value`` (outside [0, 1]) instead of 0."""
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def mutant(W: Any, X: Any, y: Any, reg: float) -> Any:
+            out = fn(W, X, y, reg)
+            loss, dW = out if isinstance(out, tuple) else (None, out)
+            Wf, Xf = np.asarray(W, dtype=np.float64), np.asarray(X, dtype=np.float64)
+            S = Xf @ Wf
+            rows = np.arange(Xf.shape[0])
+            at = ((S - S[rows, y][:, None] + 1.0) == 0.0) * value
+            at[rows, y] = 0.0
+            extra = at.copy()
+            extra[rows, y] = -at.sum(axis=1)
+            g = np.asarray(dW) + Xf.T @ extra / Xf.shape[0]
+            return (loss, g) if isinstance(out, tuple) else g
+        return mutant
+    return wrap
+
+
+def svm_initial_c(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """C instead of C − 1 (the true class counted)."""
+    return lambda C: fn(C) + 1
+
+
+SVM_IMPLS = ("svm/numerics.svm_loss_naive", "svm/numerics.svm_loss_vectorized", "svm/derive.svm_loss+svm_grad")
+MUTANTS: list[Mutant] = [
+    *(Mutant(name, target, component, wrap)
+      for target in SVM_IMPLS
+      for name, component, wrap in [
+          ("true class counted in the sum over j", "off the kinks", svm_true_class_counted),
+          ("true class counted in the sum over j", "initial loss", svm_true_class_counted),
+          ("missing -count x_i of the true class", "off the kinks", svm_missing_true_class_term),
+          ("missing 1/N", "off the kinks", svm_missing_mean),
+          ("reg gradient without the factor 2", "off the kinks", svm_reg_without_2),
+          ("missing -count x_i of the true class", "naive vs vectorised, wide", svm_missing_true_class_term),
+          ("kink value 2 (a pair at its kink counted twice)", "at a kink", svm_kink_value(2.0)),
+      ]),
+    Mutant("kink value -1", "kink/derive.svm_grad(h=1, margin >= 0)", "at a kink", svm_kink_value(-2.0)),
+    Mutant("initial loss C instead of C - 1", "initial/derive.initial_loss", "initial loss", svm_initial_c),
+]
+
+
 BATTERY = Battery(svm_impls, (
     Component("off the kinks", check_svm_smooth, svm_cases),
     Component("at a kink", check_svm_kink, svm_kink_cases),
     Component("naive vs vectorised, wide", check_svm_wide, svm_wide_cases),
     Component("initial loss", check_svm_initial, svm_initial_cases),
-))
+), mutants=tuple(MUTANTS), derivation_size="N")

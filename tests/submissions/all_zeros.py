@@ -42,3 +42,23 @@ class Softmax:
 
     def predict(self, X):
         return np.zeros(X.shape[0], dtype=int)
+
+
+def svm_loss_naive(W, X, y, reg):
+    return 0.0, np.zeros_like(W)
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    return 0.0, np.zeros_like(W)
+
+
+class LinearSVM:
+    def __init__(self):
+        self.W = None
+
+    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+        self.W = np.zeros((X.shape[1], int(np.max(y)) + 1))
+        return [0.0] * num_iters
+
+    def predict(self, X):
+        return np.zeros(X.shape[0], dtype=int)

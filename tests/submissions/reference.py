@@ -1,4 +1,4 @@
-"""A correct submission: the homework's KNN and Softmax (SPEC), for the grader's tests.
+"""A correct submission: the homework's KNN, Softmax and multiclass SVM (SPEC), for the grader's tests.
 
 Plain numpy, nothing imported from gradproof (the sandbox runs a submission without it):
 the vectorised distances clamp before the square root, ties go to the smallest label,
@@ -108,3 +108,61 @@ class Softmax:
 
     def predict(self, X):
         return np.argmax(X @ self.W.T, axis=1)
+
+
+# The multiclass SVM (linear_svm.py): W of shape (D, C), both losses return (loss, dW).
+# Broken SVM submissions next to this file redefine one function or subclass LinearSVM.
+
+
+def svm_loss_naive(W, X, y, reg):
+    W = np.asarray(W, dtype=np.float64)
+    X = np.asarray(X, dtype=np.float64)
+    N, C = X.shape[0], W.shape[1]
+    loss, dW = 0.0, np.zeros_like(W)
+    for i in range(N):
+        s = X[i] @ W
+        for j in range(C):
+            if j == y[i]:
+                continue
+            m = s[j] - s[y[i]] + 1.0
+            if m > 0:
+                loss += m
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    return loss / N + reg * np.sum(W * W), dW / N + 2 * reg * W
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    W = np.asarray(W, dtype=np.float64)
+    X = np.asarray(X, dtype=np.float64)
+    N = X.shape[0]
+    rows = np.arange(N)
+    S = X @ W
+    margins = S - S[rows, y][:, None] + 1.0
+    margins[rows, y] = 0.0
+    M = (margins > 0).astype(np.float64)
+    M[rows, y] = -M.sum(axis=1)
+    return np.maximum(margins, 0).sum() / N + reg * np.sum(W * W), X.T @ M / N + 2 * reg * W
+
+
+class LinearSVM:
+    def __init__(self):
+        self.W = None
+
+    def loss(self, X, y, reg):
+        return svm_loss_vectorized(self.W, X, y, reg)
+
+    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+        N, D = X.shape
+        if self.W is None:
+            self.W = 0.001 * np.random.randn(D, int(np.max(y)) + 1)
+        history = []
+        for it in range(num_iters):
+            idx = np.random.choice(N, batch_size)
+            loss, grad = self.loss(X[idx], y[idx], reg)
+            history.append(loss)
+            self.W = self.W - learning_rate * grad
+        return history
+
+    def predict(self, X):
+        return np.argmax(X @ self.W, axis=1)
