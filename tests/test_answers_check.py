@@ -56,13 +56,14 @@ def test_data_questions_are_decided_exactly_at_listed_sizes(qid: str) -> None:
     q = get_question(qid)
     right = check_answer(qid, q.examples["numpy"])
     assert right.method == "exact" and "symbolically" not in right.report()
-    assert f"exactly (rational arithmetic) on {right.exact_instances} instances (sizes " in right.report()
+    assert f"exactly (exact arithmetic, no rounding) on {right.exact_instances} instances (sizes " in right.report()
     assert f"numerically on {right.instances} random instances (sizes " in right.report()
 
 
-def test_answers_leaving_rationals_with_an_independent_p_are_decided_numerically() -> None:
+def test_answers_recomputing_p_are_decided_exactly_with_p_in_powers_of_e() -> None:
     right = check_answer("softmax.grad_W", "(Y - softmax(X @ W.T + b, axis=1)).T @ X")
-    assert right.equivalent and right.method == "numeric" and right.exact_instances == 0
+    assert right.equivalent and right.method == "exact" and right.exact_instances == 3
+    assert right.exact_sizes == "sizes m = 1..3, n = 1..3, c = 2..3"
 
 
 #: (question, wrong answer, mistake code, fragment of the message)

@@ -10,9 +10,12 @@ budget (:mod:`derive.answers.budget`):
 2. **exactly** — on instances whose data are exact rationals (at moderate sizes,
    hinge margins at 1 ± 2⁻ᵏ), the answer and the reference are evaluated with SymPy
    numbers, literals read as exact decimals, and the difference must be exactly
-   zero: a stray ``1e-50`` or a factor ``1.0000000001`` shows here.  Skipped when
-   the answer leaves exact arithmetic (``exp`` of data, or a derived quantity such
-   as the softmax P that is drawn as given data);
+   zero: a stray ``1e-50`` or a factor ``1.0000000001`` shows here.  An answer that
+   recomputes the softmax P (``exp``, ``softmax``) is evaluated with P computed exactly
+   from rational scores, in powers of e, and decided exactly too
+   (:mod:`derive.answers.exact_zero`); where other transcendental values remain
+   (``log`` of a sum of exponentials) the values are compared to hundreds of digits and
+   the verdict says so ("to N digits", never "exactly");
 3. **numerically** — on random float64 instances over wide sizes (the smallest, the
    largest, one size at a time far beyond the derivation's, log-uniform draws), σ
    over (0, ∞) with no gaps, compared at ``rtol = 1e-9``.
@@ -45,32 +48,37 @@ from numpy.typing import NDArray
 from derive.answers.ast_nodes import Call, Node, SumOver, names_used, render, walk
 from derive.answers.budget import DEFAULT_MEMORY, DEFAULT_SECONDS, run_bounded
 from derive.answers.diagnosis import Diagnosis, Outcome, close, diagnose
-from derive.answers.errors import EvaluationError, NotSymbolic, ShapeMismatch, TooExpensive
+from derive.answers.errors import EvaluationError, NotSymbolic, RefusedInput, ShapeMismatch, TooExpensive
 from derive.answers.evaluate import DEFAULT_BUDGET, DEFAULT_WORK, evaluate
 from derive.answers.functions import FUNCTIONS
 from derive.answers.gates import refuse_gates
 from derive.answers.parser import parse_expression
 from derive.answers.questions import Instance, Question
 from derive.answers.result import CheckResult, plain, size_ranges
+from derive.answers.switches import SwitchLog, refuse_smooth_switches
 
 __all__ = ["CheckResult", "check", "evaluate_answer", "DEFAULT_INSTANCES", "DEFAULT_EXACT"]
 
 DEFAULT_INSTANCES = 24
 #: Exact (rational) instances per answer.
 DEFAULT_EXACT = 5
+#: Fewest numeric instances over which every case split of an answer must switch both ways.
+MIN_SWITCH_INSTANCES = 8
 
 
-def evaluate_answer(tree: Node, question: Question, env: dict[str, Any], *, exact: bool = False) -> Any:
+def evaluate_answer(tree: Node, question: Question, env: dict[str, Any], *, exact: bool = False,
+                    observe: SwitchLog | None = None) -> Any:
     """The answer's value on one instance; an answer using a stacked index is evaluated per entry.
 
-    With ``exact`` the values are SymPy numbers (object arrays), literals exact.
+    With ``exact`` the values are SymPy numbers (object arrays), literals exact; ``observe``
+    watches the case splits of a numeric evaluation (:class:`~derive.answers.switches.SwitchLog`).
     """
     def one(local: dict[str, Any], budget: int, work: int) -> Any:
         if exact:
             from derive.answers.to_sympy import to_sympy
 
             return to_sympy(tree, local, ranges=question.ranges)
-        return evaluate(tree, local, ranges=question.ranges, budget=budget, work=work)
+        return evaluate(tree, local, ranges=question.ranges, budget=budget, work=work, observe=observe)
 
     stacked = question.stacked
     if not stacked or not any(name in names_used(tree) for name, _ in stacked):
@@ -133,6 +141,7 @@ class _Exact:
     got: Any
     same: bool | None  # None: undecided
     error: str | None = None
+    how: str = "exact"  # "digits": decided by high-precision evaluation (derive.answers.exact_zero)
 
 
 def _leaves_rationals(tree: Node) -> bool:
@@ -145,24 +154,60 @@ def _exact_reference(question: Question, env: dict[str, Any]) -> Any:
     return evaluate_answer(_parsed(question.id, question.examples["numpy"]), question, env, exact=True)
 
 
-def _exact_same(got: Any, expected: Any) -> bool | None:
-    from derive.answers.to_sympy import sympy_zero
+def _exact_same(got: Any, expected: Any) -> tuple[bool | None, str]:
+    """Whether two exact values agree entry by entry, and how that was decided ("exact" or "digits":
+    see :mod:`derive.answers.exact_zero`)."""
+    from derive.answers.exact_zero import decide_zero
 
     g, e = np.asarray(got, dtype=object), np.asarray(expected, dtype=object)
     if g.shape != e.shape:
-        return False
-    verdicts = [sympy_zero(a - b) for a, b in zip(g.ravel(), e.ravel())]
-    if any(v is False for v in verdicts):
-        return False
-    return True if all(v is True for v in verdicts) else None
+        return False, "exact"
+    scale = _scale(e)
+    decisions = [decide_zero(a, b, scale) for a, b in zip(g.ravel(), e.ravel())]
+    how = "digits" if any(d.how == "digits" for d in decisions) else "exact"
+    wrong = [d for d in decisions if d.zero is False]
+    if wrong:
+        return False, "exact" if any(d.how == "exact" for d in wrong) else "digits"
+    return (True if all(d.zero is True for d in decisions) else None), how
+
+
+def _scale(expected: NDArray[Any]) -> float | None:
+    """The largest magnitude of the expected entries (what "relative" is relative to), None if unknown."""
+    try:
+        values = np.abs(np.asarray(expected, dtype=float))
+        return float(values.max()) if values.size and np.all(np.isfinite(values)) and values.max() > 0 else None
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _exact_stage(question: Question, tree: Node, rng: np.random.Generator, count: int) -> list[_Exact]:
-    """The answer against the reference on exact instances ([] when exact arithmetic does not apply)."""
-    if count <= 0 or (not question.rational_names and _leaves_rationals(tree)):
+    """The answer against the reference on exact instances ([] when exact arithmetic does not apply).
+
+    Where the question derives names exactly (:attr:`Question.exact_derived`: the softmax P), an
+    answer that recomputes them (exp, softmax) is checked with them computed exactly from the data;
+    an answer using them as given is checked with them as independent data first (the identity must
+    then hold for any P), and, where that differs, again with P computed exactly (an answer may rely
+    on P's rows summing to 1).
+    """
+    if count <= 0:
         return []
+    transcendental = _leaves_rationals(tree)
+    if question.exact_derived is None:
+        if not question.rational_names and transcendental:
+            return []
+        return _exact_run(question, tree, question.exact_instances(count, rng))
+    consistent = min(count, 3)
+    if transcendental:
+        return _exact_run(question, tree, question.exact_instances(consistent, rng, consistent=True))
+    free = _exact_run(question, tree, question.exact_instances(count, rng))
+    if any(e.same is False for e in free):
+        return _exact_run(question, tree, question.exact_instances(consistent, rng, consistent=True))
+    return free
+
+
+def _exact_run(question: Question, tree: Node, instances: list[Instance]) -> list[_Exact]:
     out = []
-    for inst in question.exact_instances(count, rng):
+    for inst in instances:
         expected = _exact_reference(question, inst.env)
         try:
             got = evaluate_answer(tree, question, inst.env, exact=True)
@@ -173,21 +218,22 @@ def _exact_stage(question: Question, tree: Node, rng: np.random.Generator, count
         except EvaluationError as exc:
             out.append(_Exact(inst, expected, None, False, str(exc)))
             continue
-        out.append(_Exact(inst, expected, got, _exact_same(got, expected)))
+        same, how = _exact_same(got, expected)
+        out.append(_Exact(inst, expected, got, same, how=how))
     return out
 
 
 # -- 3. float instances ---------------------------------------------------------------------------------
 
 def _numeric_stage(question: Question, tree: Node, rng: np.random.Generator,
-                   count: int) -> list[tuple[Instance, Outcome]]:
+                   count: int, log: SwitchLog | None = None) -> list[tuple[Instance, Outcome]]:
     outcomes = []
     for inst in question.instances(count, rng):
         expected = question.reference_value(inst)
         got: NDArray[np.float64] | None = None
         error, shape_error = None, False
         try:
-            got = evaluate_answer(tree, question, inst.env)
+            got = evaluate_answer(tree, question, inst.env, observe=log)
         except TooExpensive:
             raise
         except EvaluationError as exc:
@@ -240,13 +286,20 @@ def _warm(question_id: str) -> None:
 
     question = get_question(question_id)
     rng = np.random.default_rng(0)
+    import derive.answers.exact_zero  # noqa: F401  (imported here, not in each child)
+
     question.reference_value(question.instances(1, rng)[0])
     _exact_reference(question, question.exact_instances(1, rng)[0].env)
+    if question.exact_derived is not None:
+        _exact_reference(question, question.exact_instances(1, rng, consistent=True)[0].env)
 
 
 def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator,
            n_instances: int, n_exact: int) -> CheckResult:
-    numeric = _numeric_stage(question, tree, rng, n_instances)
+    refuse_smooth_switches(tree, question, answer)
+    # a split must be seen both ways on enough instances (a check asked for a few instances is not judged)
+    log = SwitchLog(tree) if question.case_split and n_instances >= MIN_SWITCH_INSTANCES else None
+    numeric = _numeric_stage(question, tree, rng, n_instances, log)
     base = CheckResult(question.id, answer, render(tree), True, "numeric", instances=len(numeric),
                        sizes=size_ranges([i.sizes for i, _ in numeric]))
     failing = [(k, i, o) for k, (i, o) in enumerate(numeric) if o.got is None or not close(o.got, o.expected)]
@@ -261,6 +314,9 @@ def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator
             found = Diagnosis("size_dependent", _agreeing_sizes(numeric, {k for k, _, _ in failing}))
         return replace(base, equivalent=False, diagnosis=found.message, mistake=found.code,
                        counterexample=_counterexample(inst, worst.expected, worst.got, worst.error))
+    unexercised = log.unexercised() if log is not None else None
+    if unexercised is not None:
+        raise RefusedInput(f"cannot be checked: {unexercised}", text=answer)
     symbolic = _symbolic_verdict(question, tree)
     if symbolic is True:
         return replace(base, method="symbolic")
@@ -268,14 +324,23 @@ def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator
         return replace(base, equivalent=False, method="symbolic", mistake="symbolic_difference",
                        diagnosis="SymPy finds a non-zero difference for symbolic sizes (too small for the "
                                  "float instances to show: a stray constant or factor?)")
-    exact = [e for e in _exact_stage(question, tree, rng, n_exact) if e.same is not None]
-    base = replace(base, exact_instances=len(exact), exact_sizes=size_ranges([e.instance.sizes for e in exact]))
-    wrong = [e for e in exact if e.same is False]
+    decided = [e for e in _exact_stage(question, tree, rng, n_exact) if e.same is not None]
+    exact = [e for e in decided if e.how == "exact"]
+    digits = [e for e in decided if e.how == "digits"]
+    base = replace(base, exact_instances=len(exact), exact_sizes=size_ranges([e.instance.sizes for e in exact]),
+                   digit_instances=len(digits), digit_sizes=size_ranges([e.instance.sizes for e in digits]))
+    wrong = [e for e in decided if e.same is False]
     if not wrong:
-        return replace(base, method="exact" if exact else "numeric")
-    first = min(wrong, key=lambda e: sum(e.instance.sizes.values()))
+        return replace(base, method="exact" if exact else ("digits" if digits else "numeric"))
+    first = min(wrong, key=lambda e: (e.how != "exact", sum(e.instance.sizes.values())))
     ce = _counterexample(first.instance, first.expected, first.got, first.error)
     ce["difference"] = _difference(first)
+    if first.how == "digits":
+        from derive.answers.exact_zero import DIGITS
+
+        return replace(base, equivalent=False, method="digits", mistake="exact_difference", counterexample=ce,
+                       diagnosis=f"the answer differs from the derived result by an amount too small for float64 "
+                                 f"to show ({DIGITS}-digit arithmetic shows it): a stray tiny constant or factor?")
     if question.exact_adjust is not None and not _tiny(first):
         return replace(base, equivalent=False, method="exact", mistake="case_split", counterexample=ce,
                        diagnosis="the answer's case split differs from the derived result's: on exact data "
@@ -283,7 +348,7 @@ def _check(question: Question, tree: Node, answer: str, rng: np.random.Generator
                                  "threshold off the kink?")
     return replace(base, equivalent=False, method="exact", mistake="exact_difference", counterexample=ce,
                    diagnosis="the answer differs from the derived result by an amount too small for float64 "
-                             "to show (exact rational arithmetic shows it): a stray tiny constant or factor?")
+                             "to show (exact arithmetic shows it): a stray tiny constant or factor?")
 
 
 def _agreeing_sizes(numeric: Sequence[tuple[Instance, Outcome]], failing: set[int]) -> str:

@@ -62,7 +62,8 @@ _CMP: dict[str, Callable[[Any, Any], Any]] = {
 def evaluate(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, str],
              budget: int = DEFAULT_BUDGET, work: int = DEFAULT_WORK,
              functions: Mapping[str, Callable[..., Any]] | None = None,
-             number: Callable[[Num], Any] | None = None) -> Any:
+             number: Callable[[Num], Any] | None = None,
+             observe: Callable[[Node, Any, tuple[Any, ...]], None] | None = None) -> Any:
     """Evaluate ``node`` on one instance.
 
     Parameters
@@ -84,6 +85,10 @@ def evaluate(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, str],
         the values are SymPy expressions or numpy object arrays of them.
     number : callable, optional
         Converts a literal node (with ``functions`` given: to an exact SymPy number).
+    observe : callable, optional
+        Called as ``observe(node, value, operands)`` after every node is evaluated
+        (``operands``: the argument values of a call or comparison, else ``()``);
+        :mod:`derive.answers.switches` uses it to see which way each case split went.
 
     Returns
     -------
@@ -99,6 +104,7 @@ def evaluate(node: Node, env: Mapping[str, Any], *, ranges: Mapping[str, str],
     """
     numeric = functions is None
     ev = _Evaluator(env, ranges, budget, work, NUMPY if functions is None else functions, numeric, number)
+    ev.observe = observe
     try:
         with np.errstate(all="ignore"):
             value = ev.run(node)
@@ -122,6 +128,8 @@ class _Evaluator:
                  number: Callable[[Num], Any] | None) -> None:
         self.env, self.ranges, self.budget, self.work = dict(env), ranges, budget, work
         self.functions, self.numeric, self.number = functions, numeric, number
+        self.observe: Callable[[Node, Any, tuple[Any, ...]], None] | None = None
+        self._operands: dict[int, tuple[Any, ...]] = {}
 
     def _float(self, x: Any) -> Any:
         return np.asarray(x, dtype=float) if self.numeric else x
@@ -139,7 +147,10 @@ class _Evaluator:
         self.budget -= 1
         if self.budget < 0:
             raise TooExpensive("the answer takes too many steps to evaluate (budget exceeded)")
-        return self._dispatch(node)
+        value = self._dispatch(node)
+        if self.observe is not None:
+            self.observe(node, value, self._operands.pop(id(node), ()))
+        return value
 
     def _dispatch(self, node: Node) -> Any:
         if isinstance(node, Num):
@@ -160,6 +171,8 @@ class _Evaluator:
             a, b = self.run(node.left), self.run(node.right)
             self._reserve(node, self._broadcast(node, a, b))
             result = _CMP[node.op](a, b)
+            if self.observe is not None:
+                self._operands[id(node)] = (a, b)
             return result * 1.0 if self.numeric else self.functions["ind"](result)
         if isinstance(node, Indicator):
             return self.functions["ind"](self.run(node.cond))
@@ -269,6 +282,8 @@ class _Evaluator:
             raise EvaluationError(f"{node.func}() cannot be evaluated in this mode")
         values = [int(float(a)) if np.ndim(a) == 0 and _whole(a) else None for a in args]
         self._reserve(node, spec.result_size([np.shape(a) for a in args], values))
+        if self.observe is not None:
+            self._operands[id(node)] = tuple(args)
         try:
             return function(*args, **kwargs)
         except EvaluationError:

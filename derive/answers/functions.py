@@ -241,6 +241,15 @@ def _sp_norm(x: Any, ord: int | None = None, axis: int | None = None) -> Any:
     return sp.sqrt(sum((e**2 for e in _objects(x).ravel()), sp.Integer(0)))
 
 
+def _sp_softmax(z: Any, axis: int = -1) -> Any:
+    e = _elementwise("exp")(_objects(z))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _sp_logsumexp(z: Any, axis: int = -1) -> Any:
+    return _elementwise("log")(np.sum(_elementwise("exp")(_objects(z)), axis=axis))
+
+
 def _sp_allocate(kind: str) -> Callable[..., Any]:
     def make(*args: Any) -> Any:
         sp = _sp()
@@ -349,8 +358,9 @@ def _sp_where(c: Any, a: Any, b: Any) -> Any:
 def _sp_pairwise(pick_first: Callable[[Any, Any], bool]) -> Callable[..., Any]:
     def apply(x: Any, y: Any = None, axis: int | None = None, keepdims: int = 0) -> Any:
         if y is None:
-            if axis is not None or keepdims:
-                raise NotSymbolic("max/min along an axis is not translated")
+            if axis is not None or keepdims:  # exact numbers compare; SymPy symbols raise TypeError
+                reduce = np.max if pick_first is _ge else np.min
+                return reduce(_objects(x), axis=axis, keepdims=bool(keepdims))
             items = list(_objects(x).ravel())
             if not items:
                 raise EvaluationError("max/min of an empty array")
@@ -412,9 +422,9 @@ _ROWS: tuple[Function, ...] = (
     Function("dot", (2, 2), np.dot, _sp_linear(np.dot), _dot),
     Function("trace", (1, 1), _trace, _sp_linear(_trace), _same, latex=("tr", "trace", "Tr")),
     Function("transpose", (1, 1), np.transpose, _sp_linear(np.transpose), _same),
-    Function("softmax", (1, 1), _softmax, None, _same, frozenset({"axis"}), latex=("softmax", "Softmax"),
+    Function("softmax", (1, 1), _softmax, _sp_softmax, _same, frozenset({"axis"}), latex=("softmax", "Softmax"),
              rational=False),
-    Function("logsumexp", (1, 1), _logsumexp, None, _same, frozenset({"axis"}), rational=False),
+    Function("logsumexp", (1, 1), _logsumexp, _sp_logsumexp, _same, frozenset({"axis"}), rational=False),
 )
 
 #: function name -> its row

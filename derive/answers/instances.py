@@ -12,7 +12,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-__all__ = ["uniform", "positive_scale", "concrete"]
+__all__ = ["uniform", "positive_scale", "concrete", "kink_offset", "KINK_EXPONENTS"]
+
+#: exponents k of the offsets 2⁻ᵏ from a kink: a third uniform over 1..60, a third log-uniform over
+#: 60..4000, a third uniform over 1000..4000 (2⁻⁴⁰⁰⁰ ≈ 10⁻¹²⁰⁴: below the threshold shifts a student
+#: would type, e.g. 1e-300 ≈ 2⁻⁹⁹⁷)
+KINK_EXPONENTS = (60, 1000, 4000)
 
 
 def uniform(rng: np.random.Generator, *shape: int, low: float = -2.0, high: float = 2.0) -> np.ndarray:
@@ -29,6 +34,19 @@ def positive_scale(rng: np.random.Generator) -> float:
     if rng.random() < 0.5:
         return float(np.exp(rng.uniform(np.log(1e-2), np.log(1e2))))
     return float(rng.uniform(0.5, 2.0))
+
+
+def kink_offset(rng: np.random.Generator) -> Any:
+    """An exact offset ±2⁻ᵏ from a kink (the sign and k drawn; see :data:`KINK_EXPONENTS`)."""
+    low, deep, high = KINK_EXPONENTS
+    u = rng.random()
+    if u < 1 / 3:
+        k = int(rng.integers(1, low + 1))
+    elif u < 2 / 3:
+        k = int(np.exp(rng.uniform(np.log(low), np.log(high))))
+    else:
+        k = int(rng.integers(deep, high + 1))
+    return int(rng.choice([-1, 1])) * sp.Rational(1, 2**k)
 
 
 def concrete(expr: Any, env: dict[str, Any]) -> Any:

@@ -135,6 +135,10 @@ class Question:
     tall: Mapping[str, int] = field(default_factory=dict)  # size -> largest value drawn with the others smallest
     exact_adjust: Callable[[dict[str, Any], np.random.Generator], None] | None = None  # edits exact data in place
     rational_names: bool = True  # False: a derived name (P) is not a rational function of the data
+    #: recomputes the derived names exactly from exact inputs (P = softmax of rational scores, in powers
+    #: of e), for answers that recompute them (exp, softmax); may move the inputs to a coarser grid
+    exact_derived: Callable[[dict[str, Any], bool], None] | None = None  # (env, coarse)
+    exact_derived_largest: int = 3  # largest size of those instances (their exact algebra grows fast)
 
     # -- names ------------------------------------------------------------------------
     @property
@@ -197,14 +201,24 @@ class Question:
         """``count`` random float instances over wide sizes (see :meth:`size_grid`)."""
         return [self._instance(sizes, rng) for sizes in self.size_grid(count, rng)]
 
-    def exact_instances(self, count: int, rng: np.random.Generator) -> list[Instance]:
-        """``count`` instances whose data are exact SymPy rationals (dyadic, 2⁻²⁰ apart)."""
+    def exact_instances(self, count: int, rng: np.random.Generator, *, consistent: bool = False) -> list[Instance]:
+        """``count`` instances whose data are exact SymPy rationals (dyadic, 2⁻²⁰ apart).
+
+        With ``consistent`` (and :attr:`exact_derived` set) the derived names are recomputed
+        exactly from the inputs (the softmax P in powers of e) at sizes up to
+        :attr:`exact_derived_largest` — the first instance with the inputs on the fine grid,
+        the others on a coarse one; otherwise they are independent exact data.
+        """
+        consistent = consistent and self.exact_derived is not None
+        largest = self.exact_derived_largest if consistent else 6
         out = []
-        for sizes in self.exact_size_grid(count, rng):
+        for number, sizes in enumerate(self.exact_size_grid(count, rng, largest)):
             inst = self._instance(sizes, rng)
             env = {k: (v if k in sizes else _rational(v)) for k, v in inst.env.items()}
             if self.exact_adjust is not None:
                 self.exact_adjust(env, rng)
+            if consistent and self.exact_derived is not None:
+                self.exact_derived(env, number > 0)  # the first (smallest) on the fine grid
             shown = {k: env[k] for k in inst.shown}
             out.append(Instance(dict(sizes), env, shown))
         return out

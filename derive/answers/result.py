@@ -1,8 +1,9 @@
 """The verdict on one answer, and how it is reported: what was checked, and how.
 
 The wording follows what was done: "symbolically" only when SymPy decided the
-difference for symbolic sizes; "exactly" for rational arithmetic on instances at
-the listed sizes; "numerically" for float64 on random instances at the listed sizes.
+difference for symbolic sizes; "exactly" for exact arithmetic (rationals, and powers
+of e where a softmax is recomputed) on instances at the listed sizes; "to N digits"
+for high-precision evaluation where other transcendental values remain; "numerically" for float64 on random instances at the listed sizes.
 Counterexample data are shown rounded (the check itself used unrounded or exact data).
 """
 
@@ -24,9 +25,10 @@ SHOWN_DIGITS = 4
 class CheckResult:
     """The verdict on one answer (see :meth:`to_dict` for the JSON form).
 
-    ``method`` is "symbolic" (SymPy, symbolic sizes), "exact" (rational arithmetic
-    at ``exact_sizes``) or "numeric" (float64 at ``sizes``); ``instances`` and
-    ``exact_instances`` count the instances of each kind.
+    ``method`` is "symbolic" (SymPy, symbolic sizes), "exact" (exact arithmetic
+    at ``exact_sizes``), "digits" (high-precision arithmetic at ``digit_sizes``) or
+    "numeric" (float64 at ``sizes``); ``instances``, ``exact_instances`` and
+    ``digit_instances`` count the instances of each kind.
     """
 
     question: str
@@ -42,6 +44,8 @@ class CheckResult:
     exact_instances: int = 0
     sizes: str = ""
     exact_sizes: str = ""
+    digit_instances: int = 0
+    digit_sizes: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` form."""
@@ -49,7 +53,8 @@ class CheckResult:
                 "equivalent": self.equivalent, "method": self.method, "evidence": self.evidence(),
                 "diagnosis": self.diagnosis, "mistake": self.mistake, "counterexample": self.counterexample,
                 "parsed": self.parsed, "instances": self.instances, "exact_instances": self.exact_instances,
-                "sizes": self.sizes, "exact_sizes": self.exact_sizes, "notes": list(self.notes)}
+                "sizes": self.sizes, "exact_sizes": self.exact_sizes, "digit_instances": self.digit_instances,
+                "digit_sizes": self.digit_sizes, "notes": list(self.notes)}
 
     @property
     def status(self) -> str:
@@ -62,7 +67,13 @@ class CheckResult:
         if self.method == "symbolic":
             parts.append("symbolically (SymPy, for symbolic sizes)")
         if self.exact_instances:
-            parts.append(f"exactly (rational arithmetic) on {self.exact_instances} instances ({self.exact_sizes})")
+            parts.append(f"exactly (exact arithmetic, no rounding) on {self.exact_instances} instances "
+                         f"({self.exact_sizes})")
+        if self.digit_instances:
+            from derive.answers.exact_zero import AGREE_DIGITS
+
+            parts.append(f"to {AGREE_DIGITS} significant digits on {self.digit_instances} instances "
+                         f"({self.digit_sizes})")
         if self.instances:
             parts.append(f"numerically on {self.instances} random instances ({self.sizes})")
         return "; ".join(parts) or "no instance"
@@ -83,8 +94,8 @@ class CheckResult:
         if self.equivalent:
             lines.append(f"CORRECT: equivalent to the derived result, {self.evidence()}")
         else:
-            how = {"symbolic": "symbolically (SymPy)", "exact": "by exact rational arithmetic",
-                   "numeric": "numerically"}[self.method]
+            how = {"symbolic": "symbolically (SymPy)", "exact": "by exact arithmetic (no rounding)",
+                   "digits": "by high-precision arithmetic", "numeric": "numerically"}[self.method]
             lines.append(f"WRONG: not equivalent to the derived result (decided {how})")
             if self.diagnosis:
                 lines.append(f"diagnosis: {self.diagnosis}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.instances import uniform
+from derive.answers.instances import kink_offset, uniform
 from derive.answers.questions import Question, SymbolSpec as S, Variant
 
 __all__ = ["QUESTIONS"]
@@ -25,7 +25,7 @@ def _hinge_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _near_the_kink(env: dict[str, Any], rng: np.random.Generator) -> None:
-    """Exact data with most margins at 1 ± 2⁻ᵏ (k up to 200), so a shifted threshold shows.
+    """Exact data with most margins at 1 ± 2⁻ᵏ (k up to 4000: :func:`kink_offset`), so a shifted threshold shows.
 
     The last coordinate of a sample x is solved for so that y (wᵀx + b) = 1 ± 2⁻ᵏ exactly.
     A margin of exactly 1 is never drawn: there the gradient does not exist and any
@@ -39,8 +39,7 @@ def _near_the_kink(env: dict[str, Any], rng: np.random.Generator) -> None:
     for i in range(X.shape[0]):
         if rng.random() < 0.25:
             continue  # a generic margin
-        k = int(rng.integers(1, 201))
-        margin = 1 + int(rng.choice([-1, 1])) * sp.Rational(1, 2**k)
+        margin = 1 + kink_offset(rng)
         rest = sum((X[i, t] * w[t] for t in range(X.shape[1] - 1)), sp.Integer(0))
         X[i, -1] = (margin / y[i] - b - rest) / w[-1]
 

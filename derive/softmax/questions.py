@@ -45,6 +45,26 @@ def _mean_loss_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, An
     return {"X": X, "W": W, "y": y, "P": _softmax_rows(X @ W.T), "Y": np.eye(C)[y]}
 
 
+def _exact_softmax(env: dict[str, Any], coarse: bool) -> None:
+    """Exact data with P = softmax(X Wᵀ + b) computed exactly, P's entries ratios of sums of e^(score).
+
+    ``coarse``: the inputs moved to multiples of 1/4 (the scores are multiples of 1/16, and the
+    difference is a rational function of e^(1/16) that SymPy decides fast); else they stay on the
+    fine 2⁻²⁰ grid (a term vanishing on the coarse grid shows there).
+    """
+    import sympy as sp
+
+    def quarter(v: Any) -> Any:
+        return sp.Rational(int(round(float(v) * 4)), 4)
+
+    for name in ("X", "W", "b"):
+        if name in env and coarse:
+            env[name] = np.vectorize(quarter, otypes=[object])(env[name])
+    scores = env["X"] @ env["W"].T + (env["b"] if "b" in env else 0)
+    e = np.vectorize(sp.exp, otypes=[object])(scores)
+    env["P"] = e / np.sum(e, axis=1, keepdims=True)
+
+
 def _initial_loss_symbolic(env: dict[str, Any]) -> Any:
     return concrete(_maths().derivation().step("initial-loss").rhs, env)
 
@@ -61,9 +81,11 @@ _SOFTMAX = (
 )
 _SOFTMAX_SIZES = {"m": (1, 24), "n": (1, 14), "c": (2, 12)}
 _SOFTMAX_TALL = {"m": 240, "n": 240, "c": 200}
-# P is not a rational function of the data: the exact check draws it as given data, so it
-# applies to answers that use P rather than exp/log/softmax.
-_FLAGS: dict[str, Any] = {"tall": _SOFTMAX_TALL, "case_split": True, "rational_names": False}
+# P is not a rational function of the data: for answers that use P (not exp/softmax) the exact check
+# draws it as independent data; answers that recompute it, or that differ with P independent, are
+# checked with P computed exactly from the data (_exact_softmax).
+_FLAGS: dict[str, Any] = {"tall": _SOFTMAX_TALL, "case_split": True, "rational_names": False,
+                          "exact_derived": _exact_softmax}
 _CLASS_I = S("i", ("c",), "class index (given)", "index")
 _ROWS_I = S("i", ("c",), "class index: an answer using i is the row i, stacked over i = 0..c-1", "stacked")
 
@@ -137,6 +159,7 @@ QUESTIONS: tuple[Question, ...] = (
         {"m": (1, 24), "D": (2, 14), "C": (2, 12)}, _mean_loss_data,
         lambda e: _functions().mean_loss_grad(e["W"], e["X"], e["y"]),
         aliases={"x": "X"}, tall={"m": 240, "D": 240, "C": 200}, case_split=True, rational_names=False,
+        exact_derived=_exact_softmax,
         terms=(Term("the softmax term PᵀX/m", "P.T @ X / m"), Term("the indicator term −YᵀX/m", "Y.T @ X / m", -1)),
     ),
     Question(

@@ -6,8 +6,9 @@ always "active" and the true class's count gains 1), forgetting the −count·x�
 true class, the missing 1/N, the regulariser's gradient without its factor 2.  The
 indicator with ≥ instead of > is *not* a mistake: it takes the value 1 at a margin of exactly
 0, which is another point of the subdifferential (steps ``subdiff`` and ``grad`` of the
-derivation); the instances are drawn away from the kinks, where the two agree, so it is
-accepted.
+derivation); the float instances keep every margin away from 0, where the two agree, and the
+exact instances put margins at 0 ± 2⁻ᵏ but never at 0, so it is accepted — while a threshold
+moved off 0 (``m > 2**-60``, ``m > -1e-300``) is not.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from derive.answers.instances import concrete, uniform
+from derive.answers.instances import concrete, kink_offset, positive_scale, uniform
 from derive.answers.questions import Question, SymbolSpec as S, Term, Variant
 
 __all__ = ["QUESTIONS", "KINK_CLEARANCE"]
 
-#: instances keep every margin at least this far from 0, where ≥ and > (any kink value) agree
-KINK_CLEARANCE = 1e-3
+#: float instances keep every margin at least this far from 0, where ≥ and > (any kink value) agree;
+#: thresholds near the kink are checked on exact instances with margins at 0 ± 2⁻ᵏ (_near_the_kink)
+KINK_CLEARANCE = 1e-9
 
 
 def _functions() -> Any:
@@ -46,8 +48,36 @@ def _svm_data(s: dict[str, int], rng: np.random.Generator) -> dict[str, Any]:
         margins = S_ - S_[np.arange(N), y][:, None] + 1.0
         margins[np.arange(N), y] = 1.0
         if np.all(np.abs(margins) > KINK_CLEARANCE):
-            return {"X": X, "W": W, "y": y, "reg": float(uniform(rng, low=0.1, high=2)), "S": S_,
+            return {"X": X, "W": W, "y": y, "reg": positive_scale(rng), "S": S_,
                     "Y": np.eye(C)[y], "m": S_ - S_[np.arange(N), y][:, None] + 1.0, "k": int(rng.integers(0, C))}
+
+
+def _near_the_kink(env: dict[str, Any], rng: np.random.Generator) -> None:
+    """Exact data with one margin per sample at 0 ± 2⁻ᵏ (k up to 4000: :func:`kink_offset`), so a shifted
+    threshold shows.
+
+    The last coordinate of a sample x is solved for so that m_ij = s_ij − s_(i,yᵢ) + 1 = ±2⁻ᵏ exactly
+    for one class j ≠ yᵢ; S and m are then recomputed exactly.  A margin of exactly 0 is never drawn:
+    there ``>`` and ``>=`` are both subgradients.
+    """
+    import sympy as sp
+
+    X, W, y = env["X"], env["W"], env["y"]
+    N, C = X.shape[0], W.shape[1]
+    for i in range(N):
+        if rng.random() < 0.25:
+            continue  # a generic sample
+        yi = int(y[i])
+        j = int(rng.choice([c for c in range(C) if c != yi]))
+        slope = W[-1, j] - W[-1, yi]
+        if slope == 0:
+            continue
+        target = kink_offset(rng)
+        rest = sum((X[i, t] * (W[t, j] - W[t, yi]) for t in range(X.shape[1] - 1)), sp.Integer(0))
+        X[i, -1] = (target - 1 - rest) / slope
+    S_ = X @ W
+    env["S"] = S_
+    env["m"] = S_ - np.array([[S_[i, int(y[i])]] for i in range(N)], dtype=object) + 1
 
 
 def _initial_loss_symbolic(env: dict[str, Any]) -> Any:
@@ -65,7 +95,8 @@ _SVM = (
     S("i", ("N",), "sample index, bound in sums (0..N-1)", "bound"),
     S("j", ("C",), "class index, bound in sums (0..C-1)", "bound"),
 )
-_SIZES = {"N": (1, 6), "D": (1, 4), "C": (2, 5)}
+_SIZES = {"N": (1, 8), "D": (1, 6), "C": (2, 5)}  # the index forms nest two sums: bounded by the work budget
+_FLAGS: dict[str, Any] = {"tall": {"N": 240, "D": 240, "C": 30}, "case_split": True, "exact_adjust": _near_the_kink}
 _CLASS_K = S("k", ("C",), "class index (given)", "index")
 _ENTRY_DK = (S("d", ("D",), "feature index: with k, an answer using d and k is the entry (d, k), stacked over "
                              "d = 0..D-1 (rows)", "stacked"),
@@ -102,7 +133,7 @@ QUESTIONS: tuple[Question, ...] = (
                   r"\right) x_i + 2 r \left(W^\top\right)_{k}"},
         _SIZES, _svm_data,
         lambda e: _functions().svm_grad(e["W"], e["X"], e["y"], e["reg"])[:, e["k"]],
-        aliases={"x": "X", "r": "reg"}, case_split=True,
+        aliases={"x": "X", "r": "reg"}, **_FLAGS,
         terms=(Term("the other classes' term Σᵢ 1{k ≠ yᵢ} 1{m_ik > 0} xᵢ / N", f"X.T @ {_ACTIVE}[:, k] / N"),
                Term("the true class's term −Σᵢ 1{yᵢ = k} (Σ_{j≠yᵢ} 1{m_ij > 0}) xᵢ / N",
                     f"X.T @ (Y * sum({_ACTIVE}, axis=1, keepdims=1))[:, k] / N", -1),
@@ -130,7 +161,7 @@ QUESTIONS: tuple[Question, ...] = (
                   r"\right) X_{i,d} + 2 r W_{d,k}"},
         _SIZES, _svm_data,
         lambda e: _functions().svm_grad(e["W"], e["X"], e["y"], e["reg"]),
-        aliases={"x": "X", "r": "reg"}, case_split=True,
+        aliases={"x": "X", "r": "reg"}, **_FLAGS,
         terms=(Term("the other classes' term XᵀA/N (A: the active margins)", f"X.T @ {_ACTIVE} / N"),
                Term("the true class's term −Xᵀ(Y ⊙ row counts)/N",
                     f"X.T @ (Y * sum({_ACTIVE}, axis=1, keepdims=1)) / N", -1),
@@ -147,9 +178,10 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "svm.initial_loss", "the SVM loss at W = 0 with C classes and Δ = 1 (why the first loss is about C − 1)",
-        (S("C", (), "number of classes", "size"),), (),
+        (S("C", (), "number of classes", "size"), S("j", ("C",), "class index, bound in sums (0..C-1)", "bound")),
+        (),
         {"numpy": "C - 1", "index": "C - 1", "latex": r"C - 1"},
-        {"C": (2, 12)}, lambda s, rng: {},
+        {"C": (2, 2000)}, lambda s, rng: {},
         lambda e: _functions().initial_loss(e["C"]),
         variants=(Variant("the true class is counted in the sum over j: its margin is Δ = 1, one more per sample",
                           "true_class_counted", "C"),
