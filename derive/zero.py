@@ -73,7 +73,7 @@ from sympy.concrete.delta import deltasummation
 from sympy.simplify.simplify import sum_simplify
 
 __all__ = ["symbolic_zero", "exact_zero", "check_exactly", "ExactCheck", "draw_sizes", "gate_sizes",
-           "parameter_gates", "escape_sizes", "out_of_reach", "value_is_zero", "rationalise_floats", "drop_range_guards", "collapse_deltas",
+           "parameter_gates", "escape_sizes", "out_of_reach", "vanishing_points", "value_is_zero", "rationalise_floats", "drop_range_guards", "collapse_deltas",
            "is_zero_value", "size_symbols", "square_sums"]
 
 Normaliser = Callable[[Any], Any] | None
@@ -433,7 +433,7 @@ def out_of_reach(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -
     for b, s in _boundaries(diff, syms):
         if b > cap:
             return f"a term switches at {s} = {b}, beyond the sizes evaluated exactly (up to {cap})"
-    for s, z in _vanishing(diff).items():
+    for s, z in vanishing_points(diff).items():
         if s in syms and z >= cap:
             return f"a factor vanishes for every {s} up to {z}, beyond the sizes evaluated exactly (up to {cap})"
     return None
@@ -448,7 +448,7 @@ def escape_sizes(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -
     largest integer root of a polynomial) is found; then each size symbol in turn is set to
     ``z + 2`` (others as in the first listed size), so the index ranges reach past it too.
     """
-    zeros = [z for z in _vanishing(diff).values() if z < cap]
+    zeros = [z for z in vanishing_points(diff).values() if z < cap]
     if not zeros:
         return []
     top = max(zeros) + 2
@@ -459,7 +459,7 @@ def escape_sizes(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -
     return [{**base, s: min(top, cap)} for s in syms]
 
 
-def _vanishing(diff: Any, cap: int = 40) -> dict[sp.Symbol, int]:
+def vanishing_points(diff: Any, cap: int = 40) -> dict[sp.Symbol, int]:
     """``{symbol: largest integer zero}`` over the parts of ``diff`` that depend on one integer symbol only."""
     exprs = list(diff) if isinstance(diff, sp.MatrixBase) else [diff]
     parts: set[Any] = set()

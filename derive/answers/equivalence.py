@@ -55,7 +55,7 @@ from derive.answers.gates import refuse_gates
 from derive.answers.parser import parse_expression
 from derive.answers.questions import Instance, Question
 from derive.answers.result import CheckResult, plain, size_ranges
-from derive.answers.switches import SwitchLog, refuse_smooth_switches
+from derive.answers.switches import SwitchLog, escape_sizes, refuse_smooth_switches
 
 __all__ = ["CheckResult", "check", "evaluate_answer", "DEFAULT_INSTANCES", "DEFAULT_EXACT"]
 
@@ -192,16 +192,19 @@ def _exact_stage(question: Question, tree: Node, rng: np.random.Generator, count
     if count <= 0:
         return []
     transcendental = _leaves_rationals(tree)
+    extra = escape_sizes(tree, question)  # past the zeros of a size-only factor: (N - 1) … (N - 6)
     if question.exact_derived is None:
         if not question.rational_names and transcendental:
             return []
-        return _exact_run(question, tree, question.exact_instances(count, rng))
+        return _exact_run(question, tree, question.exact_instances(count, rng, extra_sizes=extra))
     consistent = min(count, 3)
     if transcendental:
-        return _exact_run(question, tree, question.exact_instances(consistent, rng, consistent=True))
-    free = _exact_run(question, tree, question.exact_instances(count, rng))
+        return _exact_run(question, tree, question.exact_instances(consistent, rng, consistent=True,
+                                                                   extra_sizes=extra))
+    free = _exact_run(question, tree, question.exact_instances(count, rng, extra_sizes=extra))
     if any(e.same is False for e in free):
-        return _exact_run(question, tree, question.exact_instances(consistent, rng, consistent=True))
+        return _exact_run(question, tree, question.exact_instances(consistent, rng, consistent=True,
+                                                                   extra_sizes=extra))
     return free
 
 

@@ -22,7 +22,7 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,18 +201,20 @@ class Question:
         """``count`` random float instances over wide sizes (see :meth:`size_grid`)."""
         return [self._instance(sizes, rng) for sizes in self.size_grid(count, rng)]
 
-    def exact_instances(self, count: int, rng: np.random.Generator, *, consistent: bool = False) -> list[Instance]:
+    def exact_instances(self, count: int, rng: np.random.Generator, *, consistent: bool = False,
+                        extra_sizes: Sequence[Mapping[str, int]] = ()) -> list[Instance]:
         """``count`` instances whose data are exact SymPy rationals (dyadic, 2⁻²⁰ apart).
 
         With ``consistent`` (and :attr:`exact_derived` set) the derived names are recomputed
         exactly from the inputs (the softmax P in powers of e) at sizes up to
         :attr:`exact_derived_largest` — the first instance with the inputs on the fine grid,
         the others on a coarse one; otherwise they are independent exact data.
+        ``extra_sizes`` are evaluated too, after the grid (sizes past an answer's own zeros).
         """
         consistent = consistent and self.exact_derived is not None
         largest = self.exact_derived_largest if consistent else 6
         out = []
-        for number, sizes in enumerate(self.exact_size_grid(count, rng, largest)):
+        for number, sizes in enumerate([*self.exact_size_grid(count, rng, largest), *map(dict, extra_sizes)]):
             inst = self._instance(sizes, rng)
             env = {k: (v if k in sizes else _rational(v)) for k, v in inst.env.items()}
             if self.exact_adjust is not None:

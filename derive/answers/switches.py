@@ -230,3 +230,49 @@ def refuse_smooth_switches(tree: Node, question: Any, text: str) -> None:
     why = find_smooth_switch(tree, question)
     if why is not None:
         raise RefusedInput(f"cannot be checked: {why}; the instances could miss where it switches", text=text)
+
+
+#: the largest size an escape instance is evaluated at exactly (a larger zero is left to the float stage,
+#: where a product of that many factors is no longer small)
+ESCAPE_CAP = 40
+
+
+def escape_sizes(tree: Node, question: Any) -> list[dict[str, int]]:
+    """Sizes past every integer zero of the answer's parts over sizes alone.
+
+    ``1e-50 * (N - 1) * … * (N - 6)`` is zero at every size the exact stage draws (N ≤ 6) and too small
+    for float64 at any other: each size-only part is translated to SymPy with symbolic sizes, its largest
+    integer zero ``z`` found (:func:`derive.zero.vanishing_points`), and that size — or, for an index,
+    every size — is set to ``z + 2`` (the others at their smallest) for one more exact instance.
+    """
+    import sympy as sp
+
+    from derive.zero import vanishing_points
+
+    scalars = _scalar_symbols(question)
+    sizes = [s.name for s in question.symbols if s.kind == "size"]
+    allowed = set(sizes) | {s.name for s in question.symbols if s.kind == "index"} | set(question.ranges)
+    raise_to: dict[str, int] = {}
+    for node in walk(tree):
+        names = names_used(node)
+        if not names or not names <= allowed:
+            continue
+        env = dict(scalars)
+        for name in names - set(env):
+            env[name] = sp.Symbol(name, integer=True)
+        value = _translate(node, env, question)
+        if value is None or isinstance(value, np.ndarray) or not hasattr(value, "free_symbols"):
+            continue
+        for sym, z in vanishing_points(value, cap=ESCAPE_CAP).items():
+            if z < 6 or z + 2 > ESCAPE_CAP:
+                continue
+            for n in ([str(sym)] if str(sym) in question.sizes else list(question.sizes)):
+                lo, hi = question.sizes[n]
+                raise_to[n] = max(raise_to.get(n, lo), min(hi, max(lo, z + 2)))
+    if not raise_to:
+        return []
+    low = {n: lohi[0] for n, lohi in question.sizes.items()}
+    points = [{**low, n: v} for n, v in raise_to.items()]
+    together = {**low, **raise_to}  # factors in two sizes: (N - 1)…(N - 6)·(d - 1)…(d - 6)
+    return points + ([together] if together not in points else [])
+
