@@ -57,8 +57,9 @@ def test_corpus(name: str) -> None:
 
 def test_corpus_covers_every_problem_and_format() -> None:
     from derive.answers.derivation.context import context_keys
+    from derive.problems import problem_keys
 
-    assert {v[0] for v in EXPECTED.values()} | {"svm"} == set(context_keys())  # svm: test_svm_context
+    assert {v[0] for v in EXPECTED.values()} == set(context_keys()) == set(problem_keys())
     assert {Path(n).suffix for n in EXPECTED} == {".tex", ".md", ".ipynb"}
     assert set(EXPECTED) == {p.name for p in CORPUS.iterdir()}
 
