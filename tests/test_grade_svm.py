@@ -141,3 +141,29 @@ def test_a_subgradient_between_the_two_at_a_kink_is_not_waved_through_blindly() 
         return loss, dW
 
     assert not _judge_on(KINK, "svm_loss_naive", off)[0]
+
+
+def test_the_assignment_package_layout_imports(tmp_path) -> None:  # noqa: ANN001
+    """CS231n's files as students submit them: linear_classifier.py imports ``cs231n.classifiers.linear_svm``."""
+    text = (submission_files("reference_cs231n")[0]).read_text(encoding="utf-8")
+    knn, softmax = text.index("class KNN"), text.index("class Softmax")
+    svm, linear = text.index("def svm_loss_naive"), text.index("class LinearClassifier")
+    head = "import numpy as np\n\n"
+    files = {
+        "k_nearest_neighbor.py": head + text[knn:softmax],
+        "softmax.py": head + text[softmax:svm],
+        "linear_svm.py": head + text[svm:linear],
+        "linear_classifier.py": head + "from cs231n.classifiers.linear_svm import *\n"
+                                "from cs231n.classifiers.softmax import *\n\n" + text[linear:],
+    }
+    for name, body in files.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    report = grade(sorted(tmp_path.iterdir()), limits=LIMITS, seed=0)
+    assert report.sections["LinearSVM"] == "found in linear_classifier.py", report.sections
+    learned = [r for r in report.results if r.cls == "LinearSVM"]
+    assert learned and all(r.passed for r in learned), [(r.name, r.message) for r in learned if not r.passed]
+    missing = tmp_path / "broken.py"  # a module of the layout that was not submitted stays an import error
+    missing.write_text("from cs231n.classifiers.not_submitted import thing\n\n\nclass LinearSVM:\n    pass\n",
+                       encoding="utf-8")
+    broken = grade([missing], limits=LIMITS, seed=0)
+    assert "not_submitted" in str(broken.sections) or "not_submitted" in str(broken.units)

@@ -187,6 +187,36 @@ def encode(np: Any, value: Any) -> tuple[dict[str, Any], Any]:
     return {"kind": "bad", "type": type_name, "repr": _safe_repr(value)}, None
 
 
+#: the assignment's package layout: ``from cs231n.classifiers.linear_svm import *`` in a submitted
+#: ``linear_classifier.py`` names the submitted ``linear_svm.py``
+LAYOUT_PACKAGES = frozenset({"cs231n", "cs231n.classifiers"})
+
+
+class LayoutFinder:
+    """Resolve the assignment's package imports to the submitted files (consulted after every other finder).
+
+    ``cs231n`` and ``cs231n.classifiers`` become empty packages, and a module under them is the submitted
+    file of the same name (``cs231n.classifiers.linear_svm`` -> ``linear_svm.py``); a module under them that
+    was not submitted stays an ImportError.
+    """
+
+    def __init__(self, paths: list[str]) -> None:
+        self.by_stem = {os.path.splitext(os.path.basename(p))[0]: p for p in paths}
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        import importlib.machinery
+        import importlib.util
+
+        if fullname in LAYOUT_PACKAGES:
+            spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+            spec.submodule_search_locations = []
+            return spec
+        parent, _, stem = fullname.rpartition(".")
+        if parent in LAYOUT_PACKAGES and stem in self.by_stem:
+            return importlib.util.spec_from_file_location(fullname, self.by_stem[stem])
+        return None
+
+
 def import_submission(paths: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Import every file; return (module by path, import error by path)."""
     import importlib.util
@@ -194,6 +224,7 @@ def import_submission(paths: list[str]) -> tuple[dict[str, Any], dict[str, str]]
     modules: dict[str, Any] = {}
     errors: dict[str, str] = {}
     files = set(paths)
+    sys.meta_path.append(LayoutFinder(paths))
     for i, path in enumerate(paths):
         folder = os.path.dirname(path)
         if folder not in sys.path:
