@@ -68,7 +68,7 @@ def svm_checks(sv: dict[str, Any], dataset: str, data_dir: str | Path | None,
         worst = max(errors)
         ok = worst < GRAD_CHECK_TOL and all(g["passed"].values())
         return ok, (f"max relative error {worst:.1e} over {len(errors)} probes "
-                    f"({kinks} across a kink, not counted)")
+                    f"({kinks} across a kink, not counted)").replace(" 1 probes ", " 1 probe ")
 
     def naive_fast() -> tuple[bool, str]:
         nf = sv["naive_vs_vectorised"]

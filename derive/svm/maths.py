@@ -41,7 +41,6 @@ from typing import Any
 import sympy as sp
 
 from derive.core import Derivation, Step
-from derive.hinge.maths import off_kink
 from derive.matrix_forms import canonical_sums, index_normaliser, linear_sums
 from derive.notation import Grad, W, X
 from derive.notation import Y as LABEL
