@@ -51,8 +51,8 @@ def svm_answers(d: Derivation, sv: dict[str, Any]) -> str:
     worst = max([e for name in ("naive", "vectorised")
                  for e, kink in zip(g[name], g["kink_probes"][name], strict=True) if not kink], default=0.0)
     kinks = g["kinks"]["naive"] + g["kinks"]["vectorised"]
-    kink_note = "" if not kinks else f" ({kinks} {'probe' if kinks == 1 else 'probes'} whose interval crossed a kink "
-                                         f"{'was' if kinks == 1 else 'were'} set aside)"
+    probes, were = ("probe", "was") if kinks == 1 else ("probes", "were")
+    kink_note = "" if not kinks else f" ({kinks} {probes} whose interval crossed a kink {were} set aside)"
     nf = sv["naive_vs_vectorised"]
     return f"""\\paragraph{{Reading the subgradient.}} Step~{step_number(d, "grad")} says, for the column $w_k$ of
 class $k$: every sample $i$ of another class ($y_i \\ne k$) whose margin $m_{{i,k}}$ is positive adds $x_i/N$, and
