@@ -18,15 +18,18 @@ from numerics.validation import as_float, check_array, check_positive_float
 __all__ = ["plot_hinge", "plot_loss_curve", "plot_lr_sweep", "plot_shrinkage_path"]
 
 
-def plot_loss_curve(losses: Sequence[float] | ArrayLike, *, log_c: float | None = None, title: str = "SGD loss") -> Figure:
-    """Batch loss against iteration, with a running mean and (optionally) the log C line.
+def plot_loss_curve(losses: Sequence[float] | ArrayLike, *, log_c: float | None = None, title: str = "SGD loss",
+                    reference: tuple[float, str] | None = None) -> Figure:
+    """Batch loss against iteration, with a running mean and (optionally) a reference line.
 
     Parameters
     ----------
     losses : sequence of float, length num_iters
     log_c : float, optional
-        Draw the expected initial loss log C as a reference line.
+        Draw the expected initial loss log C as a reference line (softmax).
     title : str
+    reference : (float, str), optional
+        Any other reference line and its label (the SVM's C − 1).
     """
     arr = as_float(check_array(losses, "losses", ndim=1, shape_doc="(num_iters,)"))
     it = np.arange(arr.shape[0])
@@ -37,7 +40,9 @@ def plot_loss_curve(losses: Sequence[float] | ArrayLike, *, log_c: float | None 
     running = np.convolve(arr, np.ones(window) / window, mode="valid")
     ax.plot(it[window - 1 :], running, lw=1.5, label=f"running mean ({window})")
     if log_c is not None:
-        ax.axhline(check_positive_float(log_c, "log_c"), color="gray", ls="--", lw=1, label="log C")
+        reference = (check_positive_float(log_c, "log_c"), "log C")
+    if reference is not None:
+        ax.axhline(reference[0], color="gray", ls="--", lw=1, label=reference[1])
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss")
     ax.set_title(title)

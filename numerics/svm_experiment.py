@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from numerics.linear_plots import plot_loss_curve
 from numerics.linear_svm import SVMSweep
 from numerics.softmax_experiment import best_time
 
@@ -213,20 +214,7 @@ def run_svm_experiment(
 
 def plot_svm_loss_curve(losses: Sequence[float], *, c_minus_1: float, title: str) -> Figure:
     """Batch loss against iteration, its running mean, and the initial loss C − 1 as a reference line."""
-    arr = np.asarray(losses, dtype=np.float64)
-    it = np.arange(arr.shape[0])
-    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
-    ax = fig.subplots()
-    ax.plot(it, arr, lw=0.6, alpha=0.5, label="batch loss")
-    window = max(1, min(50, arr.shape[0] // 10))
-    running = np.convolve(arr, np.ones(window) / window, mode="valid")
-    ax.plot(it[window - 1:], running, lw=1.5, label=f"running mean ({window})")
-    ax.axhline(c_minus_1, color="gray", ls="--", lw=1, label="C − 1 (loss at W = 0)")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("loss")
-    ax.set_title(title)
-    ax.legend()
-    return fig
+    return plot_loss_curve(losses, title=title, reference=(c_minus_1, "C − 1 (loss at W = 0)"))
 
 
 def plot_svm_sweep(sweep: SVMSweep) -> Figure:
