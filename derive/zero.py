@@ -422,7 +422,8 @@ def gate_sizes(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -> 
     return points
 
 
-def out_of_reach(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -> str | None:
+def out_of_reach(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40, *,
+                 zeros: Mapping[sp.Symbol, int] | None = None) -> str | None:
     """Why the difference cannot be checked at sizes up to ``cap``, or None.
 
     A gate on a size that switches beyond ``cap`` (``N > 10**6``) or a size-only factor that
@@ -433,13 +434,14 @@ def out_of_reach(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -
     for b, s in _boundaries(diff, syms):
         if b > cap:
             return f"a term switches at {s} = {b}, beyond the sizes evaluated exactly (up to {cap})"
-    for s, z in vanishing_points(diff).items():
+    for s, z in (vanishing_points(diff) if zeros is None else zeros).items():
         if s in syms and z >= cap:
             return f"a factor vanishes for every {s} up to {z}, beyond the sizes evaluated exactly (up to {cap})"
     return None
 
 
-def escape_sizes(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -> list[dict[Any, Any]]:
+def escape_sizes(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40, *,
+                 zeros: Mapping[sp.Symbol, int] | None = None) -> list[dict[Any, Any]]:
     """Sizes past every integer zero of a size- or index-only part of the difference.
 
     A wrong term multiplied by ``(N - 1)(N - 2) … (N - 14)`` — or summed with a factor
@@ -448,10 +450,10 @@ def escape_sizes(diff: Any, sizes: Sequence[Mapping[Any, Any]], cap: int = 40) -
     largest integer root of a polynomial) is found; then each size symbol in turn is set to
     ``z + 2`` (others as in the first listed size), so the index ranges reach past it too.
     """
-    zeros = [z for z in vanishing_points(diff).values() if z < cap]
-    if not zeros:
+    found = [z for z in (vanishing_points(diff) if zeros is None else zeros).values() if z < cap]
+    if not found:
         return []
-    top = max(zeros) + 2
+    top = max(found) + 2
     if top <= LARGE[1]:
         return []
     base = dict(sizes[0])
@@ -612,10 +614,11 @@ def check_exactly(
     rng = np.random.default_rng(seed)
     drawn = draw_sizes(sizes, rng, ranges=ranges, where=where)
     diff = rationalise_floats(diff) if not isinstance(diff, sp.MatrixBase) else diff.applyfunc(rationalise_floats)
-    reach = out_of_reach(diff, sizes)
+    zeros = vanishing_points(diff)  # once, for both
+    reach = out_of_reach(diff, sizes, zeros=zeros)
     if reach is not None:
         return ExactCheck(False, "exact", f"not verified: {reach}", (), len(drawn), seed)
-    escapes = escape_sizes(diff, sizes)
+    escapes = escape_sizes(diff, sizes, zeros=zeros)
     gates = [g for g in gate_sizes(diff, sizes) + escapes if where is None or where(g)]
     blocked = [g for g in escapes if g not in gates]
     if blocked:  # raising that size alone breaks the step's condition (N >= d): no cheap size reaches past it
